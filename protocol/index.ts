@@ -1,0 +1,14 @@
+/**
+ * The contract every part of Loa imports: topics, payload schemas, limits, reject reasons, the inventory
+ * and secret hashing. It imports nothing of the other folders.
+ */
+export * from './slug.js';
+export * from './limits.js';
+export * from './topic.js';
+export * from './messages.js';
+export * from './reject.js';
+export * from './decode.js';
+export * from './secret.js';
+export * from './inventory-schema.js';
+export * from './inventory.js';
+export * from './inventory-load.js';

@@ -1,0 +1,101 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { Inventory } from './inventory.js';
+import { inventoryFileSchema, type InventoryFile } from './inventory-schema.js';
+
+/** A bad inventory stops start-up with the file, the line, the path inside the file and what is wrong. */
+export class InventoryError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly { path: string; line?: number; message: string }[],
+  ) {
+    super(
+      problems
+        .map(
+          (p) =>
+            `${file}${p.line === undefined ? '' : `:${p.line}`}: ${p.path ? `${p.path}: ` : ''}${p.message}`,
+        )
+        .join('\n'),
+    );
+    this.name = 'InventoryError';
+  }
+}
+
+/** Parses and validates one province file's text. */
+export function parseInventoryFile(text: string, file: string): InventoryFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new InventoryError(
+      file,
+      doc.errors.map((e) => ({
+        path: '',
+        line: e.linePos?.[0].line,
+        message: `YAML: ${e.message.split('\n')[0] ?? e.code}`,
+      })),
+    );
+  }
+  const result = inventoryFileSchema.safeParse(doc.toJS());
+  if (result.success) return result.data;
+  throw new InventoryError(file, describe(result.error, doc, lineCounter));
+}
+
+/** Reads every `*.yaml`/`*.yml` file of a folder, one province each. */
+export async function loadInventory(dir: string): Promise<Inventory> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
+  } catch (error) {
+    throw new InventoryError(dir, [
+      { path: '', message: `cannot read the inventory folder: ${(error as Error).message}` },
+    ]);
+  }
+  if (names.length === 0) {
+    throw new InventoryError(dir, [
+      { path: '', message: 'no province file (*.yaml) in the inventory folder' },
+    ]);
+  }
+  const files = await Promise.all(
+    names.map(async (n) => {
+      const file = join(dir, n);
+      return { file, content: parseInventoryFile(await readFile(file, 'utf8'), file) };
+    }),
+  );
+  try {
+    return Inventory.fromFiles(files);
+  } catch (error) {
+    throw new InventoryError(dir, [{ path: '', message: (error as Error).message }]);
+  }
+}
+
+function describe(error: z.ZodError, doc: Document, lines: LineCounter) {
+  return error.issues.slice(0, 20).map((issue) => {
+    const path = formatPath(issue.path);
+    return { path, line: lineOf(doc, issue.path, lines), message: issue.message };
+  });
+}
+
+/** `communes[0].devices[2].secret` */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`))
+    .join('');
+}
+
+/** The line of the deepest node that exists along the path (a missing key points at its parent). */
+function lineOf(doc: Document, path: readonly PropertyKey[], lines: LineCounter): number | undefined {
+  let node: unknown = doc.contents;
+  let offset: number | undefined = (doc.contents as { range?: [number] } | null)?.range?.[0];
+  for (const key of path) {
+    let next: unknown;
+    if (isMap(node)) next = node.get(key, true);
+    else if (isSeq(node)) next = node.get(key, true);
+    if (next === undefined) break;
+    node = next;
+    const range = (next as { range?: [number] }).range;
+    if (range) offset = range[0];
+  }
+  return offset === undefined ? undefined : lines.linePos(offset).line;
+}

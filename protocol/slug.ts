@@ -1,0 +1,26 @@
+/**
+ * Identifiers of provinces, communes, hamlets and devices: lowercase ASCII slugs (DESIGN §3).
+ * A leading `_` is impossible, which keeps `_platform` free for the platform's own output.
+ */
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+export function isSlug(value: string): boolean {
+  return SLUG_PATTERN.test(value);
+}
+
+/**
+ * Folds a Vietnamese name into a slug: "Xã Vĩnh An" → "xa-vinh-an", "Ấp Đông Hòa" → "ap-dong-hoa".
+ * NFD splits the tone and vowel marks off their letters; đ/Đ is a letter of its own and has no
+ * decomposition, so it is mapped by hand.
+ */
+export function foldToSlug(name: string): string {
+  return name
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[đĐ]/g, 'd')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/, '');
+}
