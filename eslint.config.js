@@ -8,12 +8,18 @@ export default tseslint.config(
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-imports': [
@@ -21,7 +27,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(?:\\.\\./)*(protocol|broker|ingest|influx|devices|dashboards|simulator|runtime|cli)/(?!index\\.js$).+',
+              regex:
+                '^\\.\\./(?:\\.\\./)*(protocol|broker|ingest|influx|devices|dashboards|simulator|runtime|cli)/(?!index\\.js$).+',
               message: 'Import another folder only through its index.ts (DESIGN §2).',
             },
           ],
@@ -34,7 +41,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^\\.\\./', message: 'protocol/ is the contract: it imports nothing of the other folders.' }] },
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./',
+              message: 'protocol/ is the contract: it imports nothing of the other folders.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -32,7 +32,8 @@ export function parseInventoryFile(text: string, file: string): InventoryFile {
       file,
       doc.errors.map((e) => ({
         path: '',
-        line: e.linePos?.[0].line,
+        // linePos is filled in only with prettyErrors; pos (offsets) always is.
+        line: lineCounter.linePos(e.pos[0]).line,
         message: `YAML: ${e.message.split('\n')[0] ?? e.code}`,
       })),
     );

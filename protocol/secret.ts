@@ -4,12 +4,25 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
  * Device secrets are stored only as salted slow hashes (DESIGN §4): `scrypt$N$r$p$salt$hash`, base64url.
  * The cost parameters travel inside the string, so they can be raised later without breaking old hashes.
  */
-const DEFAULT_COST = { N: 1 << 14, r: 8, p: 1 } as const;
+export interface ScryptCost {
+  N: number;
+  r: number;
+  p: number;
+}
+const DEFAULT_COST: ScryptCost = { N: 1 << 14, r: 8, p: 1 };
 const KEY_BYTES = 32;
 const PREFIX = 'scrypt';
+/** Beyond these (128·N·r bytes of memory, p rounds) a verification would fail or stall the broker. */
+const MAX_SCRYPT_MEMORY = 2 ** 30;
+const MAX_SCRYPT_P = 16;
 
-function derive(secret: string, salt: Buffer, cost: { N: number; r: number; p: number }): Promise<Buffer> {
-  const options: ScryptOptions = { ...cost, maxmem: 256 * cost.N * cost.r + 1024 * 1024 };
+/** What scrypt allocates: V is 128·r·(N + 2) bytes and B 128·r·p (as OpenSSL counts it against maxmem). */
+function scryptMemory({ N, r, p }: ScryptCost): number {
+  return 128 * r * (N + 2 + p);
+}
+
+function derive(secret: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+  const options: ScryptOptions = { ...cost, maxmem: scryptMemory(cost) + 1024 * 1024 };
   return new Promise((resolve, reject) => {
     scrypt(secret, salt, KEY_BYTES, options, (error, key) => {
       if (error) reject(error);
@@ -18,7 +31,7 @@ function derive(secret: string, salt: Buffer, cost: { N: number; r: number; p: n
   });
 }
 
-export async function hashSecret(secret: string, cost = DEFAULT_COST): Promise<string> {
+export async function hashSecret(secret: string, cost: ScryptCost = DEFAULT_COST): Promise<string> {
   if (secret.length === 0) throw new Error('a secret must not be empty');
   const salt = randomBytes(16);
   const key = await derive(secret, salt, cost);
@@ -40,11 +53,18 @@ export async function verifySecret(secret: string, hash: string): Promise<boolea
 function parseHash(hash: string) {
   const parts = hash.split('$');
   if (parts.length !== 6 || parts[0] !== PREFIX) return undefined;
-  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  // Decimal digits only: Number() would also take "0x400", " 1024" or "1e3".
+  const [N, r, p] = parts.slice(1, 4).map((s) => (/^[1-9]\d{0,9}$/.test(s) ? Number(s) : NaN)) as [
+    number,
+    number,
+    number,
+  ];
   const salt = Buffer.from(parts[4] ?? '', 'base64url');
   const key = Buffer.from(parts[5] ?? '', 'base64url');
-  const powerOfTwo = Number.isInteger(N) && N > 1 && (N & (N - 1)) === 0;
-  if (!powerOfTwo || !Number.isInteger(r) || r < 1 || !Number.isInteger(p) || p < 1) return undefined;
+  // Bounded first because `&` works on 32 bits; N < 2^(16·r) is RFC 7914 §2. A hash accepted here must
+  // never make verifySecret throw, nor take the broker minutes (p multiplies the time).
+  const bounded = N > 1 && r >= 1 && p >= 1 && p <= MAX_SCRYPT_P && 128 * N * r <= MAX_SCRYPT_MEMORY;
+  if (!bounded || (N & (N - 1)) !== 0 || Math.log2(N) >= 16 * r) return undefined;
   if (salt.length < 8 || key.length !== KEY_BYTES) return undefined;
   return { cost: { N, r, p }, salt, key };
 }

@@ -11,13 +11,14 @@ export function isSlug(value: string): boolean {
 /**
  * Folds a Vietnamese name into a slug: "Xã Vĩnh An" → "xa-vinh-an", "Ấp Đông Hòa" → "ap-dong-hoa".
  * NFD splits the tone and vowel marks off their letters; đ/Đ is a letter of its own and has no
- * decomposition, so it is mapped by hand.
+ * decomposition, so it is mapped by hand, with its look-alike Ð/ð (U+00D0/U+00F0) that legacy encodings
+ * and converted text often put in its place.
  */
 export function foldToSlug(name: string): string {
   return name
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[đĐ]/g, 'd')
+    .replace(/[đĐðÐ]/g, 'd')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')

@@ -24,7 +24,8 @@ export interface DeviceAddress {
 export type ParsedTopic =
   | ({ kind: 'device'; channel: Channel } & DeviceAddress)
   /** Platform output (`_platform/alert`) and downstream commands (`cmd/#`): not device telemetry. */
-  | { kind: 'platform' | 'command' }
+  | { kind: 'platform' }
+  | { kind: 'command' }
   | { kind: 'invalid'; reason: 'bad_topic' | 'unknown_channel'; detail: string };
 
 const CHANNEL_SET: ReadonlySet<string> = new Set(CHANNELS);

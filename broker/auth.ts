@@ -1,0 +1,163 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { checkSecretHash, verifySecret, type Inventory } from '../protocol/index.js';
+import { devicePrincipal, servicePrincipal, type Principal, type ServiceRole } from './acl.js';
+
+/** A platform account that is not a device (ingest replicas, coverage, read-only consoles). */
+export interface ServiceAccount {
+  username: string;
+  /** From `loa secret hash`, like device secrets. */
+  secretHash: string;
+  role: ServiceRole;
+}
+
+/** Why a CONNECT is refused; each is counted. */
+export const AUTH_FAILURES = [
+  /** No username or no password. */
+  'missing_credentials',
+  /** A device's client id must be its device id; a service account's, its username or `{username}-...`. */
+  'client_id_mismatch',
+  /** Neither a device of the inventory nor a service account. */
+  'unknown_user',
+  /** An FM or wired device: it has no secret and cannot report. */
+  'unmonitored',
+  /** The password does not match the stored hash. */
+  'bad_secret',
+  /** Verification itself failed (an unusable stored hash, an scrypt error). */
+  'error',
+] as const;
+export type AuthFailure = (typeof AUTH_FAILURES)[number];
+
+/** MQTT 3.1.1 CONNACK return codes used for refusals. */
+export const CONNACK = {
+  identifierRejected: 2,
+  serverUnavailable: 3,
+  badUsernameOrPassword: 4,
+  notAuthorized: 5,
+} as const;
+export type RefusalCode = (typeof CONNACK)[keyof typeof CONNACK];
+
+export type AuthOutcome =
+  { ok: true; principal: Principal } | { ok: false; reason: AuthFailure; returnCode: RefusalCode };
+
+const RETURN_CODES: Record<AuthFailure, RefusalCode> = {
+  missing_credentials: CONNACK.badUsernameOrPassword,
+  client_id_mismatch: CONNACK.identifierRejected,
+  unknown_user: CONNACK.badUsernameOrPassword,
+  unmonitored: CONNACK.notAuthorized,
+  bad_secret: CONNACK.badUsernameOrPassword,
+  error: CONNACK.serverUnavailable,
+};
+
+function fail(reason: AuthFailure): AuthOutcome {
+  return { ok: false, reason, returnCode: RETURN_CODES[reason] };
+}
+
+export interface CredentialCheckerOptions {
+  /** Read on every CONNECT, so a reloaded inventory takes effect for the next connection. */
+  inventory: () => Inventory;
+  serviceAccounts?: readonly ServiceAccount[];
+  /** Slow hash verification; replaceable for tests. */
+  verify?: (secret: string, hash: string) => Promise<boolean>;
+}
+
+interface CacheEntry {
+  /** The stored hash the secret was verified against: a changed hash invalidates the entry. */
+  hash: string;
+  /** sha256 of the secret that verified. */
+  digest: Buffer;
+}
+
+/**
+ * Checks MQTT credentials: username = device id (or service account), password = secret. A successful
+ * scrypt verification is remembered as the sha256 of the secret, so a reconnect storm costs one fast
+ * hash per connection instead of ~75 ms of scrypt; a changed stored hash invalidates the entry.
+ */
+export class CredentialChecker {
+  private readonly inventory: () => Inventory;
+  private readonly services: ReadonlyMap<string, ServiceAccount>;
+  private readonly verify: (secret: string, hash: string) => Promise<boolean>;
+  /** Keyed by `d:{device id}` or `s:{username}`: the two namespaces never mix. */
+  private readonly cache = new Map<string, CacheEntry>();
+  /** Concurrent checks of the same credentials share one scrypt run. */
+  private readonly pending = new Map<string, Promise<boolean>>();
+
+  constructor(options: CredentialCheckerOptions) {
+    this.inventory = options.inventory;
+    this.verify = options.verify ?? verifySecret;
+    this.services = indexServiceAccounts(options.serviceAccounts ?? [], options.inventory());
+  }
+
+  async check(
+    clientId: string,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<AuthOutcome> {
+    if (username === undefined || username.length === 0 || password === undefined || password.length === 0) {
+      return fail('missing_credentials');
+    }
+    const service = this.services.get(username);
+    if (service) {
+      // Replicas need their own client ids; none may take over a device's session.
+      const ownId = clientId === username || clientId.startsWith(`${username}-`);
+      if (!ownId || this.inventory().device(clientId)) return fail('client_id_mismatch');
+      const ok = await this.verified(`s:${username}`, password, service.secretHash);
+      if (ok === undefined) return fail('error');
+      return ok ? { ok: true, principal: servicePrincipal(username, service.role) } : fail('bad_secret');
+    }
+    // Checked before the look-up and before scrypt: cheap, and it reveals nothing about the inventory.
+    if (clientId !== username) return fail('client_id_mismatch');
+    const device = this.inventory().device(username);
+    if (!device) return fail('unknown_user');
+    if (!device.monitored || device.secretHash === undefined) return fail('unmonitored');
+    const ok = await this.verified(`d:${username}`, password, device.secretHash);
+    if (ok === undefined) return fail('error');
+    return ok ? { ok: true, principal: devicePrincipal(device) } : fail('bad_secret');
+  }
+
+  /** Entries currently cached (for metrics and tests). */
+  get cachedCount(): number {
+    return this.cache.size;
+  }
+
+  /** true/false, or undefined when verification itself failed. */
+  private async verified(key: string, password: Buffer, hash: string): Promise<boolean | undefined> {
+    const digest = createHash('sha256').update(password).digest();
+    const cached = this.cache.get(key);
+    if (cached?.hash === hash && timingSafeEqual(cached.digest, digest)) return true;
+
+    const pendingKey = `${key}\0${hash}\0${digest.toString('base64')}`;
+    let run = this.pending.get(pendingKey);
+    if (!run) {
+      run = this.verify(password.toString('utf8'), hash);
+      this.pending.set(pendingKey, run);
+    }
+    try {
+      const ok = await run;
+      if (ok) this.cache.set(key, { hash, digest });
+      return ok;
+    } catch {
+      return undefined;
+    } finally {
+      this.pending.delete(pendingKey);
+    }
+  }
+}
+
+function indexServiceAccounts(
+  accounts: readonly ServiceAccount[],
+  inventory: Inventory,
+): ReadonlyMap<string, ServiceAccount> {
+  const byName = new Map<string, ServiceAccount>();
+  for (const account of accounts) {
+    const { username } = account;
+    if (username.length === 0) throw new Error('a service account needs a username');
+    if (byName.has(username)) throw new Error(`service account "${username}" is defined twice`);
+    if (inventory.device(username)) {
+      throw new Error(`service account "${username}" has the id of a device of the inventory`);
+    }
+    const bad = checkSecretHash(account.secretHash);
+    if (bad !== undefined) throw new Error(`service account "${username}": secretHash is ${bad}`);
+    byName.set(username, account);
+  }
+  return byName;
+}

@@ -1,0 +1,66 @@
+import { createBroker, type Broker, type ServiceAccount } from '../broker/index.js';
+import type { PointWriter } from '../influx/index.js';
+import { createIngest, type Ingest, type IngestOptions } from '../ingest/index.js';
+import type { Inventory } from '../protocol/index.js';
+import type { Logger } from '../runtime/index.js';
+
+export interface LocalStackOptions {
+  inventory: Inventory;
+  writer: PointWriter;
+  walDir: string;
+  logger: Logger;
+  mqtt: { host: string; port: number };
+  serviceAccounts?: readonly ServiceAccount[];
+  ingest?: Omit<IngestOptions, 'inventory' | 'writer' | 'walDir' | 'logger'>;
+}
+
+export interface LocalStack {
+  readonly broker: Broker;
+  readonly ingest: Ingest;
+  start(): Promise<{ brokerUrl: string }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The one-machine deployment (DESIGN §2): the embedded broker hands every accepted message to the
+ * in-process ingest before it acknowledges it. `loa up`, the end-to-end tests and the benchmarks all
+ * run this same composition.
+ */
+export function createLocalStack(options: LocalStackOptions): LocalStack {
+  const ingest = createIngest({
+    ...options.ingest,
+    inventory: options.inventory,
+    writer: options.writer,
+    walDir: options.walDir,
+    logger: options.logger.child({ part: 'ingest' }),
+  });
+  const broker = createBroker({
+    inventory: options.inventory,
+    host: options.mqtt.host,
+    port: options.mqtt.port,
+    logger: options.logger.child({ part: 'broker' }),
+    ...(options.serviceAccounts && { serviceAccounts: options.serviceAccounts }),
+    onAccepted: (topic, payload, receivedAt) => {
+      ingest.accept(topic, payload, receivedAt);
+    },
+  });
+  return {
+    broker,
+    ingest,
+    async start() {
+      await ingest.start();
+      try {
+        const { url } = await broker.start();
+        return { brokerUrl: url };
+      } catch (error) {
+        await ingest.stop();
+        throw error;
+      }
+    },
+    async stop() {
+      // Broker first: no message may be accepted by an ingest that is closing its log.
+      await broker.stop();
+      await ingest.stop();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The live one-line count of `loa up`: rewritten in place on a terminal, a plain line every 30 s when
+ * the output goes to a log.
+ */
+export interface StatusReading {
+  received: number;
+  written: number;
+  rejected: number;
+  buffered: number;
+  spilling: boolean;
+  devicesOnline: number;
+}
+
+export function formatStatus(now: StatusReading, rate: number): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  return (
+    `${n(now.devicesOnline)} devices online · ${n(Math.round(rate))} msg/s · ` +
+    `${n(now.written)} points stored · ${n(now.rejected)} rejected · ${n(now.buffered)} buffered` +
+    (now.spilling ? ' · InfluxDB behind, replaying from disk' : '')
+  );
+}
+
+export function createStatusLine({ tty, read }: { tty: boolean; read: () => StatusReading }) {
+  let timer: NodeJS.Timeout | undefined;
+  let last = read();
+  let lastAt = Date.now();
+  const intervalMs = tty ? 1000 : 30_000;
+  return {
+    start(): void {
+      timer = setInterval(() => {
+        const now = read();
+        const at = Date.now();
+        const rate = ((now.received - last.received) * 1000) / Math.max(1, at - lastAt);
+        last = now;
+        lastAt = at;
+        const line = formatStatus(now, rate);
+        if (tty) process.stdout.write(`\r\x1b[2K${line}`);
+        else process.stdout.write(`${new Date(at).toISOString()} ${line}\n`);
+      }, intervalMs);
+      timer.unref();
+    },
+    stop(): void {
+      clearInterval(timer);
+      if (tty) process.stdout.write('\n');
+    },
+  };
+}

@@ -1,0 +1,211 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { brokerMetricFamilies } from '../broker/index.js';
+import { createInfluxdServer, createInfluxQl, ensureDatabase, type InfluxdServer } from '../influx/index.js';
+import { loadInventory, type Inventory } from '../protocol/index.js';
+import { createLogger, createOpsServer, MetricsRegistry, type Logger } from '../runtime/index.js';
+import { createSimulation, generateProvince, writeProvince } from '../simulator/index.js';
+
+import { writeRecord } from './record.js';
+import type { UpConfig } from './schema.js';
+import { createLocalStack } from './stack.js';
+import { createStatusLine } from './status-line.js';
+import { createWriter } from './writer.js';
+
+/**
+ * `loa up`: everything on one machine (DESIGN §2) — a private influxd, the embedded broker and the
+ * ingest consuming in-process, and with `--simulate` a small province of virtual devices. The broker
+ * hands each message to the ingest before it acknowledges it, so the whole path is durable.
+ */
+export async function runUp(config: UpConfig): Promise<void> {
+  const logger = createLogger({ name: 'loa' });
+  const dataDir = config.data;
+  await mkdir(dataDir, { recursive: true });
+  const steps: (() => Promise<void>)[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      for (const step of steps.reverse()) {
+        try {
+          await step();
+        } catch (error) {
+          logger.error({ error: (error as Error).message }, 'error while stopping');
+        }
+      }
+    })());
+  process.once('SIGINT', () => void stop().then(() => process.exit(0)));
+  process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
+
+  try {
+    const { inventory, secretsFile } = await resolveInventory(config, logger);
+
+    const influxUrl = await startInflux(config, logger, steps);
+    const ql = createInfluxQl({ url: influxUrl, ...credentials(config) });
+    await ensureDatabase(ql, {
+      database: config.influx.database,
+      rawRetentionDays: config.influx.retentionDays,
+    });
+    ql.close();
+
+    const stack = createLocalStack({
+      inventory,
+      writer: createWriter(config.influx, influxUrl),
+      walDir: join(dataDir, 'wal'),
+      logger,
+      mqtt: config.mqtt,
+      ingest: {
+        batchSize: config.ingest.batchSize,
+        flushIntervalMs: config.ingest.flushIntervalMs,
+        maxBufferedPoints: config.ingest.maxBufferedPoints,
+        walMaxBytes: config.ingest.walMaxMb * 1024 * 1024,
+        fsyncIntervalMs: config.ingest.fsyncIntervalMs,
+        retentionMs: config.influx.retentionDays * 86_400_000,
+      },
+    });
+    const { brokerUrl } = await stack.start();
+    steps.push(() => stack.stop());
+    const { broker, ingest } = stack;
+
+    const metrics = new MetricsRegistry();
+    metrics.register(() => ingest.collect());
+    metrics.register(() => brokerMetricFamilies(broker.metrics()));
+    const ops = createOpsServer({
+      host: config.http.host,
+      port: config.http.port,
+      metrics,
+      health: ingest.health,
+    });
+    const { url: httpUrl } = await ops.start();
+    steps.push(() => ops.stop());
+
+    await writeRecord(dataDir, {
+      broker: brokerUrl,
+      influx: influxUrl,
+      database: config.influx.database,
+      http: httpUrl,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    });
+
+    const devices = inventory.deviceCount;
+    process.stdout.write(
+      [
+        `Loa is up: ${inventory.provinces.map((p) => p.name).join(', ')} — ${devices} devices in the inventory`,
+        `  broker    ${brokerUrl}`,
+        `  influxdb  ${influxUrl}  (database "${config.influx.database}")`,
+        `  metrics   ${httpUrl}/metrics   health ${httpUrl}/healthz`,
+        `  data      ${dataDir}`,
+        '',
+      ].join('\n'),
+    );
+
+    if (config.simulate && secretsFile !== undefined) {
+      const simulation = createSimulation({
+        brokerUrl,
+        inventory,
+        secrets: await readSecrets(secretsFile),
+        heartbeatS: config.simulation.heartbeatS,
+        logger: logger.child({ part: 'simulator' }),
+      });
+      await simulation.start();
+      steps.push(() => simulation.stop());
+    }
+
+    const status = createStatusLine({
+      tty: process.stdout.isTTY,
+      read: () => ({ ...ingest.stats(), devicesOnline: broker.metrics().connectedClients }),
+    });
+    status.start();
+    steps.push(() => {
+      status.stop();
+      return Promise.resolve();
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function resolveInventory(
+  config: UpConfig,
+  logger: Logger,
+): Promise<{ inventory: Inventory; secretsFile?: string }> {
+  if (config.inventory !== undefined) {
+    const inventory = await loadInventory(config.inventory);
+    const secretsFile = config.simulate ? join(config.inventory, '..', 'secrets.json') : undefined;
+    return secretsFile === undefined ? { inventory } : { inventory, secretsFile };
+  }
+  if (!config.simulate) {
+    throw new Error(
+      'no inventory: pass --inventory DIR (a folder of province files), or --simulate for a demo province',
+    );
+  }
+  const dir = join(config.data, 'simulation');
+  const s = config.simulation;
+  const generated = await generateProvince({
+    provinceId: 'an-giang',
+    provinceName: 'An Giang',
+    communes: s.communes,
+    hamletsPerCommune: s.hamletsPerCommune,
+    clustersPerHamlet: s.clustersPerHamlet,
+    fmShare: s.fmShare,
+    stations: true,
+    seed: s.seed,
+    heartbeatS: s.heartbeatS,
+  });
+  await writeProvince(dir, generated);
+  logger.info({ dir }, 'generated a simulated province');
+  return { inventory: await loadInventory(join(dir, 'inventory')), secretsFile: join(dir, 'secrets.json') };
+}
+
+function credentials(config: UpConfig) {
+  return {
+    database: config.influx.database,
+    ...(config.influx.username !== undefined && { username: config.influx.username }),
+    ...(config.influx.password !== undefined && { password: config.influx.password }),
+  };
+}
+
+/** An existing server when `influx.url` is set, else a private influxd under the data folder. */
+async function startInflux(
+  config: UpConfig,
+  logger: Logger,
+  steps: (() => Promise<void>)[],
+): Promise<string> {
+  if (config.influx.url !== undefined) return config.influx.url;
+  const port = (await isPortFree(config.mqtt.host, config.influx.port)) ? config.influx.port : 0;
+  if (port === 0) logger.warn({ port: config.influx.port }, 'InfluxDB port taken; using a free one');
+  const server: InfluxdServer = createInfluxdServer({
+    dataDir: join(config.data, 'influxdb'),
+    port,
+    host: '127.0.0.1',
+    ...(config.influx.binary !== undefined && { binary: config.influx.binary }),
+    logger: logger.child({ part: 'influxd' }),
+  });
+  const { url } = await server.start();
+  steps.push(() => server.stop());
+  return url;
+}
+
+function isPortFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => {
+      resolve(false);
+    });
+    probe.listen(port, host, () => {
+      probe.close(() => {
+        resolve(true);
+      });
+    });
+  });
+}
+
+/** The plain secrets of simulated devices, as the generator wrote them. */
+async function readSecrets(file: string): Promise<Record<string, string>> {
+  const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(await readFile(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file}: not a map of device id to secret`);
+  return parsed.data;
+}

@@ -1,0 +1,38 @@
+/**
+ * Reconnect delays: exponential growth capped at `maxMs`, with "full jitter" (a uniformly random delay
+ * between 0 and the capped exponential), so that a commune's clusters that lost the same 4G cell do not
+ * all come back in the same second.
+ */
+export interface BackoffOptions {
+  /** Delay ceiling of the first retry, in milliseconds. */
+  minMs: number;
+  /** Largest delay, in milliseconds, however many retries failed. */
+  maxMs: number;
+  /** A uniform random number in [0, 1); injectable for tests. */
+  random?: () => number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { minMs: 1_000, maxMs: 60_000 };
+
+export interface Backoff {
+  /** The delay before the next attempt; every call counts one more failed attempt. */
+  next(): number;
+  /** Call after a successful connection: the next outage starts from `minMs` again. */
+  reset(): void;
+}
+
+export function createBackoff(options: BackoffOptions = DEFAULT_BACKOFF): Backoff {
+  const random = options.random ?? Math.random;
+  let attempt = 0;
+  return {
+    next() {
+      // 2^attempt is capped before it can overflow: 2^30 × minMs is already far beyond any sane maxMs.
+      const ceiling = Math.min(options.maxMs, options.minMs * 2 ** Math.min(attempt, 30));
+      attempt += 1;
+      return Math.floor(random() * ceiling);
+    },
+    reset() {
+      attempt = 0;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { AgentConfigError, createAgent, keepaliveFor } from './index.js';
+
+const valid = {
+  brokerUrl: 'mqtt://localhost:1883',
+  deviceId: 'vinh-an-c01',
+  secret: 's',
+  province: 'an-giang',
+  commune: 'vinh-an',
+  kind: 'cluster' as const,
+  heartbeatS: 60,
+  logger: pino({ level: 'silent' }),
+};
+
+describe('agent configuration', () => {
+  it('is checked before any I/O, with the path of each problem', () => {
+    expect(() => createAgent({ ...valid, deviceId: '_platform', heartbeatS: 0 })).toThrow(AgentConfigError);
+    try {
+      createAgent({ ...valid, deviceId: '_platform', heartbeatS: 0, brokerUrl: 'localhost' });
+    } catch (error) {
+      const problems = (error as AgentConfigError).problems;
+      expect(problems.map((p) => p.split(':')[0])).toEqual(['brokerUrl', 'deviceId', 'heartbeatS']);
+    }
+  });
+
+  it('takes a valid configuration without connecting', () => {
+    const agent = createAgent(valid);
+    expect(agent.stats()).toMatchObject({ online: false, session: undefined, sent: 0 });
+  });
+
+  it('keeps alive for about two heartbeats, whole seconds, at most a minute', () => {
+    expect(keepaliveFor(0.05)).toBe(1);
+    expect(keepaliveFor(10)).toBe(20);
+    expect(keepaliveFor(60)).toBe(60);
+    expect(keepaliveFor(300)).toBe(60);
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * The edge agent that runs on a station or loudspeaker cluster (DESIGN §3): presence, heartbeats,
+ * broadcast logs and events over MQTT. The simulator runs many of these in one process.
+ */
+export {
+  AGENT_FIRMWARE,
+  BacklogFullError,
+  createAgent,
+  type Agent,
+  type AgentOptions,
+  type AgentStats,
+  type BroadcastInput,
+  type EventInput,
+  type StopReason,
+} from './agent.js';
+export {
+  AgentConfigError,
+  agentConfigSchema,
+  keepaliveFor,
+  parseAgentConfig,
+  type AgentConfig,
+  type AgentConfigInput,
+} from './config.js';
+export { createBackoff, DEFAULT_BACKOFF, type Backoff, type BackoffOptions } from './backoff.js';
+export { encodeMessage, MessageRefusedError } from './outgoing.js';
+export { defaultProbe, type HeartbeatFields, type Probe } from './probe.js';
+export {
+  createFileSessionStore,
+  createMemorySessionStore,
+  SESSION_FILE,
+  SessionFileError,
+  type SessionStore,
+} from './session.js';

@@ -1,0 +1,145 @@
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { Backoff } from './backoff.js';
+import { fulfilsWithin } from './timeout.js';
+
+/** The Last Will registered with one connection attempt. */
+export type Will = NonNullable<IClientOptions['will']>;
+
+export interface LinkOptions {
+  brokerUrl: string;
+  clientId: string;
+  username: string;
+  password: string;
+  keepaliveS: number;
+  connectTimeoutMs: number;
+  backoff: Backoff;
+  logger: Logger;
+  /**
+   * Runs before every connection attempt and returns the Will for it. The agent allocates the next
+   * presence session here: the Will has to carry it, and the connect packet is the only place a Will goes.
+   */
+  beforeConnect(): Promise<Will>;
+  /** Runs once a connection is up; what it publishes goes out before anything queued later. */
+  onUp(): Promise<void>;
+  /** Runs when a connection attempt ends, whether it was ever up or not. */
+  onDown(wasUp: boolean): void;
+}
+
+/**
+ * One MQTT connection to the broker, kept up with our own reconnect loop.
+ *
+ * mqtt.js reconnects on a fixed `reconnectPeriod` and registers the Will it was given at construction;
+ * we need a growing, jittered delay and a new Will (the next session) on every attempt, and the session
+ * has to be durable before the attempt starts. So mqtt.js runs with `manualConnect` and
+ * `reconnectPeriod: 0`, and this class calls `client.connect()` itself after updating `options.will`.
+ * The client object, and with it mqtt.js's store of unacknowledged QoS 1 packets, lives across
+ * reconnects: what was not acknowledged is sent again on the next connection.
+ */
+export class MqttLink {
+  private client: MqttClient | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private up = false;
+  private stopping = false;
+  private attempted = false;
+
+  constructor(private readonly options: LinkOptions) {}
+
+  get connected(): boolean {
+    return this.up;
+  }
+
+  start(): void {
+    if (this.client) throw new Error('the link is already started');
+    const o = this.options;
+    this.client = connect(o.brokerUrl, {
+      clientId: o.clientId,
+      username: o.username,
+      password: o.password,
+      // MQTT 3.1.1: what aedes speaks, and what every MQTT 5 broker accepts too.
+      protocolVersion: 4,
+      clean: true,
+      keepalive: o.keepaliveS,
+      connectTimeout: o.connectTimeoutMs,
+      manualConnect: true,
+      reconnectPeriod: 0,
+    });
+    this.client.on('connect', () => {
+      this.up = true;
+      o.backoff.reset();
+      o.onUp().catch((error: unknown) => {
+        o.logger.warn({ err: error }, 'birth failed; waiting for the next connection');
+      });
+    });
+    // Every attempt ends in exactly one 'close': a refused TCP connect, a CONNACK refusal or timeout,
+    // a keepalive timeout, a dropped socket or our own end().
+    this.client.on('close', () => {
+      const wasUp = this.up;
+      this.up = false;
+      o.onDown(wasUp);
+      if (!this.stopping) this.scheduleAttempt();
+    });
+    // Without a listener an 'error' event would throw; the 'close' that follows drives the retry.
+    this.client.on('error', (error) => {
+      o.logger.warn({ err: error }, 'MQTT connection error');
+    });
+    this.attempt();
+  }
+
+  /** Resolves on the broker's PUBACK (QoS 1); while offline the packet waits in mqtt.js's store. */
+  async publish(topic: string, payload: Buffer, retain: boolean): Promise<void> {
+    if (!this.client || this.stopping) throw new Error('the link is not running');
+    await this.client.publishAsync(topic, payload, { qos: 1, retain });
+  }
+
+  /**
+   * Ends the connection. `graceful` sends DISCONNECT, so the broker discards the Will [MQTT-3.14.4-3];
+   * otherwise the socket is dropped and the broker publishes it.
+   */
+  async stop(graceful: boolean, timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    // Before the first connect() there is no socket, and mqtt.js's end() would trip over the missing stream.
+    if (!client || !this.attempted) return;
+    if (!graceful || !this.up) {
+      await client.endAsync(true);
+      return;
+    }
+    // end(false) first waits for in-flight packets to be acknowledged: bounded, so that a dead link cannot
+    // hang stop(). A second end() would be ignored while the first is pending, so the fallback destroys
+    // the socket itself (and the broker publishes the Will, which is then the truth).
+    if (!(await fulfilsWithin(client.endAsync(false), timeoutMs))) {
+      this.options.logger.warn('broker did not acknowledge in time; dropping the connection');
+      client.stream.destroy();
+    }
+  }
+
+  private scheduleAttempt(): void {
+    if (this.retryTimer !== undefined) return;
+    const wait = this.options.backoff.next();
+    this.options.logger.debug({ wait_ms: wait }, 'reconnecting');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.attempt();
+    }, wait);
+  }
+
+  private attempt(): void {
+    const client = this.client;
+    if (!client || this.stopping) return;
+    this.options.beforeConnect().then(
+      (will) => {
+        if (this.stopping) return;
+        client.options.will = will;
+        this.attempted = true;
+        client.connect();
+      },
+      (error: unknown) => {
+        this.options.logger.error({ err: error }, 'cannot prepare the connection');
+        this.options.onDown(false);
+        if (!this.stopping) this.scheduleAttempt();
+      },
+    );
+  }
+}

@@ -1,0 +1,33 @@
+import type { InfluxQl } from './query.js';
+import { quoteIdent } from './query.js';
+
+/** Retention policy of raw data: the default one, so plain writes and queries land there. */
+export const RAW_RETENTION_POLICY = 'raw';
+/** Retention policy of roll-ups and coverage history, kept for years (a criterion is judged per year). */
+export const LONG_RETENTION_POLICY = 'long';
+
+/**
+ * Creates the database and its two retention policies (DESIGN §6) if missing, and brings the raw
+ * duration in line with the configuration. Idempotent: run at every start.
+ */
+export async function ensureDatabase(
+  ql: InfluxQl,
+  { database, rawRetentionDays }: { database: string; rawRetentionDays: number },
+): Promise<void> {
+  const db = quoteIdent(database);
+  await ql.createDatabase(database);
+  const existing = new Set(
+    (await ql.query(`SHOW RETENTION POLICIES ON ${db}`)).flatMap((s) =>
+      s.values.map((row) => String(row[0])),
+    ),
+  );
+  const raw = `${quoteIdent(RAW_RETENTION_POLICY)} ON ${db} DURATION ${rawRetentionDays}d REPLICATION 1 DEFAULT`;
+  await ql.query(
+    existing.has(RAW_RETENTION_POLICY) ? `ALTER RETENTION POLICY ${raw}` : `CREATE RETENTION POLICY ${raw}`,
+  );
+  if (!existing.has(LONG_RETENTION_POLICY)) {
+    await ql.query(
+      `CREATE RETENTION POLICY ${quoteIdent(LONG_RETENTION_POLICY)} ON ${db} DURATION INF REPLICATION 1`,
+    );
+  }
+}

@@ -1,0 +1,40 @@
+// Everything that talks to InfluxDB. Other folders import from here only.
+export {
+  escapeFieldKey,
+  escapeFieldString,
+  escapeMeasurement,
+  escapeTagKey,
+  escapeTagValue,
+  formatFloat,
+  formatInt,
+  formatLine,
+  int,
+  IntField,
+  lineFormatter,
+  LineProtocolError,
+  msToNs,
+} from './line-protocol.js';
+export type { FieldKind, FieldKindValue, FieldValue, LineFormatter, LineSchema } from './line-protocol.js';
+export {
+  InfluxQueryError,
+  InfluxWriteError,
+  parseRetryAfter,
+  serverMessage,
+  writeErrorFromNetwork,
+  writeErrorFromResponse,
+} from './errors.js';
+export type { InfluxWriteErrorOptions, WriteTarget } from './errors.js';
+export type { PointWriter } from './point-writer.js';
+export { createV1Writer } from './v1-writer.js';
+export type { V1WriterOptions } from './v1-writer.js';
+export { createV2Writer } from './v2-writer.js';
+export type { V2WriterOptions } from './v2-writer.js';
+export { createInfluxQl, quoteIdent, quoteString } from './query.js';
+export type { InfluxQl, InfluxQlOptions, InfluxValue, PingResult, QueryParams, Series } from './query.js';
+export { ensureDatabase, LONG_RETENTION_POLICY, RAW_RETENTION_POLICY } from './database.js';
+export { createInfluxdServer, findInfluxd, InfluxdNotFoundError } from './server.js';
+export type { InfluxdServer, InfluxdServerOptions } from './server.js';
+export { renderInfluxdConfig } from './influxd-config.js';
+export type { InfluxdConfigOptions } from './influxd-config.js';
+export { freePort } from './free-port.js';
+export type { Logger } from './logger.js';

@@ -1,0 +1,308 @@
+// InfluxDB line protocol serialisation: `measurement,tag=v field=1,other="s" 1700000000000000000`.
+//
+// This runs for every point the ingest writes (~300,000 a second at full speed), so the escape functions
+// first scan the string for a character that needs escaping and return it untouched when there is none
+// (the common case: device ids, place names, numbers), and only then build a new string. No regular
+// expressions, no per-call arrays in the compiled formatter.
+//
+// What the InfluxDB 1.x parser (models/points.go) does, and why the rules below look the way they do:
+// - measurement: `,` and space end it, so they are escaped with a backslash;
+// - tag keys, tag values, field keys: `,`, `=` and space are escaped;
+// - a character counts as escaped when the byte before it is a backslash, so a value that ends in a
+//   backslash would swallow the delimiter that follows it: trailing backslashes are dropped;
+// - newlines end a point, and no escape for them exists outside string fields, so `\n`/`\r` become the
+//   two characters `\n`/`\r` everywhere: one point always stays one line;
+// - string field values are double-quoted with `"` and `\` escaped.
+
+/** Thrown when a point cannot be written as valid line protocol (no fields, bad number, empty name). */
+export class LineProtocolError extends TypeError {
+  override name = 'LineProtocolError';
+}
+
+const BACKSLASH = 92;
+const COMMA = 44;
+const SPACE = 32;
+const EQUALS = 61;
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+
+/** Escapes one string; `equals` says whether `=` must be escaped too (tags and field keys, not measurements). */
+function escapeName(s: string, equals: boolean): string {
+  const n = s.length;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === COMMA || c === SPACE || c === LF || c === CR || (equals && c === EQUALS)) break;
+  }
+  // Fast path: nothing to escape and no trailing backslash (checked in one comparison).
+  if (i === n && (n === 0 || s.charCodeAt(n - 1) !== BACKSLASH)) return s;
+  let end = n;
+  while (end > 0 && s.charCodeAt(end - 1) === BACKSLASH) end--;
+  let out = s.slice(0, Math.min(i, end));
+  for (let j = i; j < end; j++) {
+    const c = s.charCodeAt(j);
+    if (c === COMMA) out += '\\,';
+    else if (c === SPACE) out += '\\ ';
+    else if (equals && c === EQUALS) out += '\\=';
+    else if (c === LF) out += '\\n';
+    else if (c === CR) out += '\\r';
+    else out += s.charAt(j);
+  }
+  return out;
+}
+
+/** Escapes a measurement name: `,` and space. */
+export function escapeMeasurement(s: string): string {
+  return escapeName(s, false);
+}
+
+/** Escapes a tag value: `,`, `=` and space. */
+export function escapeTagValue(s: string): string {
+  return escapeName(s, true);
+}
+
+/** Escapes a tag key (same rules as tag values). */
+export const escapeTagKey: (s: string) => string = escapeTagValue;
+
+/** Escapes a field key (same rules as tag keys). */
+export const escapeFieldKey: (s: string) => string = escapeTagValue;
+
+/** Escapes the inside of a string field value (without the surrounding quotes): `"` and `\`. */
+export function escapeFieldString(s: string): string {
+  const n = s.length;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === QUOTE || c === BACKSLASH || c === LF || c === CR) break;
+  }
+  if (i === n) return s;
+  let out = s.slice(0, i);
+  for (let j = i; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c === QUOTE) out += '\\"';
+    else if (c === BACKSLASH) out += '\\\\';
+    // InfluxDB 1.x documents that newlines are not supported in field values; the parser only tolerates
+    // them inside quotes, and one point per line keeps logs, spools and replays simple.
+    else if (c === LF) out += '\\n';
+    else if (c === CR) out += '\\r';
+    else out += s.charAt(j);
+  }
+  return out;
+}
+
+/** A number to be written as an integer field (`42i`). Made with {@link int}. */
+export class IntField {
+  constructor(readonly value: number | bigint) {}
+}
+
+/** Marks a number as an integer field for {@link formatLine}: `int(42)` is written `42i`, `42` is a float. */
+export function int(value: number | bigint): IntField {
+  return new IntField(value);
+}
+
+/**
+ * A field value for {@link formatLine}: `number` is a float, `bigint` or {@link int} an integer, `boolean`
+ * and `string` are themselves; `undefined` fields are left out.
+ */
+export type FieldValue = number | bigint | IntField | boolean | string;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Serialises a float field value; NaN and ±Infinity have no line-protocol form. */
+export function formatFloat(v: number, key = 'field'): string {
+  // `v - v === 0` is false exactly for NaN and ±Infinity, and cheaper than Number.isFinite's type check.
+  if (v - v !== 0) throw new LineProtocolError(`field "${key}" is ${v}, which InfluxDB cannot store`);
+  // String(v) gives the shortest round-trip form; exponents (`1e+21`, `5e-7`) are accepted by the parser.
+  return String(v);
+}
+
+/** Serialises an integer field value with its `i` suffix; refuses fractions and values outside int64. */
+export function formatInt(v: number | bigint, key = 'field'): string {
+  if (typeof v === 'bigint') {
+    if (v < INT64_MIN || v > INT64_MAX) throw new LineProtocolError(`field "${key}" (${v}) is outside int64`);
+    return `${v}i`;
+  }
+  // Beyond 2^53 a number is not an exact integer any more; callers with such values must pass a bigint.
+  if (!Number.isSafeInteger(v)) throw new LineProtocolError(`field "${key}" (${v}) is not a safe integer`);
+  return `${v}i`;
+}
+
+function formatFieldValue(key: string, v: FieldValue): string {
+  if (typeof v === 'number') return formatFloat(v, key);
+  if (typeof v === 'string') return `"${escapeFieldString(v)}"`;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'bigint') return formatInt(v, key);
+  return formatInt(v.value, key);
+}
+
+/**
+ * One point as one line of line protocol, for code that builds points ad hoc (the ingest's hot path uses
+ * {@link lineFormatter}, which does not sort keys per call). Undefined tags, empty tag values and
+ * undefined fields are left out; tags are sorted by key, as InfluxDB would otherwise do on every write.
+ * `timeNs` is a nanosecond timestamp string (see {@link msToNs}); without it the server's clock is used.
+ * @throws LineProtocolError when no field is left, or a number cannot be written.
+ */
+export function formatLine(
+  measurement: string,
+  tags: Readonly<Record<string, string | undefined>>,
+  fields: Readonly<Record<string, FieldValue | undefined>>,
+  timeNs?: string,
+): string {
+  const name = escapeMeasurement(measurement);
+  if (name === '') throw new LineProtocolError('measurement name is empty');
+  let line = name;
+  const tagKeys = Object.keys(tags);
+  if (tagKeys.length > 1) tagKeys.sort();
+  for (const k of tagKeys) {
+    const v = tags[k];
+    if (v === undefined || v === '' || k === '') continue;
+    const ek = escapeTagKey(k);
+    const ev = escapeTagValue(v);
+    // A value made only of backslashes escapes to nothing, and an empty tag value is invalid.
+    if (ek !== '' && ev !== '') line += `,${ek}=${ev}`;
+  }
+  let sep = ' ';
+  for (const k in fields) {
+    const v = fields[k];
+    if (v === undefined) continue;
+    const ek = escapeFieldKey(k);
+    if (ek === '') continue;
+    line += `${sep}${ek}=${formatFieldValue(k, v)}`;
+    sep = ',';
+  }
+  if (sep === ' ') throw new LineProtocolError(`point "${measurement}" has no fields`);
+  return timeNs === undefined || timeNs === '' ? line : `${line} ${timeNs}`;
+}
+
+/** Field types a {@link lineFormatter} schema can declare. */
+export type FieldKind = 'float' | 'int' | 'bool' | 'string';
+
+/** The TypeScript type of a value for a {@link FieldKind}. */
+export type FieldKindValue<K extends FieldKind> = K extends 'float'
+  ? number
+  : K extends 'int'
+    ? number | bigint
+    : K extends 'bool'
+      ? boolean
+      : string;
+
+/** What a measurement carries: its tag keys and its typed fields. */
+export interface LineSchema {
+  readonly tags: readonly string[];
+  readonly fields: Readonly<Record<string, FieldKind>>;
+}
+
+/** A compiled serialiser for one measurement; see {@link lineFormatter}. */
+export type LineFormatter<S extends LineSchema> = (
+  tags: { readonly [K in S['tags'][number]]?: string | undefined },
+  fields: { readonly [K in keyof S['fields']]?: FieldKindValue<S['fields'][K]> | undefined },
+  timeNs?: string,
+) => string;
+
+interface CompiledField {
+  key: string;
+  /** `,key=` with the key escaped once at compile time (the first field's comma is dropped). */
+  prefix: string;
+  kind: FieldKind;
+}
+
+/**
+ * Compiles a serialiser for one measurement whose tags and field types are known in advance (the
+ * heartbeat, presence... schemas). Tag keys are sorted and all keys escaped once here, so a call only
+ * escapes values and concatenates. Field types come from the schema, so integers need no marking:
+ * `lineFormatter('heartbeat', { tags: ['device'], fields: { seq: 'int', mains_v: 'float' } })`.
+ */
+export function lineFormatter<const S extends LineSchema>(measurement: string, schema: S): LineFormatter<S> {
+  const name = escapeMeasurement(measurement);
+  if (name === '') throw new LineProtocolError('measurement name is empty');
+  const tagKeys = [...new Set(schema.tags)].sort();
+  const tagPrefixes = tagKeys.map((k) => `,${escapeTagKey(k)}=`);
+  const fields: CompiledField[] = Object.entries(schema.fields).map(([key, kind]) => ({
+    key,
+    prefix: `,${escapeFieldKey(key)}=`,
+    kind,
+  }));
+  for (const k of [...tagKeys, ...fields.map((f) => f.key)]) {
+    if (escapeTagKey(k) === '') throw new LineProtocolError(`measurement "${measurement}": empty key`);
+  }
+  const tagCount = tagKeys.length;
+  const fieldCount = fields.length;
+
+  return (tags, fields_, timeNs) => {
+    const t = tags as Readonly<Record<string, string | undefined>>;
+    const f = fields_ as Readonly<Record<string, unknown>>;
+    let line = name;
+    for (let i = 0; i < tagCount; i++) {
+      const v = t[tagKeys[i] as string];
+      if (v === undefined || v === '') continue;
+      const ev = escapeTagValue(v);
+      if (ev !== '') line += (tagPrefixes[i] as string) + ev;
+    }
+    let first = true;
+    for (let i = 0; i < fieldCount; i++) {
+      const field = fields[i] as CompiledField;
+      const v = f[field.key];
+      if (v === undefined) continue;
+      let s: string;
+      // The schema's kind decides the encoding; a value of the wrong JS type is a caller bug that would
+      // otherwise surface later as a field type conflict in InfluxDB, so it is refused here.
+      switch (field.kind) {
+        case 'float':
+          if (typeof v !== 'number') throw wrongType(measurement, field, v);
+          s = formatFloat(v, field.key);
+          break;
+        case 'int':
+          if (typeof v !== 'number' && typeof v !== 'bigint') throw wrongType(measurement, field, v);
+          s = formatInt(v, field.key);
+          break;
+        case 'bool':
+          if (typeof v !== 'boolean') throw wrongType(measurement, field, v);
+          s = v ? 'true' : 'false';
+          break;
+        case 'string':
+          if (typeof v !== 'string') throw wrongType(measurement, field, v);
+          s = `"${escapeFieldString(v)}"`;
+          break;
+      }
+      if (first) {
+        line += ' ' + field.prefix.slice(1) + s;
+        first = false;
+      } else {
+        line += field.prefix + s;
+      }
+    }
+    if (first) throw new LineProtocolError(`point "${measurement}" has no fields`);
+    return timeNs === undefined || timeNs === '' ? line : `${line} ${timeNs}`;
+  };
+}
+
+function wrongType(measurement: string, field: CompiledField, v: unknown): LineProtocolError {
+  return new LineProtocolError(
+    `measurement "${measurement}": field "${field.key}" is declared ${field.kind} but got ${typeof v}`,
+  );
+}
+
+const ZEROS = '000000';
+
+/**
+ * Milliseconds since the epoch plus `sub` nanoseconds, as an exact nanosecond timestamp string.
+ * ms * 1e6 exceeds 2^53 for any current date, so the digits are concatenated instead of multiplied:
+ * `msToNs(1700000000123, 7)` is `'1700000000123000007'`. `sub` (0 ≤ sub < 1e6) lets several points of
+ * one series share a millisecond without overwriting each other.
+ */
+export function msToNs(ms: number, sub = 0): string {
+  if (!Number.isSafeInteger(ms)) throw new RangeError(`msToNs: ${ms} is not an integer number of ms`);
+  if (!Number.isInteger(sub) || sub < 0 || sub >= 1_000_000) {
+    throw new RangeError(`msToNs: sub-millisecond part ${sub} is not an integer in [0, 1e6)`);
+  }
+  if (ms > 0) {
+    if (sub === 0) return `${ms}${ZEROS}`;
+    const s = String(sub);
+    return `${ms}${ZEROS.slice(s.length)}${s}`;
+  }
+  if (ms === 0) return String(sub);
+  // Before 1970 the digits cannot simply be concatenated (-1 ms + 5 ns is -999995 ns); rare, so exact bigint.
+  return (BigInt(ms) * 1_000_000n + BigInt(sub)).toString();
+}

@@ -1,0 +1,126 @@
+// A private influxd of its own (not the run's shared one): these tests stop, kill and restart it.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InfluxWriteError } from './errors.js';
+import type { Logger } from './logger.js';
+import { createInfluxQl } from './query.js';
+import { createInfluxdServer, InfluxdNotFoundError, type InfluxdServer } from './server.js';
+import { createV1Writer } from './v1-writer.js';
+
+const logged: unknown[][] = [];
+const logger: Logger = {
+  info: (...a: unknown[]) => void logged.push(['info', ...a]),
+  warn: (...a: unknown[]) => void logged.push(['warn', ...a]),
+  error: (...a: unknown[]) => void logged.push(['error', ...a]),
+  debug: (...a: unknown[]) => void logged.push(['debug', ...a]),
+} as Logger;
+
+let tmp: string;
+const servers: InfluxdServer[] = [];
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'loa-influxd-test-'));
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.kill()));
+  await rm(tmp, { recursive: true, force: true });
+});
+
+function server(name: string, over: Partial<Parameters<typeof createInfluxdServer>[0]> = {}): InfluxdServer {
+  const s = createInfluxdServer({ dataDir: path.join(tmp, name), logger, ...over });
+  servers.push(s);
+  return s;
+}
+
+async function writeError(p: Promise<void>): Promise<InfluxWriteError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(InfluxWriteError);
+  return err as InfluxWriteError;
+}
+
+describe('createInfluxdServer', () => {
+  it('starts, survives stop and kill, and comes back on the same port with the same data', async () => {
+    const s = server('restart');
+    expect(s.running).toBe(false);
+    const { url } = await s.start();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(s.running).toBe(true);
+    expect(await s.start()).toEqual({ url }); // Already running: same URL, no second process.
+
+    const q = createInfluxQl({ url, database: 'loa' });
+    await q.createDatabase('loa');
+    const w = createV1Writer({ url, database: 'loa', timeoutMs: 5000, gzip: true });
+    await w.write(['m v=1 1000000']);
+
+    await s.stop();
+    expect(s.running).toBe(false);
+    const down = await writeError(w.write(['m v=2 2000000']));
+    expect(down.retryable).toBe(true);
+    expect(down.code).toBe('ECONNREFUSED');
+
+    expect((await s.start()).url).toBe(url);
+    await w.write(['m v=2 2000000']); // The kept-alive socket died with the old process: reconnects.
+
+    // SIGKILL: what was acknowledged before must be there after the restart (the WAL is fsynced).
+    await s.kill();
+    expect((await writeError(w.write(['m v=3 3000000']))).retryable).toBe(true);
+    expect((await s.start()).url).toBe(url);
+    const series = await q.query('SELECT "v" FROM "m"');
+    expect(series[0]?.values).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    await s.stop();
+    await s.stop(); // Stopping a stopped server is a no-op.
+  });
+
+  it('writes its config into the data folder with every listener on our host', async () => {
+    const s = server('config');
+    const { url } = await s.start();
+    await s.stop();
+    const conf = await readFile(path.join(tmp, 'config', 'influxd.conf'), 'utf8');
+    const port = new URL(url).port;
+    expect(conf).toContain(`bind-address = "127.0.0.1:${port}"`);
+    expect(conf).toMatch(/^bind-address = "127\.0\.0\.1:\d+"$/m);
+    expect(conf).toContain(`dir = ${JSON.stringify(path.join(tmp, 'config', 'meta'))}`);
+    expect(conf).toContain('reporting-enabled = false');
+  });
+
+  it('rejects with influxd’s own words when it exits before answering', async () => {
+    // Hold a port so influxd cannot bind it; a port given by the caller is never changed.
+    // Connections are dropped at once: our readiness ping must not mistake the holder for influxd.
+    const holder = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      const s = server('clash', { port });
+      await expect(s.start()).rejects.toThrow(
+        /influxd exited with code \d+ before answering \/ping.*\n[\s\S]*address already in use/,
+      );
+      expect(s.running).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => {
+        holder.close(() => {
+          resolve();
+        });
+      });
+    }
+  });
+
+  it('says how to install influxd when it cannot be found', async () => {
+    const s = server('missing', { binary: 'no-such-influxd-binary' });
+    const err = await s.start().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InfluxdNotFoundError);
+    expect((err as Error).message).toContain('apt-get install influxdb');
+    expect((err as Error).message).toContain('URL of an existing InfluxDB server');
+    const byPath = server('missing2', { binary: path.join(tmp, 'nope', 'influxd') });
+    await expect(byPath.start()).rejects.toBeInstanceOf(InfluxdNotFoundError);
+  });
+});

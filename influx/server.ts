@@ -1,0 +1,303 @@
+// A private influxd 1.x process: `loa up` runs one for a single-machine install, the integration tests
+// one per run, and durability tests their own so they can stop or kill it and bring it back on the same
+// port with the same data.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './free-port.js';
+import { createHttpClient } from './http.js';
+import { renderInfluxdConfig } from './influxd-config.js';
+import type { Logger } from './logger.js';
+
+/** influxd is not installed (or not where we were told). The message says how to get it. */
+export class InfluxdNotFoundError extends Error {
+  override name = 'InfluxdNotFoundError';
+  constructor(readonly binary: string) {
+    super(
+      `InfluxDB server "${binary}" not found${binary.includes('/') ? '' : ' on PATH'}. ` +
+        'Install InfluxDB 1.x with `apt-get install influxdb` on Debian/Ubuntu (or from influxdata.com), ' +
+        'or pass the URL of an existing InfluxDB server instead of starting one.',
+    );
+  }
+}
+
+export interface InfluxdServerOptions {
+  /** Holds the config file and the meta, data and wal folders; created if missing. */
+  dataDir: string;
+  /** HTTP port; 0 or absent picks a free one (and keeps it for restarts). */
+  port?: number;
+  /** Address every listener binds to. */
+  host?: string;
+  /** The influxd executable: a path, or a name looked up on PATH. */
+  binary?: string;
+  logger: Logger;
+  /** How long `start()` waits for `/ping` to answer 204. */
+  startTimeoutMs?: number;
+  /** How long `stop()` waits after SIGTERM before SIGKILL. */
+  stopTimeoutMs?: number;
+}
+
+export interface InfluxdServer {
+  /** Starts influxd (again, after stop/kill: same port, same data) and resolves once it answers `/ping`. */
+  start(): Promise<{ url: string }>;
+  /** SIGTERM, then SIGKILL if still alive after the stop timeout. Resolves when the process is gone. */
+  stop(): Promise<void>;
+  /** SIGKILL now, as a crash or power cut would. Resolves when the process is gone. */
+  kill(): Promise<void>;
+  /** `http://host:port` once a port is chosen (it stays the same across restarts). */
+  readonly url: string | undefined;
+  readonly pid: number | undefined;
+  readonly running: boolean;
+}
+
+const DEFAULT_START_TIMEOUT_MS = 30_000;
+const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+const STDERR_LINES_KEPT = 30;
+const START_ATTEMPTS = 3;
+
+/** Live children, killed if this process exits without stopping them, so no orphan influxd lingers. */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function trackChild(child: ChildProcess): void {
+  liveChildren.add(child);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const c of liveChildren) c.kill('SIGKILL');
+    });
+  }
+}
+
+/** Finds the executable: an explicit path must exist; a bare name is searched on PATH. */
+export async function findInfluxd(binary = 'influxd'): Promise<string> {
+  const candidates = binary.includes('/')
+    ? [binary]
+    : (process.env['PATH'] ?? '')
+        .split(path.delimiter)
+        .filter((d) => d !== '')
+        .map((d) => path.join(d, binary));
+  for (const c of candidates) {
+    try {
+      await access(c, fsConstants.X_OK);
+      return c;
+    } catch {
+      // Not here; try the next directory.
+    }
+  }
+  throw new InfluxdNotFoundError(binary);
+}
+
+/** The environment for influxd without INFLUXDB_* variables, which would override our config file. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('INFLUXDB_')) env[k] = v;
+  return env;
+}
+
+interface Running {
+  child: ChildProcess;
+  stderr: string[];
+  exited: Promise<void>;
+  exitInfo: { code: number | null; signal: NodeJS.Signals | null; error?: Error } | undefined;
+  stopping: boolean;
+}
+
+/** Creates the handle; nothing is written or started until `start()`. */
+export function createInfluxdServer(options: InfluxdServerOptions): InfluxdServer {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.logger;
+  const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+  const configFile = path.join(options.dataDir, 'influxd.conf');
+  // Ports are chosen at the first start and kept, so a restarted server is found at the same URL.
+  let httpPort = options.port !== undefined && options.port > 0 ? options.port : undefined;
+  const httpPortGiven = httpPort !== undefined;
+  let rpcPort: number | undefined;
+  let startedOnce = false;
+  let current: Running | undefined;
+  let starting: Promise<{ url: string }> | undefined;
+
+  const urlFor = (port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  function spawnInfluxd(binary: string): Running {
+    const child = spawn(binary, ['-config', configFile], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: childEnv(),
+    });
+    const run: Running = {
+      child,
+      stderr: [],
+      exited: Promise.resolve(),
+      exitInfo: undefined,
+      stopping: false,
+    };
+    trackChild(child);
+    let partial = '';
+    child.stderr.setEncoding('utf8');
+    const keep = (line: string): void => {
+      if (line === '') return;
+      run.stderr.push(line);
+      if (run.stderr.length > STDERR_LINES_KEPT) run.stderr.shift();
+      // The config sets level=warn, so whatever influxd prints deserves to be seen.
+      log.warn({ influxd: line }, 'influxd');
+    };
+    child.stderr.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) keep(line);
+    });
+    child.stderr.on('end', () => {
+      keep(partial);
+      partial = '';
+    });
+    run.exited = new Promise<void>((resolve) => {
+      child.once('error', (error) => {
+        // Spawning failed (EACCES...): 'exit' may never come.
+        run.exitInfo = { code: null, signal: null, error };
+        liveChildren.delete(child);
+        resolve();
+      });
+      // 'close' rather than 'exit': it comes after stderr is drained, so its last lines are kept.
+      child.once('close', (code, signal) => {
+        run.exitInfo ??= { code, signal };
+        liveChildren.delete(child);
+        if (!run.stopping && startedOnce && current === run) {
+          log.error({ code, signal, stderr: run.stderr.slice(-5) }, 'influxd exited unexpectedly');
+        }
+        if (current === run) current = undefined;
+        resolve();
+      });
+    });
+    return run;
+  }
+
+  /** Polls `/ping` until 204, the process exits, or the deadline passes. */
+  async function waitReady(run: Running, url: string): Promise<void> {
+    const http = createHttpClient(url, { keepAlive: false });
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      if (hasExited(run)) throw exitedEarly(run);
+      try {
+        const res = await http.request({ method: 'GET', path: '/ping', timeoutMs: 1000 });
+        // Still ours? Another server may have taken the port while influxd failed to bind it.
+        if (res.status === 204 && !hasExited(run)) return;
+      } catch {
+        // Not listening yet.
+      }
+      if (Date.now() > deadline) {
+        await terminate(run, 'SIGKILL');
+        throw new Error(
+          `influxd did not answer ${url}/ping within ${startTimeoutMs} ms` + stderrTail(run.stderr),
+        );
+      }
+      await sleep(50);
+    }
+  }
+
+  async function terminate(run: Running, signal: NodeJS.Signals): Promise<void> {
+    run.stopping = true;
+    if (run.exitInfo !== undefined) return;
+    run.child.kill(signal);
+    if (signal === 'SIGKILL') {
+      await run.exited;
+      return;
+    }
+    const timer = setTimeout(() => {
+      log.warn(
+        { pid: run.child.pid },
+        `influxd still running ${stopTimeoutMs} ms after SIGTERM, sending SIGKILL`,
+      );
+      run.child.kill('SIGKILL');
+    }, stopTimeoutMs);
+    await run.exited;
+    clearTimeout(timer);
+  }
+
+  async function doStart(): Promise<{ url: string }> {
+    const binary = await findInfluxd(options.binary);
+    await mkdir(options.dataDir, { recursive: true });
+    for (let attempt = 1; ; attempt++) {
+      httpPort ??= await freePort(host);
+      rpcPort ??= await freePort(host);
+      await writeFile(configFile, renderInfluxdConfig({ dataDir: options.dataDir, host, httpPort, rpcPort }));
+      const url = urlFor(httpPort);
+      const run = spawnInfluxd(binary);
+      current = run;
+      try {
+        await waitReady(run, url);
+        startedOnce = true;
+        log.info({ url, pid: run.child.pid, dataDir: options.dataDir }, 'influxd ready');
+        return { url };
+      } catch (err) {
+        if (current === run) current = undefined;
+        // Someone took a port between our probe and influxd's bind: choose again (but never move the
+        // HTTP port of a server that already ran, or that the caller fixed).
+        const clash = run.stderr.some((l) => l.includes('address already in use'));
+        if (!clash || attempt >= START_ATTEMPTS) throw err;
+        rpcPort = undefined;
+        if (!httpPortGiven && !startedOnce) httpPort = undefined;
+        log.warn({ attempt }, 'influxd port taken, retrying with other ports');
+      }
+    }
+  }
+
+  return {
+    get url() {
+      return httpPort === undefined ? undefined : urlFor(httpPort);
+    },
+    get pid() {
+      return current?.child.pid;
+    },
+    get running() {
+      return current !== undefined && current.exitInfo === undefined;
+    },
+    start() {
+      if (
+        current !== undefined &&
+        current.exitInfo === undefined &&
+        starting === undefined &&
+        httpPort !== undefined
+      ) {
+        return Promise.resolve({ url: urlFor(httpPort) });
+      }
+      starting ??= doStart().finally(() => {
+        starting = undefined;
+      });
+      return starting;
+    },
+    async stop() {
+      await starting?.catch(() => undefined);
+      if (current === undefined) return;
+      await terminate(current, 'SIGTERM');
+      current = undefined;
+    },
+    async kill() {
+      await starting?.catch(() => undefined);
+      if (current === undefined) return;
+      await terminate(current, 'SIGKILL');
+      current = undefined;
+    },
+  };
+}
+
+/** A function, not an inline check: TypeScript would keep a narrowing of `exitInfo` across awaits. */
+function hasExited(run: Running): boolean {
+  return run.exitInfo !== undefined;
+}
+
+function stderrTail(lines: readonly string[]): string {
+  return lines.length === 0 ? '' : `; its last output:\n${lines.slice(-10).join('\n')}`;
+}
+
+function exitedEarly(run: Running): Error {
+  const info = run.exitInfo;
+  const how =
+    info?.error !== undefined
+      ? `could not be started (${info.error.message})`
+      : info?.signal != null
+        ? `was killed by ${info.signal}`
+        : `exited with code ${info?.code ?? '?'}`;
+  return new Error(`influxd ${how} before answering /ping` + stderrTail(run.stderr));
+}

@@ -1,0 +1,173 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Inventory } from '../protocol/index.js';
+import { testInventory, topicOf } from '../test/fixtures/province.js';
+import { createPipeline, type IncomingMessage, type Pipeline } from './pipeline.js';
+
+const NOW = Date.UTC(2026, 10, 25, 5, 0, 0);
+const DAY = 86_400_000;
+let inventory: Inventory;
+let pipeline: Pipeline;
+
+beforeAll(async () => {
+  inventory = await testInventory();
+  pipeline = createPipeline({ inventory, retentionMs: 30 * DAY, now: () => NOW });
+});
+
+function msg(topic: string, payload: unknown, seq = 7): IncomingMessage {
+  const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return { topic, payload: Buffer.from(text), receivedAt: NOW + 5, seq };
+}
+
+const ns = (ms: number) => `${ms}000000`;
+
+describe('valid messages become one line of the storage schema', () => {
+  it('heartbeat: tags from the inventory, typed fields, device time', () => {
+    const r = pipeline(
+      msg(topicOf('vinh-an-c01', 'heartbeat'), {
+        v: 1,
+        ts: NOW - 1000,
+        seq: 42,
+        uptime_s: 3600,
+        power: 'battery',
+        amp: 'on',
+        playing: true,
+        volume_pct: 80,
+        mains_v: 0,
+        battery_v: 12.4,
+        relay: 'ok',
+        rssi_dbm: -71,
+        temp_c: 41.5,
+        future_field: 'ignored',
+      }),
+    );
+    expect(r).toEqual({
+      kind: 'point',
+      channel: 'heartbeat',
+      line:
+        'heartbeat,commune=vinh-an,device=vinh-an-c01,hamlet=an-hoa,kind=cluster,link=4g,province=an-giang ' +
+        'amp="on",power="battery",seq=42i,uptime_s=3600,playing=true,volume_pct=80,mains_v=0,battery_v=12.4,' +
+        `relay="ok",rssi_dbm=-71,temp_c=41.5 ${ns(NOW - 1000)}`,
+    });
+  });
+
+  it('heartbeat of a station has no hamlet tag', () => {
+    const r = pipeline(
+      msg(topicOf('vinh-an-station', 'heartbeat'), {
+        v: 1,
+        ts: NOW,
+        seq: 1,
+        uptime_s: 5,
+        power: 'mains',
+        amp: 'off',
+      }),
+    );
+    expect(r.kind === 'point' && r.line).toBe(
+      'heartbeat,commune=vinh-an,device=vinh-an-station,kind=station,link=ethernet,province=an-giang ' +
+        `amp="off",power="mains",seq=1i,uptime_s=5 ${ns(NOW)}`,
+    );
+  });
+
+  it('state: device time when given, receipt time for a Will', () => {
+    const birth = pipeline(
+      msg(topicOf('vinh-an-c01', 'state'), { v: 1, ts: NOW - 10, online: true, session: 3, reason: 'boot' }),
+    );
+    expect(birth.kind === 'point' && birth.line).toBe(
+      `presence,commune=vinh-an,device=vinh-an-c01,province=an-giang online=true,reason="boot",session=3i ${ns(NOW - 10)}`,
+    );
+    const will = pipeline(
+      msg(topicOf('vinh-an-c01', 'state'), { v: 1, online: false, session: 3, reason: 'lost' }),
+    );
+    expect(will.kind === 'point' && will.line).toBe(
+      `presence,commune=vinh-an,device=vinh-an-c01,province=an-giang online=false,reason="lost",session=3i ${ns(NOW + 5)}`,
+    );
+  });
+
+  it('broadcast: time is the start, ids and programme names are fields, never tags', () => {
+    const r = pipeline(
+      msg(topicOf('vinh-an-c02', 'broadcast'), {
+        v: 1,
+        id: 'b-1',
+        start: NOW - 3_600_000,
+        end: NOW - 1_800_000,
+        priority: 'emergency',
+        source: 'provincial',
+        status: 'completed',
+        program: 'Tin bão số 3, "khẩn"',
+        bulletin: 'ag-2026-11-25-01',
+      }),
+    );
+    expect(r.kind === 'point' && r.line).toBe(
+      'broadcast,commune=vinh-an,device=vinh-an-c02,priority=emergency,province=an-giang,source=provincial,status=completed ' +
+        `duration_s=1800,end=${NOW - 1_800_000}i,id="b-1",bulletin="ag-2026-11-25-01",program="Tin bão số 3, \\"khẩn\\"" ${ns(NOW - 3_600_000)}`,
+    );
+  });
+
+  it('event and meta', () => {
+    const e = pipeline(
+      msg(topicOf('tan-lap-c01', 'event'), { v: 1, ts: NOW, type: 'relay_tripped', detail: '262 V' }),
+    );
+    expect(e.kind === 'point' && e.line).toBe(
+      `event,commune=tan-lap,device=tan-lap-c01,province=an-giang,type=relay_tripped detail="262 V",count=1i ${ns(NOW)}`,
+    );
+    const m = pipeline(
+      msg(topicOf('tan-lap-c01', 'meta'), {
+        v: 1,
+        ts: NOW,
+        kind: 'cluster',
+        firmware: '2.1.0',
+        hamlets: ['tan-hoa'],
+        link: '4g',
+        speakers: 4,
+        heartbeat_s: 60,
+      }),
+    );
+    expect(m.kind === 'point' && m.line).toBe(
+      'device_meta,commune=tan-lap,device=tan-lap-c01,kind=cluster,province=an-giang ' +
+        `firmware="2.1.0",hamlets="tan-hoa",heartbeat_s=60i,link="4g",speakers=4i ${ns(NOW)}`,
+    );
+  });
+});
+
+describe('every refusal has its reason and becomes a reject point', () => {
+  const hb = { v: 1, ts: NOW, seq: 1, uptime_s: 1, power: 'mains', amp: 'on' };
+  const cases: [string, IncomingMessage, string][] = [
+    ['bad_topic', msg('loa/v1/an-giang/vinh-an/heartbeat', hb), 'bad_topic'],
+    ['bad_topic (upper case)', msg('loa/v1/An-Giang/vinh-an/vinh-an-c01/heartbeat', hb), 'bad_topic'],
+    ['unknown_channel', msg(topicOf('vinh-an-c01', 'telemetry'), hb), 'unknown_channel'],
+    ['unknown_device', msg('loa/v1/an-giang/vinh-an/ghost-01/heartbeat', hb), 'unknown_device'],
+    ['wrong_place', msg('loa/v1/an-giang/tan-lap/vinh-an-c01/heartbeat', hb), 'wrong_place'],
+    [
+      'payload_too_large',
+      msg(topicOf('vinh-an-c01', 'event'), { ...hb, detail: 'x'.repeat(5000) }),
+      'payload_too_large',
+    ],
+    ['invalid_json', msg(topicOf('vinh-an-c01', 'heartbeat'), '{"v":1,'), 'invalid_json'],
+    ['schema', msg(topicOf('vinh-an-c01', 'heartbeat'), { ...hb, power: 'nuclear' }), 'schema'],
+    ['ts_future', msg(topicOf('vinh-an-c01', 'heartbeat'), { ...hb, ts: NOW + 301_000 }), 'ts_future'],
+    ['ts_too_old', msg(topicOf('vinh-an-c01', 'heartbeat'), { ...hb, ts: NOW - 31 * DAY }), 'ts_too_old'],
+  ];
+  it.each(cases)('%s', (_name, message, reason) => {
+    const r = pipeline(message);
+    expect(r.kind).toBe('reject');
+    if (r.kind !== 'reject') return;
+    expect(r.reason).toBe(reason);
+    expect(r.line.startsWith(`reject,reason=${reason} detail="`)).toBe(true);
+    // Receipt time with the log sequence in the sub-millisecond digits.
+    expect(r.line.endsWith(` ${NOW + 5}000007`)).toBe(true);
+  });
+
+  it('the schema detail names the field', () => {
+    const r = pipeline(msg(topicOf('vinh-an-c01', 'heartbeat'), { ...hb, seq: 'x' }));
+    expect(r.kind === 'reject' && r.detail).toMatch(/^seq: /);
+  });
+
+  it('a topic with a quote or newline cannot break the line', () => {
+    const r = pipeline(msg('loa/v1/a"b\nc/x/y/heartbeat', hb));
+    expect(r.kind === 'reject' && r.line.split('\n')).toHaveLength(1);
+  });
+});
+
+it('platform output and commands are ignored, not rejected', () => {
+  expect(pipeline(msg('loa/v1/an-giang/vinh-an/_platform/alert', {})).kind).toBe('ignored');
+  expect(pipeline(msg(topicOf('vinh-an-c01', 'cmd/volume'), {})).kind).toBe('ignored');
+});

@@ -1,0 +1,106 @@
+import {
+  decodePayload,
+  parseTopic,
+  type Channel,
+  type Inventory,
+  type RejectReason,
+} from '../protocol/index.js';
+import { escapeFieldString, msToNs } from '../influx/index.js';
+import { deviceSeries, type DeviceSeries } from './device-tags.js';
+import { toLine } from './points.js';
+
+/** One message as the write-ahead log hands it over. */
+export interface IncomingMessage {
+  topic: string;
+  payload: Buffer;
+  receivedAt: number;
+  /** The log's sequence number: makes reject points unique yet identical on replay. */
+  seq: number;
+}
+
+export type PipelineResult =
+  | { kind: 'point'; channel: Channel; line: string }
+  | { kind: 'reject'; reason: RejectReason; detail: string; device?: string; line: string }
+  /** Platform output and downstream commands share the topic tree but are not device telemetry. */
+  | { kind: 'ignored' };
+
+export interface PipelineOptions {
+  inventory: Inventory;
+  /** Messages whose device time is older than this are refused (DESIGN §3). */
+  retentionMs: number;
+  /** The platform clock; injected so tests control it. */
+  now?: () => number;
+}
+
+/**
+ * Parse → validate → map → serialise, as one pure step per message (DESIGN §3, §6). It never throws
+ * for bad input: a refusal is a result with its reason, turned into a `reject` point like any other, so
+ * that a bad message is counted, kept and acknowledged without ever blocking the stream.
+ */
+export function createPipeline({ inventory, retentionMs, now = Date.now }: PipelineOptions) {
+  const seriesCache = new Map<string, DeviceSeries>();
+
+  function seriesOf(id: string): DeviceSeries | undefined {
+    let series = seriesCache.get(id);
+    if (series === undefined) {
+      const device = inventory.device(id);
+      if (device === undefined) return undefined;
+      series = deviceSeries(device);
+      seriesCache.set(id, series);
+    }
+    return series;
+  }
+
+  return function process(message: IncomingMessage): PipelineResult {
+    const topic = parseTopic(message.topic);
+    if (topic.kind === 'platform' || topic.kind === 'command') return { kind: 'ignored' };
+    if (topic.kind === 'invalid') return reject(message, topic.reason, topic.detail);
+    const series = seriesOf(topic.device);
+    if (series === undefined) {
+      return reject(
+        message,
+        'unknown_device',
+        `device "${topic.device}" is not in the inventory`,
+        topic.device,
+      );
+    }
+    const { device } = series;
+    if (device.province !== topic.province || device.commune !== topic.commune) {
+      return reject(
+        message,
+        'wrong_place',
+        `device "${device.device}" belongs to ${device.province}/${device.commune}, not ${topic.province}/${topic.commune}`,
+        topic.device,
+      );
+    }
+    const decoded = decodePayload(topic.channel, message.payload, { now: now(), retentionMs });
+    if (!decoded.ok) return reject(message, decoded.reason, decoded.detail, topic.device);
+    return {
+      kind: 'point',
+      channel: topic.channel,
+      line: toLine(topic.channel, series, decoded.message, message.receivedAt),
+    };
+  };
+}
+
+export type Pipeline = ReturnType<typeof createPipeline>;
+
+/**
+ * A reject point (DESIGN §6: tag reason; fields topic, device, detail). Its time is the receipt time
+ * with the log sequence in the sub-millisecond digits: two rejects in one millisecond stay two points,
+ * and a replay of the log rewrites the same ones.
+ */
+export function reject(
+  message: IncomingMessage,
+  reason: RejectReason,
+  detail: string,
+  device?: string,
+): PipelineResult {
+  const deviceField = device === undefined ? '' : `device="${escapeFieldString(device)}",`;
+  const line =
+    `reject,reason=${reason} detail="${escapeFieldString(detail)}",${deviceField}` +
+    `topic="${escapeFieldString(message.topic.slice(0, 256))}" ${msToNs(message.receivedAt, message.seq % 1_000_000)}`;
+  return device === undefined
+    ? { kind: 'reject', reason, detail, line }
+    : { kind: 'reject', reason, detail, device, line };
+}

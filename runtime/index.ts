@@ -1,0 +1,5 @@
+/** Process plumbing shared by the services: logging, backoff, metrics exposition, the ops HTTP server. */
+export * from './logger.js';
+export * from './backoff.js';
+export * from './metrics.js';
+export * from './http.js';

@@ -1,0 +1,242 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Document } from 'yaml';
+import { z } from 'zod';
+import {
+  foldToSlug,
+  hashSecret,
+  isSlug,
+  SLUG_PATTERN,
+  type InventoryFileInput,
+  type ScryptCost,
+} from '../protocol/index.js';
+import { COMMUNE_PREFIX, HAMLET_PREFIXES, TWO_SYLLABLE_NAMES } from './names.js';
+import { createRandom, type Random } from './prng.js';
+
+/** Roughly the merged An Giang province. */
+export const AN_GIANG_BOUNDS = { minLat: 9.9, maxLat: 10.95, minLon: 104.4, maxLon: 105.6 } as const;
+
+/** About 05:00, 11:30 and 17:00 (Hà Giang's Má Lé, and the usual pattern: domain sheet §3). */
+export const DEFAULT_SCHEDULE = ['05:00-06:00', '11:30-12:00', '17:00-18:00'] as const;
+
+/**
+ * Cheap on purpose: a province of thousands of virtual devices hashes in seconds. Real deployments hash
+ * each secret with `loa secret hash`, which uses the protocol's default (slow) cost.
+ */
+export const SIMULATOR_SCRYPT_COST: ScryptCost = { N: 1024, r: 8, p: 1 };
+
+const count = (min: number) => z.int().min(min).max(10_000);
+const range = (min: number) =>
+  z.union([count(min), z.tuple([count(min), count(min)]).refine(([a, b]) => a <= b, 'min above max')]);
+
+export const provinceSpecSchema = z.object({
+  provinceId: z.string().regex(SLUG_PATTERN, 'must be a lowercase slug'),
+  provinceName: z.string().trim().min(1).max(200),
+  communes: count(1),
+  hamletsPerCommune: range(1),
+  /** 0 leaves some hamlets unserved, which coverage has to report. */
+  clustersPerHamlet: range(0),
+  /** Share of clusters that are FM receivers (unmonitored, no secret), 0..1. */
+  fmShare: z.number().min(0).max(1),
+  /** Whether each commune has a monitored station (studio) device. */
+  stations: z.boolean(),
+  seed: z.int(),
+  /** The inventory's heartbeat_s for monitored devices. */
+  heartbeatS: z.int().min(5).max(3600),
+  bounds: z
+    .object({ minLat: z.number(), maxLat: z.number(), minLon: z.number(), maxLon: z.number() })
+    .refine((b) => b.minLat < b.maxLat && b.minLon < b.maxLon, 'min must be below max')
+    .default(AN_GIANG_BOUNDS),
+});
+
+export type ProvinceSpec = z.input<typeof provinceSpecSchema>;
+
+export interface GeneratedProvince {
+  /** One province file as it goes to YAML (protocol's inventory input type). */
+  inventory: InventoryFileInput;
+  /** Plain secrets of the monitored devices, by device id; FM devices have none. */
+  secrets: Record<string, string>;
+}
+
+type DeviceEntry = NonNullable<InventoryFileInput['communes'][number]['devices']>[number];
+
+/**
+ * A plausible province for tests, demos and benchmarks. Everything but the secrets follows from the
+ * seed; secrets come from the system's random source (they are secrets, even simulated ones).
+ */
+export async function generateProvince(input: ProvinceSpec): Promise<GeneratedProvince> {
+  const parsed = provinceSpecSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (i) => `${i.path.map(String).join('.') || '(spec)'}: ${i.message}`,
+    );
+    throw new Error(`invalid province spec:\n  ${problems.join('\n  ')}`);
+  }
+  const spec = parsed.data;
+  const random = createRandom(spec.seed);
+  const hamletPrefix = random.pick(HAMLET_PREFIXES);
+  const communeNames = uniqueNames(random, spec.communes);
+  /** Monitored devices, which get a secret once the seeded draws are done. */
+  const monitored: DeviceEntry[] = [];
+
+  const communes = communeNames.map((name) => {
+    const id = foldToSlug(name);
+    const center = pointIn(random, spec.bounds, 0.05);
+    const numbered = random.chance(0.3);
+    const hamletCount = draw(random, spec.hamletsPerCommune);
+    const hamlets = (numbered ? numberedNames(hamletCount) : uniqueNames(random, hamletCount)).map((h) => ({
+      id: foldToSlug(numbered ? `${hamletPrefix} ${h}` : h),
+      name: `${hamletPrefix} ${h}`,
+    }));
+    const devices: DeviceEntry[] = [];
+    if (spec.stations) {
+      const station: DeviceEntry = {
+        id: deviceId(spec.provinceId, id, 'station'),
+        kind: 'station',
+        link: random.chance(0.7) ? 'ethernet' : '4g',
+        lat: round(center.lat),
+        lon: round(center.lon),
+        heartbeat_s: spec.heartbeatS,
+      };
+      devices.push(station);
+      monitored.push(station);
+    }
+    let cluster = 0;
+    for (const hamlet of hamlets) {
+      const place = near(random, center, 0.02, spec.bounds);
+      for (let i = draw(random, spec.clustersPerHamlet); i > 0; i--) {
+        cluster += 1;
+        const spot = near(random, place, 0.004, spec.bounds);
+        const fm = random.chance(spec.fmShare);
+        const number = String(cluster).padStart(2, '0');
+        const entry: DeviceEntry = {
+          id: deviceId(spec.provinceId, id, fm ? `fm${number}` : `c${number}`),
+          kind: 'cluster',
+          link: fm ? 'fm' : pickLink(random),
+          hamlets: [hamlet.id],
+          lat: round(spot.lat),
+          lon: round(spot.lon),
+          ...(!fm && { heartbeat_s: spec.heartbeatS }),
+        };
+        devices.push(entry);
+        if (!fm) monitored.push(entry);
+      }
+    }
+    return { id, name: `${COMMUNE_PREFIX} ${name}`, schedule: [...DEFAULT_SCHEDULE], hamlets, devices };
+  });
+
+  // Hashing last and all at once: scrypt runs on the thread pool, and the seeded draws above stay in order.
+  const secrets: Record<string, string> = {};
+  await Promise.all(
+    monitored.map(async (device) => {
+      const secret = randomBytes(18).toString('base64url');
+      secrets[device.id] = secret;
+      device.secret = await hashSecret(secret, SIMULATOR_SCRYPT_COST);
+    }),
+  );
+  return {
+    inventory: {
+      province: { id: spec.provinceId, name: spec.provinceName },
+      timezone: 'Asia/Ho_Chi_Minh',
+      communes,
+    },
+    secrets: sortKeys(secrets),
+  };
+}
+
+export interface WrittenProvince {
+  inventoryFile: string;
+  secretsFile: string;
+}
+
+/** Writes `dir/inventory/<province>.yaml` and `dir/secrets.json` (readable by the owner only). */
+export async function writeProvince(dir: string, generated: GeneratedProvince): Promise<WrittenProvince> {
+  const inventoryDir = join(dir, 'inventory');
+  await mkdir(inventoryDir, { recursive: true });
+  const inventoryFile = join(inventoryDir, `${generated.inventory.province.id}.yaml`);
+  const doc = new Document(generated.inventory);
+  doc.commentBefore = [
+    ' Generated by the Loa simulator.',
+    ' Secret hashes use a cheap scrypt cost (N=1024) so that thousands hash in seconds: tests and demos',
+    ' only. Real deployments hash each secret with `loa secret hash` (default cost).',
+  ].join('\n');
+  await writeFile(inventoryFile, doc.toString({ lineWidth: 0 }));
+  const secretsFile = join(dir, 'secrets.json');
+  await writeFile(secretsFile, `${JSON.stringify(generated.secrets, null, 2)}\n`, { mode: 0o600 });
+  // `mode` applies only when the file is created; an older file keeps its own.
+  await chmod(secretsFile, 0o600);
+  return { inventoryFile, secretsFile };
+}
+
+/**
+ * `count` names in seeded order whose slugs differ ("Thạnh" and "Thành" fold alike, so only one of a pair
+ * is taken); past the pool, names repeat with a number ("Vĩnh An 2").
+ */
+function uniqueNames(random: Random, count: number): string[] {
+  const pool = random.shuffle(TWO_SYLLABLE_NAMES);
+  const slugs = new Set<string>();
+  const names: string[] = [];
+  for (let round = 1; names.length < count; round++) {
+    for (const base of pool) {
+      if (names.length === count) break;
+      const name = round === 1 ? base : `${base} ${round}`;
+      const slug = foldToSlug(name);
+      if (slugs.has(slug)) continue;
+      slugs.add(slug);
+      names.push(name);
+    }
+  }
+  return names;
+}
+
+function numberedNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => String(i + 1));
+}
+
+function deviceId(province: string, commune: string, suffix: string): string {
+  // Province first: device ids are unique nationally, and two provinces may both have a "Vĩnh An".
+  const id = `${province}-${commune}-${suffix}`;
+  if (!isSlug(id)) throw new Error(`generated device id "${id}" is not a slug (names too long?)`);
+  return id;
+}
+
+function pickLink(random: Random): 'ethernet' | '4g' | 'wifi' {
+  const r = random.next();
+  return r < 0.85 ? '4g' : r < 0.95 ? 'wifi' : 'ethernet';
+}
+
+function draw(random: Random, value: number | readonly [number, number]): number {
+  return typeof value === 'number' ? value : random.int(value[0], value[1]);
+}
+
+interface Point {
+  lat: number;
+  lon: number;
+}
+type Bounds = z.output<typeof provinceSpecSchema>['bounds'];
+
+function pointIn(random: Random, b: Bounds, margin: number): Point {
+  return {
+    lat: random.between(b.minLat + margin, b.maxLat - margin),
+    lon: random.between(b.minLon + margin, b.maxLon - margin),
+  };
+}
+
+/** A point within `spread` degrees of `p`, kept inside the bounds. */
+function near(random: Random, p: Point, spread: number, b: Bounds): Point {
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+  return {
+    lat: clamp(p.lat + random.between(-spread, spread), b.minLat, b.maxLat),
+    lon: clamp(p.lon + random.between(-spread, spread), b.minLon, b.maxLon),
+  };
+}
+
+/** Five decimals: about a metre. */
+function round(v: number): number {
+  return Math.round(v * 1e5) / 1e5;
+}
+
+function sortKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}

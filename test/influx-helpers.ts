@@ -1,0 +1,16 @@
+// Helpers for integration tests that read and write the run's shared InfluxDB.
+import { randomBytes } from 'node:crypto';
+import { createInfluxQl, type InfluxQl } from '../influx/index.js';
+
+/**
+ * Creates a database no other test file uses and returns an InfluxQL client bound to it (its name is
+ * `client.database`). The name starts with `prefix` (letters, digits and `_` kept) so a leftover database
+ * says which file made it.
+ */
+export async function freshDatabase(url: string, prefix: string): Promise<InfluxQl & { database: string }> {
+  const clean = prefix.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40) || 'test';
+  const database = `${clean}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const client = createInfluxQl({ url, database });
+  await client.createDatabase(database);
+  return Object.assign(client, { database });
+}
