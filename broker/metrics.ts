@@ -1,4 +1,4 @@
-import type { MetricFamily } from '../runtime/index.js';
+import { counter, gauge, labelled, type MetricFamily } from '../runtime/index.js';
 import { PUBLISH_REFUSALS, type PublishRefusal } from './acl.js';
 import { AUTH_FAILURES, type AuthFailure } from './auth.js';
 
@@ -52,39 +52,26 @@ export class BrokerCounters {
 
 /** The broker's metrics in Prometheus form, for the services' `/metrics`. */
 export function brokerMetricFamilies(m: BrokerMetrics): MetricFamily[] {
-  const one = (name: string, help: string, type: 'counter' | 'gauge', value: number): MetricFamily => ({
-    name,
-    help,
-    type,
-    samples: [{ value }],
-  });
   return [
-    one('loa_broker_connected_clients', 'Authenticated MQTT sessions open now.', 'gauge', m.connectedClients),
-    one('loa_broker_connections_total', 'Authenticated sessions since start.', 'counter', m.connectionsTotal),
-    one('loa_broker_disconnections_total', 'Sessions ended since start.', 'counter', m.disconnectionsTotal),
-    {
-      name: 'loa_broker_auth_failures_total',
-      help: 'Refused CONNECTs, by reason.',
-      type: 'counter',
-      samples: Object.entries(m.authFailures).map(([reason, value]) => ({ labels: { reason }, value })),
-    },
-    one(
+    gauge('loa_broker_connected_clients', 'Authenticated MQTT sessions open now.', m.connectedClients),
+    counter('loa_broker_connections_total', 'Authenticated sessions since start.', m.connectionsTotal),
+    counter('loa_broker_disconnections_total', 'Sessions ended since start.', m.disconnectionsTotal),
+    labelled('loa_broker_auth_failures_total', 'Refused CONNECTs, by reason.', 'reason', m.authFailures),
+    counter(
       'loa_broker_publishes_accepted_total',
       'Publications that passed the access rules.',
-      'counter',
       m.publishesAccepted,
     ),
-    one('loa_broker_wills_accepted_total', 'Wills released and accepted.', 'counter', m.willsAccepted),
-    {
-      name: 'loa_broker_publishes_refused_total',
-      help: 'Refused publications, by reason.',
-      type: 'counter',
-      samples: Object.entries(m.publishesRefused).map(([reason, value]) => ({ labels: { reason }, value })),
-    },
-    one(
+    counter('loa_broker_wills_accepted_total', 'Wills released and accepted.', m.willsAccepted),
+    labelled(
+      'loa_broker_publishes_refused_total',
+      'Refused publications, by reason.',
+      'reason',
+      m.publishesRefused,
+    ),
+    counter(
       'loa_broker_subscriptions_refused_total',
       'Subscriptions answered with a failure code.',
-      'counter',
       m.subscriptionsRefused,
     ),
   ];

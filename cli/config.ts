@@ -40,7 +40,9 @@ function toEnvWord(key: string): string {
 
 function unwrap(schema: z.ZodType): z.ZodType {
   let s: z.ZodType = schema;
-  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodPrefault) {
+    s = s.unwrap() as z.ZodType;
+  }
   return s;
 }
 
@@ -94,6 +96,10 @@ export function resolveConfig<S extends z.ZodObject>(
   if (result.success) return result.data;
   const where = sources.file === undefined ? 'configuration' : sources.file;
   const lines = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const at = issue.path.length ? `${issue.path.join('.')}.` : '';
+      return `${where}: ${issue.keys.map((k) => at + k).join(', ')}: unknown setting (misspelt?)`;
+    }
     const path = issue.path.join('.');
     const env = ['LOA', ...issue.path.map((p) => toEnvWord(String(p)))].join('_');
     return `${where}: ${path}: ${issue.message} (set in the file, by ${env}, or by its flag)`;

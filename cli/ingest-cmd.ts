@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { createInfluxQl, ensureDatabase } from '../influx/index.js';
 import { createIngest, createMqttSource } from '../ingest/index.js';
 import { loadInventory } from '../protocol/index.js';
 import { createLogger, createOpsServer, MetricsRegistry } from '../runtime/index.js';
 import type { IngestConfig } from './schema.js';
-import { createWriter } from './writer.js';
+import { createWriter, ingestTuning, prepareDatabase } from './storage.js';
 
 /**
  * `loa ingest`: the ingest alone, consuming from an external broker (Mosquitto, EMQX, or `loa broker`),
@@ -14,12 +13,7 @@ import { createWriter } from './writer.js';
 export async function runIngest(config: IngestConfig): Promise<void> {
   const logger = createLogger({ name: 'loa-ingest' });
   const inventory = await loadInventory(config.inventory);
-  const ql = createInfluxQl({ url: config.influx.url, database: config.influx.database });
-  await ensureDatabase(ql, {
-    database: config.influx.database,
-    rawRetentionDays: config.influx.retentionDays,
-  });
-  ql.close();
+  await prepareDatabase(config.influx, config.influx.url);
   const ingest = createIngest({
     inventory,
     writer: createWriter(config.influx, config.influx.url),
@@ -27,12 +21,7 @@ export async function runIngest(config: IngestConfig): Promise<void> {
     walDir: join(config.data, `wal-${config.broker.clientId}`),
     logger: logger.child({ part: 'ingest' }),
     instance: config.broker.clientId,
-    batchSize: config.ingest.batchSize,
-    flushIntervalMs: config.ingest.flushIntervalMs,
-    maxBufferedPoints: config.ingest.maxBufferedPoints,
-    walMaxBytes: config.ingest.walMaxMb * 1024 * 1024,
-    fsyncIntervalMs: config.ingest.fsyncIntervalMs,
-    retentionMs: config.influx.retentionDays * 86_400_000,
+    ...ingestTuning(config.ingest, config.influx),
   });
   await ingest.start();
   const source = createMqttSource({

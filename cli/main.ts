@@ -1,9 +1,18 @@
 import { Command, Option } from 'commander';
 import { InventoryError } from '../protocol/index.js';
+import { resolveAgentConfig, runAgent } from './agent-cmd.js';
+import { runBroker } from './broker-cmd.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { runIngest } from './ingest-cmd.js';
-import { ingestConfigSchema, upConfigSchema } from './schema.js';
+import {
+  brokerConfigSchema,
+  ingestConfigSchema,
+  simulateGenerateConfigSchema,
+  simulateRunConfigSchema,
+  upConfigSchema,
+} from './schema.js';
 import { registerSecret } from './secret-cmd.js';
+import { runSimulate, runSimulateGenerate } from './simulate-cmd.js';
 import { runUp } from './up.js';
 
 /** `loa`: one binary for every part (DESIGN §7). Every command has --help. */
@@ -84,6 +93,156 @@ program
       },
     });
     await runIngest(config);
+  });
+
+program
+  .command('broker')
+  .description('run the embedded MQTT broker alone (no ingest): `loa ingest` replicas consume over MQTT')
+  .option('--config <file>', 'YAML configuration file (flags and LOA_* variables override it)')
+  .option('--inventory <dir>', 'folder of province inventory files (device identities)')
+  .option('--host <host>', 'listen address (default 127.0.0.1; 0.0.0.0 for devices on the network)')
+  .option('--port <port>', 'MQTT port (default 1883; 0 = any free port)', num)
+  .option(
+    '--service-accounts <file>',
+    'YAML list of service accounts: - { username, secret: <hash from loa secret hash>, role: ingest|reader }',
+  )
+  .option('--http-port <port>', '/metrics and /healthz port (default 9466)', num)
+  .addHelpText(
+    'after',
+    [
+      '',
+      'Example:',
+      '  loa broker --inventory /etc/loa/inventory --host 0.0.0.0 --port 1883 \\',
+      '    --service-accounts /etc/loa/service-accounts.yaml',
+      '',
+      'service-accounts.yaml:',
+      '  - { username: loa-ingest, secret: "scrypt$16384$8$1$…", role: ingest }',
+      '  - { username: console, secret: "scrypt$16384$8$1$…", role: reader }',
+    ].join('\n'),
+  )
+  .action(async (o: Record<string, string | number | undefined>) => {
+    const config = resolveConfig(brokerConfigSchema, {
+      ...(typeof o.config === 'string' && { file: o.config }),
+      flags: {
+        inventory: o.inventory,
+        serviceAccounts: o.serviceAccounts,
+        mqtt: { host: o.host, port: o.port },
+        http: { port: o.httpPort },
+      },
+    });
+    await runBroker(config);
+  });
+
+program
+  .command('agent')
+  .description('run the edge agent of one station or loudspeaker cluster')
+  .requiredOption('--config <file>', "the agent's YAML file (device id, place, broker, secret)")
+  .option('--broker <url>', 'broker URL, overriding the file (also LOA_BROKER_URL)')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (also LOA_LOG_LEVEL)')
+  .addHelpText(
+    'after',
+    [
+      '',
+      'The secret comes from LOA_AGENT_SECRET, else from the file: `secret` or `secretFile`.',
+      'SIGINT/SIGTERM publish the retained shutdown state and disconnect cleanly.',
+      'A commented sample: docs/agent.example.yaml.',
+      '',
+      'Example:',
+      '  loa agent --config /etc/loa/agent.yaml --broker mqtts://mqtt.example.vn:8883',
+    ].join('\n'),
+  )
+  .action(async (o: { config: string; broker?: string; logLevel?: string }) => {
+    const resolved = await resolveAgentConfig({
+      file: o.config,
+      flags: { brokerUrl: o.broker, logLevel: o.logLevel },
+    });
+    await runAgent(resolved, o.config);
+  });
+
+const simulate = program
+  .command('simulate')
+  .description('a province of virtual devices: generate its inventory, then run it against a broker')
+  .addHelpText(
+    'after',
+    [
+      '',
+      'Example:',
+      '  loa simulate generate --out sim --communes 5',
+      '  loa broker --inventory sim/inventory &',
+      '  loa simulate run --broker mqtt://127.0.0.1:1883 --inventory sim/inventory --secrets sim/secrets.json',
+    ].join('\n'),
+  );
+
+simulate
+  .command('generate')
+  .description("write OUT/inventory/<province>.yaml and OUT/secrets.json (the virtual devices' secrets)")
+  .option('--config <file>', 'YAML configuration file (flags and LOA_* variables override it)')
+  .option('--out <dir>', 'folder to write into')
+  .option('--communes <n>', 'communes (default 3)', num)
+  .option('--hamlets <n>', 'hamlets per commune (default 4)', num)
+  .option('--clusters <n>', 'loudspeaker clusters per hamlet (default 2)', num)
+  .option('--fm-share <share>', 'share of clusters on FM, which cannot report (default 0.1)', num)
+  .option('--seed <n>', 'seed: the same seed gives the same inventory (default 1)', num)
+  .option('--heartbeat <seconds>', "the inventory's heartbeat_s, 5–3600 (default 10)", num)
+  .option('--province-id <slug>', 'province id (default an-giang)')
+  .option('--province-name <name>', 'province name (default "An Giang")')
+  .addHelpText(
+    'after',
+    '\nExample:\n  loa simulate generate --out sim --communes 20 --seed 7 --province-id an-giang --province-name "An Giang"',
+  )
+  .action(async (o: Record<string, string | number | undefined>) => {
+    const config = resolveConfig(simulateGenerateConfigSchema, {
+      ...(typeof o.config === 'string' && { file: o.config }),
+      flags: {
+        out: o.out,
+        province: { id: o.provinceId, name: o.provinceName },
+        simulation: {
+          communes: o.communes,
+          hamletsPerCommune: o.hamlets,
+          clustersPerHamlet: o.clusters,
+          fmShare: o.fmShare,
+          seed: o.seed,
+          heartbeatS: o.heartbeat,
+        },
+      },
+    });
+    await runSimulateGenerate(config);
+  });
+
+simulate
+  .command('run')
+  .description('run one real agent per monitored device of an inventory against a broker')
+  .option('--config <file>', 'YAML configuration file (flags and LOA_* variables override it)')
+  .option('--broker <url>', 'broker URL, e.g. mqtt://127.0.0.1:1883')
+  .option('--inventory <dir>', 'folder of province inventory files')
+  .option(
+    '--secrets <file>',
+    'plain secrets by device id (default: secrets.json next to the inventory folder)',
+  )
+  .option('--heartbeat <seconds>', "heartbeat interval, fractions allowed (default: the inventory's)", num)
+  .option('--seed <n>', 'seed of the virtual hardware readings (default 1)', num)
+  .addHelpText(
+    'after',
+    [
+      '',
+      'Prints devices online, messages sent and acknowledged every second on a terminal (every 30 s',
+      'otherwise), and a summary on SIGINT/SIGTERM.',
+      '',
+      'Example:',
+      '  loa simulate run --broker mqtt://127.0.0.1:1883 --inventory sim/inventory --secrets sim/secrets.json',
+    ].join('\n'),
+  )
+  .action(async (o: Record<string, string | number | undefined>) => {
+    const config = resolveConfig(simulateRunConfigSchema, {
+      ...(typeof o.config === 'string' && { file: o.config }),
+      flags: {
+        broker: { url: o.broker },
+        inventory: o.inventory,
+        secrets: o.secrets,
+        simulation: { heartbeatS: o.heartbeat, seed: o.seed },
+      },
+    });
+    await runSimulate(config);
   });
 
 registerSecret(program);

@@ -1,6 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { agentConfigSchema } from '../devices/index.js';
+import { checkSecretHash, SLUG_PATTERN } from '../protocol/index.js';
 
 /** Where `loa up` keeps its data and `loa coverage` finds the running system, unless told otherwise. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -29,6 +31,8 @@ const influxSchema = z.strictObject({
       bucket: z.string().min(1),
     })
     .optional(),
+  /** Compress write bodies; by default only when InfluxDB is on another machine. */
+  gzip: z.boolean().optional(),
   /** Raw data (heartbeats, presence, events, rejects) is kept this long; older messages are refused. */
   retentionDays: z.int().min(1).max(3650).default(30),
 });
@@ -41,6 +45,20 @@ const ingestSchema = z.strictObject({
   walMaxMb: z.int().min(16).default(2048),
   fsyncIntervalMs: z.int().min(0).default(1000),
 });
+
+/** The shape of a generated province (`loa up --simulate`, `loa simulate generate`). */
+const provinceSimulationSchema = z.strictObject({
+  communes: z.int().min(1).max(5000).default(3),
+  hamletsPerCommune: z.int().min(1).max(100).default(4),
+  /** 0 leaves hamlets unserved, which coverage has to report. */
+  clustersPerHamlet: z.int().min(0).max(20).default(2),
+  fmShare: z.number().min(0).max(1).default(0.1),
+  /** The inventory's `heartbeat_s` (5–3600 s); `loa simulate run --heartbeat` may run faster. */
+  heartbeatS: z.int().min(5).max(3600).default(10),
+  seed: z.int().default(1),
+});
+
+export type ProvinceSimulation = z.infer<typeof provinceSimulationSchema>;
 
 export const upConfigSchema = z.strictObject({
   data: z.string().min(1).default(defaultDataDir()),
@@ -55,16 +73,7 @@ export const upConfigSchema = z.strictObject({
     .prefault({}),
   influx: influxSchema.prefault({}),
   ingest: ingestSchema.prefault({}),
-  simulation: z
-    .strictObject({
-      communes: z.int().min(1).max(5000).default(3),
-      hamletsPerCommune: z.int().min(1).max(100).default(4),
-      clustersPerHamlet: z.int().min(1).max(20).default(2),
-      fmShare: z.number().min(0).max(1).default(0.1),
-      heartbeatS: z.int().min(1).max(3600).default(10),
-      seed: z.int().default(1),
-    })
-    .prefault({}),
+  simulation: provinceSimulationSchema.prefault({}),
 });
 
 export type UpConfig = z.infer<typeof upConfigSchema>;
@@ -88,3 +97,98 @@ export const ingestConfigSchema = z.strictObject({
 });
 
 export type IngestConfig = z.infer<typeof ingestConfigSchema>;
+
+const slug = z.string().regex(SLUG_PATTERN, 'must be a lowercase slug such as "an-giang" (a-z, 0-9, -)');
+const mqttUrl = z.string().regex(/^(mqtts?|wss?):\/\/[^/\s]+/, 'must be a URL such as mqtt://127.0.0.1:1883');
+
+/** `loa broker`: the embedded broker alone, for deployments whose ingest replicas consume over MQTT. */
+export const brokerConfigSchema = z.strictObject({
+  inventory: z.string().min(1),
+  mqtt: z
+    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: port.default(1883) })
+    .prefault({}),
+  http: z
+    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: port.default(9466) })
+    .prefault({}),
+  /** A YAML file listing the service accounts (ingest replicas, read-only consoles); none by default. */
+  serviceAccounts: z.string().min(1).optional(),
+});
+
+export type BrokerConfig = z.infer<typeof brokerConfigSchema>;
+
+/** The service accounts file of `loa broker`: `- { username, secret: <hash>, role: ingest|reader }`. */
+export const serviceAccountsFileSchema = z
+  .array(
+    z.strictObject({
+      username: z
+        .string()
+        .min(1)
+        .max(128)
+        .regex(/^[^\s#+/$]+$/, 'must not contain spaces, "#", "+", "/" or "$"'),
+      secret: z.string().refine((s) => checkSecretHash(s) === undefined, {
+        message: 'is not a hash from `loa secret hash` (never put a plain secret here)',
+      }),
+      role: z.enum(['ingest', 'reader']),
+    }),
+  )
+  .superRefine((accounts, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, account] of accounts.entries()) {
+      if (seen.has(account.username)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'username'],
+          message: `"${account.username}" is defined twice`,
+        });
+      }
+      seen.add(account.username);
+    }
+  });
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * The file of `loa agent --config agent.yaml`: the agent's own settings (devices/'s schema, field for
+ * field, but unknown keys refused so a typo does not go unnoticed), where the secret may instead come
+ * from `secretFile` or the `LOA_AGENT_SECRET` variable, and the log level.
+ */
+export const agentFileSchema = z.strictObject({
+  ...agentConfigSchema.shape,
+  secret: agentConfigSchema.shape.secret.optional(),
+  /** A file holding the plain secret (one line), readable by the agent only. */
+  secretFile: z.string().min(1).optional(),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+});
+
+export type AgentFile = z.infer<typeof agentFileSchema>;
+
+/** `loa simulate generate`: a seeded province inventory and the plain secrets of its virtual devices. */
+export const simulateGenerateConfigSchema = z.strictObject({
+  out: z.string().min(1),
+  province: z
+    .strictObject({
+      id: slug.default('an-giang'),
+      name: z.string().trim().min(1).max(200).default('An Giang'),
+    })
+    .prefault({}),
+  simulation: provinceSimulationSchema.prefault({}),
+});
+
+export type SimulateGenerateConfig = z.infer<typeof simulateGenerateConfigSchema>;
+
+/** `loa simulate run`: one real agent per monitored device of an inventory, against a broker. */
+export const simulateRunConfigSchema = z.strictObject({
+  broker: z.strictObject({ url: mqttUrl }),
+  inventory: z.string().min(1),
+  /** The generator's `secrets.json`; by default the one next to the inventory folder. */
+  secrets: z.string().min(1).optional(),
+  simulation: z
+    .strictObject({
+      /** Seconds between heartbeats (fractions allowed); by default each device's `heartbeat_s`. */
+      heartbeatS: z.number().positive().max(3600).optional(),
+      seed: z.int().default(1),
+    })
+    .prefault({}),
+});
+
+export type SimulateRunConfig = z.infer<typeof simulateRunConfigSchema>;

@@ -1,18 +1,18 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { z } from 'zod';
+import { dirname, join } from 'node:path';
 import { brokerMetricFamilies } from '../broker/index.js';
-import { createInfluxdServer, createInfluxQl, ensureDatabase, type InfluxdServer } from '../influx/index.js';
+import { createInfluxdServer, type InfluxdServer } from '../influx/index.js';
 import { loadInventory, type Inventory } from '../protocol/index.js';
 import { createLogger, createOpsServer, MetricsRegistry, type Logger } from '../runtime/index.js';
-import { createSimulation, generateProvince, writeProvince } from '../simulator/index.js';
+import { createSimulation } from '../simulator/index.js';
 
 import { writeRecord } from './record.js';
 import type { UpConfig } from './schema.js';
+import { defaultSecretsFile, generateSimulatedProvince, readSecretsFile } from './simulate-cmd.js';
 import { createLocalStack } from './stack.js';
 import { createStatusLine } from './status-line.js';
-import { createWriter } from './writer.js';
+import { createWriter, ingestTuning, prepareDatabase } from './storage.js';
 
 /**
  * `loa up`: everything on one machine (DESIGN §2) — a private influxd, the embedded broker and the
@@ -42,12 +42,7 @@ export async function runUp(config: UpConfig): Promise<void> {
     const { inventory, secretsFile } = await resolveInventory(config, logger);
 
     const influxUrl = await startInflux(config, logger, steps);
-    const ql = createInfluxQl({ url: influxUrl, ...credentials(config) });
-    await ensureDatabase(ql, {
-      database: config.influx.database,
-      rawRetentionDays: config.influx.retentionDays,
-    });
-    ql.close();
+    await prepareDatabase(config.influx, influxUrl);
 
     const stack = createLocalStack({
       inventory,
@@ -55,14 +50,7 @@ export async function runUp(config: UpConfig): Promise<void> {
       walDir: join(dataDir, 'wal'),
       logger,
       mqtt: config.mqtt,
-      ingest: {
-        batchSize: config.ingest.batchSize,
-        flushIntervalMs: config.ingest.flushIntervalMs,
-        maxBufferedPoints: config.ingest.maxBufferedPoints,
-        walMaxBytes: config.ingest.walMaxMb * 1024 * 1024,
-        fsyncIntervalMs: config.ingest.fsyncIntervalMs,
-        retentionMs: config.influx.retentionDays * 86_400_000,
-      },
+      ingest: ingestTuning(config.ingest, config.influx),
     });
     const { brokerUrl } = await stack.start();
     steps.push(() => stack.stop());
@@ -105,7 +93,7 @@ export async function runUp(config: UpConfig): Promise<void> {
       const simulation = createSimulation({
         brokerUrl,
         inventory,
-        secrets: await readSecrets(secretsFile),
+        secrets: await readSecretsFile(secretsFile),
         heartbeatS: config.simulation.heartbeatS,
         logger: logger.child({ part: 'simulator' }),
       });
@@ -134,7 +122,7 @@ async function resolveInventory(
 ): Promise<{ inventory: Inventory; secretsFile?: string }> {
   if (config.inventory !== undefined) {
     const inventory = await loadInventory(config.inventory);
-    const secretsFile = config.simulate ? join(config.inventory, '..', 'secrets.json') : undefined;
+    const secretsFile = config.simulate ? defaultSecretsFile(config.inventory) : undefined;
     return secretsFile === undefined ? { inventory } : { inventory, secretsFile };
   }
   if (!config.simulate) {
@@ -143,29 +131,13 @@ async function resolveInventory(
     );
   }
   const dir = join(config.data, 'simulation');
-  const s = config.simulation;
-  const generated = await generateProvince({
-    provinceId: 'an-giang',
-    provinceName: 'An Giang',
-    communes: s.communes,
-    hamletsPerCommune: s.hamletsPerCommune,
-    clustersPerHamlet: s.clustersPerHamlet,
-    fmShare: s.fmShare,
-    stations: true,
-    seed: s.seed,
-    heartbeatS: s.heartbeatS,
-  });
-  await writeProvince(dir, generated);
+  const { inventoryFile, secretsFile } = await generateSimulatedProvince(
+    { id: 'an-giang', name: 'An Giang' },
+    config.simulation,
+    dir,
+  );
   logger.info({ dir }, 'generated a simulated province');
-  return { inventory: await loadInventory(join(dir, 'inventory')), secretsFile: join(dir, 'secrets.json') };
-}
-
-function credentials(config: UpConfig) {
-  return {
-    database: config.influx.database,
-    ...(config.influx.username !== undefined && { username: config.influx.username }),
-    ...(config.influx.password !== undefined && { password: config.influx.password }),
-  };
+  return { inventory: await loadInventory(dirname(inventoryFile)), secretsFile };
 }
 
 /** An existing server when `influx.url` is set, else a private influxd under the data folder. */
@@ -201,11 +173,4 @@ function isPortFree(host: string, port: number): Promise<boolean> {
       });
     });
   });
-}
-
-/** The plain secrets of simulated devices, as the generator wrote them. */
-async function readSecrets(file: string): Promise<Record<string, string>> {
-  const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(await readFile(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${file}: not a map of device id to secret`);
-  return parsed.data;
 }

@@ -1,3 +1,5 @@
+import { backoffDelay } from '../runtime/index.js';
+
 /**
  * Reconnect delays: exponential growth capped at `maxMs`, with "full jitter" (a uniformly random delay
  * between 0 and the capped exponential), so that a commune's clusters that lost the same 4G cell do not
@@ -22,14 +24,15 @@ export interface Backoff {
 }
 
 export function createBackoff(options: BackoffOptions = DEFAULT_BACKOFF): Backoff {
-  const random = options.random ?? Math.random;
+  const delay = {
+    baseMs: options.minMs,
+    capMs: options.maxMs,
+    ...(options.random !== undefined && { random: options.random }),
+  };
   let attempt = 0;
   return {
     next() {
-      // 2^attempt is capped before it can overflow: 2^30 × minMs is already far beyond any sane maxMs.
-      const ceiling = Math.min(options.maxMs, options.minMs * 2 ** Math.min(attempt, 30));
-      attempt += 1;
-      return Math.floor(random() * ceiling);
+      return backoffDelay(attempt++, delay);
     },
     reset() {
       attempt = 0;

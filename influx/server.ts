@@ -3,7 +3,7 @@
 // port with the same data.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port.js';
@@ -111,6 +111,7 @@ export function createInfluxdServer(options: InfluxdServerOptions): InfluxdServe
   const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
   const configFile = path.join(options.dataDir, 'influxd.conf');
+  const pidFile = path.join(options.dataDir, 'influxd.pid');
   // Ports are chosen at the first start and kept, so a restarted server is found at the same URL.
   let httpPort = options.port !== undefined && options.port > 0 ? options.port : undefined;
   const httpPortGiven = httpPort !== undefined;
@@ -125,7 +126,11 @@ export function createInfluxdServer(options: InfluxdServerOptions): InfluxdServe
     const child = spawn(binary, ['-config', configFile], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: childEnv(),
+      // Its own process group: a Ctrl-C in the terminal reaches only the parent, which stops influxd
+      // after the ingest has written what it holds, instead of both dying at once.
+      detached: true,
     });
+    if (child.pid !== undefined) void writeFile(pidFile, `${child.pid}\n`).catch(() => undefined);
     const run: Running = {
       child,
       stderr: [],
@@ -218,6 +223,7 @@ export function createInfluxdServer(options: InfluxdServerOptions): InfluxdServe
   async function doStart(): Promise<{ url: string }> {
     const binary = await findInfluxd(options.binary);
     await mkdir(options.dataDir, { recursive: true });
+    await stopLeftover(pidFile, log);
     for (let attempt = 1; ; attempt++) {
       httpPort ??= await freePort(host);
       rpcPort ??= await freePort(host);
@@ -300,4 +306,34 @@ function exitedEarly(run: Running): Error {
         ? `was killed by ${info.signal}`
         : `exited with code ${info?.code ?? '?'}`;
   return new Error(`influxd ${how} before answering /ping` + stderrTail(run.stderr));
+}
+
+/**
+ * An influxd left running on this data folder by a parent that was killed (SIGKILL skips every exit
+ * hook): two servers on one data folder would corrupt it, so the old one is stopped first.
+ */
+async function stopLeftover(pidFile: string, log: Logger): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(pidFile, 'utf8')).trim());
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 1 || !(await isInfluxd(pid))) return;
+  log.warn({ pid }, 'stopping an influxd left running on this data folder');
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; waited < 10_000 && (await isInfluxd(pid)); waited += 100) await sleep(100);
+  if (await isInfluxd(pid)) process.kill(pid, 'SIGKILL');
+  for (let waited = 0; waited < 5_000 && (await isInfluxd(pid)); waited += 100) await sleep(100);
+}
+
+async function isInfluxd(pid: number): Promise<boolean> {
+  try {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // A zombie (state Z) has exited already; only its parent has not reaped it.
+    return cmdline.includes('influxd') && !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,5 @@
 import { REJECT_REASON_NAMES, type Channel, type RejectReason } from '../protocol/index.js';
-import type { MetricFamily } from '../runtime/index.js';
+import { counter, gauge, labelled, type MetricFamily } from '../runtime/index.js';
 
 /** The ingest's own counters: plain numbers on the hot path, turned into samples when scraped. */
 export class IngestCounters {
@@ -56,32 +56,20 @@ export interface IngestGauges {
 }
 
 export function ingestMetricFamilies(c: IngestCounters, g: IngestGauges): MetricFamily[] {
-  const counter = (name: string, help: string, value: number): MetricFamily => ({
-    name,
-    help,
-    type: 'counter',
-    samples: [{ value }],
-  });
-  const gauge = (name: string, help: string, value: number): MetricFamily => ({
-    name,
-    help,
-    type: 'gauge',
-    samples: [{ value }],
-  });
   return [
     counter('loa_ingest_messages_received_total', 'Messages appended to the write-ahead log.', c.received),
-    {
-      name: 'loa_ingest_messages_accepted_total',
-      help: 'Valid device messages, by channel.',
-      type: 'counter',
-      samples: Object.entries(c.accepted).map(([channel, value]) => ({ labels: { channel }, value })),
-    },
-    {
-      name: 'loa_ingest_messages_rejected_total',
-      help: 'Refused messages, by reason (docs/protocol.md lists the reasons).',
-      type: 'counter',
-      samples: Object.entries(c.rejected).map(([reason, value]) => ({ labels: { reason }, value })),
-    },
+    labelled(
+      'loa_ingest_messages_accepted_total',
+      'Valid device messages, by channel.',
+      'channel',
+      c.accepted,
+    ),
+    labelled(
+      'loa_ingest_messages_rejected_total',
+      'Refused messages, by reason (docs/protocol.md lists the reasons).',
+      'reason',
+      c.rejected,
+    ),
     counter(
       'loa_ingest_messages_ignored_total',
       'Platform output and commands seen on the stream.',

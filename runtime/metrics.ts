@@ -13,8 +13,32 @@ export interface MetricFamily {
 
 export type Collector = () => readonly MetricFamily[];
 
+/** A family of one sample: most self-metrics are a single number. */
+export function counter(name: string, help: string, value: number): MetricFamily {
+  return { name, help, type: 'counter', samples: [{ value }] };
+}
+
+export function gauge(name: string, help: string, value: number): MetricFamily {
+  return { name, help, type: 'gauge', samples: [{ value }] };
+}
+
+/** A counter broken down by one label: `{ reason: 'schema' } 3`, … */
+export function labelled(
+  name: string,
+  help: string,
+  label: string,
+  values: Readonly<Record<string, number>>,
+): MetricFamily {
+  return {
+    name,
+    help,
+    type: 'counter',
+    samples: Object.entries(values).map(([key, value]) => ({ labels: { [label]: key }, value })),
+  };
+}
+
 export class MetricsRegistry {
-  private readonly collectors: Collector[] = [];
+  private readonly collectors: Collector[] = [processMetricFamilies];
 
   register(collector: Collector): void {
     this.collectors.push(collector);
@@ -48,4 +72,25 @@ function formatValue(value: number): string {
   if (value === Infinity) return '+Inf';
   if (value === -Infinity) return '-Inf';
   return String(value);
+}
+
+/** The process's own memory and CPU, under the names Prometheus client libraries use. */
+export function processMetricFamilies(): MetricFamily[] {
+  const mem = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  return [
+    gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', mem.rss),
+    gauge('nodejs_heap_size_total_bytes', 'V8 heap size in bytes.', mem.heapTotal),
+    gauge('nodejs_heap_size_used_bytes', 'V8 heap used in bytes.', mem.heapUsed),
+    gauge(
+      'nodejs_external_memory_bytes',
+      'Memory of C++ objects bound to JavaScript (buffers).',
+      mem.external,
+    ),
+    counter(
+      'process_cpu_seconds_total',
+      'User and system CPU time spent, in seconds.',
+      (cpu.user + cpu.system) / 1e6,
+    ),
+  ];
 }

@@ -10,15 +10,23 @@ export interface LoaProcess {
   /** Resolves with the first stdout line matching, or rejects if the process exits first. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   output(): string;
+  /** Resolves with the exit code (null when a signal ended it) once its output is all read. */
+  exit(): Promise<number | null>;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnLoa(args: string[], env: Record<string, string> = {}): LoaProcess {
+export function spawnLoa(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { input?: string } = {},
+): LoaProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
     cwd: root,
     env: { ...process.env, LOA_LOG_FORMAT: 'json', LOA_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  // Nothing to read unless a test pipes something in, as `printf secret | loa secret hash` would.
+  child.stdin.end(options.input ?? '');
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -28,9 +36,15 @@ export function spawnLoa(args: string[], env: Record<string, string> = {}): LoaP
       resolve();
     }),
   );
+  const closed = new Promise<number | null>((resolve) =>
+    child.once('close', (code: number | null) => {
+      resolve(code);
+    }),
+  );
   return {
     child,
     output: () => out + err,
+    exit: () => closed,
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {

@@ -1,0 +1,229 @@
+// End to end on this machine (DESIGN §8): mqtt.js devices → `loa up` (embedded broker + ingest, the
+// compiled build, in its own process so its memory is its own) → a private influxd. The same run first
+// measures influxd's own ceiling (bulk 5,000-point batches straight to /write), the baseline the
+// end-to-end rate is compared with.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  createInfluxdServer,
+  createInfluxQl,
+  createV1Writer,
+  ensureDatabase,
+  freePort,
+  type InfluxQl,
+} from '../influx/index.js';
+import { silentLogger } from '../runtime/index.js';
+import { generateProvince, writeProvince } from '../simulator/index.js';
+
+export interface E2eResult {
+  devices: number;
+  seconds: number;
+  acked: number;
+  stored: number;
+  publishRate: number;
+  storedRate: number;
+  drainSeconds: number;
+  maxRssMb: number;
+  /** V8 heap (total) at its largest: what of the RSS is JavaScript objects. */
+  maxHeapMb: number;
+  medianRssMb: number;
+  ceilingRate: number;
+}
+
+async function influxCeiling(url: string, seconds: number): Promise<number> {
+  const ql = createInfluxQl({ url });
+  await ql.createDatabase('ceiling');
+  const writer = createV1Writer({ url, database: 'ceiling', timeoutMs: 30_000, gzip: false });
+  const now = Date.now() - 3_600_000;
+  let written = 0;
+  let seq = 0;
+  const deadline = Date.now() + seconds * 1000;
+  const start = Date.now();
+  async function loop(): Promise<void> {
+    while (Date.now() < deadline) {
+      const lines: string[] = [];
+      for (let i = 0; i < 5000; i++, seq++) {
+        lines.push(
+          `heartbeat,commune=xa-${seq % 10},device=d${seq % 200},hamlet=ap-1,kind=cluster,link=4g,province=an-giang ` +
+            `amp="on",power="mains",seq=${seq}i,uptime_s=${seq} ${now + seq}000000`,
+        );
+      }
+      await writer.write(lines);
+      written += lines.length;
+    }
+  }
+  await Promise.all([loop(), loop()]);
+  const rate = written / ((Date.now() - start) / 1000);
+  await ql.dropDatabase('ceiling');
+  ql.close();
+  return rate;
+}
+
+function rssMb(pid: number): Promise<number> {
+  return readFile(`/proc/${pid}/status`, 'utf8').then(
+    (s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0) / 1024,
+    () => 0,
+  );
+}
+
+async function scrape(url: string, name: string): Promise<number> {
+  try {
+    const text = await (await fetch(url)).text();
+    return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function count(ql: InfluxQl): Promise<number> {
+  const [s] = await ql.query('SELECT count("seq") FROM "heartbeat"');
+  return Number(s?.values[0]?.[1] ?? 0);
+}
+
+export async function benchEndToEnd({
+  seconds,
+  devices,
+}: {
+  seconds: number;
+  devices: number;
+}): Promise<E2eResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'loa-bench-'));
+  const influxd = createInfluxdServer({ dataDir: join(dir, 'influxdb'), logger: silentLogger() });
+  const clients: MqttClient[] = [];
+  let up: ReturnType<typeof spawn> | undefined;
+  try {
+    const { url: influxUrl } = await influxd.start();
+    const ceilingRate = await influxCeiling(influxUrl, 10);
+
+    const communes = Math.max(1, Math.round(devices / 20));
+    const generated = await generateProvince({
+      provinceId: 'an-giang',
+      provinceName: 'An Giang',
+      communes,
+      hamletsPerCommune: 5,
+      clustersPerHamlet: 4,
+      fmShare: 0,
+      stations: false,
+      seed: 7,
+      heartbeatS: 60,
+    });
+    await writeProvince(join(dir, 'province'), generated);
+    const ql = createInfluxQl({ url: influxUrl, database: 'loa' });
+    await ensureDatabase(ql, { database: 'loa', rawRetentionDays: 30 });
+
+    const mqttPort = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        'dist/cli/main.js',
+        'up',
+        '--inventory',
+        join(dir, 'province', 'inventory'),
+        '--data',
+        join(dir, 'data'),
+        '--influx-url',
+        influxUrl,
+        '--mqtt-port',
+        String(mqttPort),
+        '--http-port',
+        '0',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, LOA_LOG_LEVEL: 'warn', LOA_LOG_FORMAT: 'json' },
+      },
+    );
+    up = child;
+    const metricsUrl = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /metrics +(http:\S+)/.exec(out);
+        if (m?.[1]) resolve(m[1]);
+      });
+      child.once('exit', (code) => {
+        reject(new Error(`loa up exited with ${code}: ${out}`));
+      });
+    });
+    const pid = child.pid ?? 0;
+
+    const ids = Object.keys(generated.secrets).slice(0, devices);
+    for (const id of ids) {
+      clients.push(
+        await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+          clientId: id,
+          username: id,
+          password: generated.secrets[id] ?? '',
+          reconnectPeriod: 0,
+        }),
+      );
+    }
+    const topics = ids.map((id) => {
+      const commune = generated.inventory.communes.find((c) => c.devices?.some((d) => d.id === id));
+      return `loa/v1/an-giang/${commune?.id ?? ''}/${id}/heartbeat`;
+    });
+
+    const rss: number[] = [];
+    const heap: number[] = [];
+    const sampler = setInterval(() => {
+      void rssMb(pid).then((v) => rss.push(v));
+      void scrape(metricsUrl, 'nodejs_heap_size_total_bytes').then((v) => heap.push(v / 1024 / 1024));
+    }, 500);
+    const baseTs = Date.now() - 3_600_000;
+    const start = Date.now();
+    const deadline = start + seconds * 1000;
+    let acked = 0;
+    const WINDOW = 8;
+    await Promise.all(
+      clients.flatMap((client, i) => {
+        let seq = 0;
+        return Array.from({ length: WINDOW }, async () => {
+          while (Date.now() < deadline) {
+            const s = ++seq;
+            await client.publishAsync(
+              topics[i] ?? '',
+              `{"v":1,"ts":${baseTs + s},"seq":${s},"uptime_s":${s},"power":"mains","amp":"on","volume_pct":80,"mains_v":221.5,"rssi_dbm":-70}`,
+              { qos: 1 },
+            );
+            acked++;
+          }
+        });
+      }),
+    );
+    const publishSeconds = (Date.now() - start) / 1000;
+    let stored = await count(ql);
+    const drainDeadline = Date.now() + 120_000;
+    while (stored < acked && Date.now() < drainDeadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      stored = await count(ql);
+    }
+    const storedSeconds = (Date.now() - start) / 1000;
+    clearInterval(sampler);
+    ql.close();
+    return {
+      devices: ids.length,
+      seconds: publishSeconds,
+      acked,
+      stored,
+      publishRate: acked / publishSeconds,
+      storedRate: stored / storedSeconds,
+      drainSeconds: storedSeconds - publishSeconds,
+      maxRssMb: Math.max(...rss),
+      maxHeapMb: Math.max(...heap),
+      medianRssMb: [...rss].sort((a, b) => a - b)[Math.floor(rss.length / 2)] ?? 0,
+      ceilingRate,
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.endAsync()));
+    if (up && up.exitCode === null) {
+      const exited = new Promise((r) => up?.once('exit', r));
+      up.kill('SIGTERM');
+      await exited;
+    }
+    await influxd.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { AgentConfigError, createAgent, type AgentConfigInput } from '../devices/index.js';
+import { createLogger } from '../runtime/index.js';
+import { ConfigError, resolveConfig } from './config.js';
+import { agentFileSchema, type AgentFile } from './schema.js';
+
+/** The variable that may hold the agent's secret, so that it need not sit in a file. */
+export const AGENT_SECRET_ENV = 'LOA_AGENT_SECRET';
+
+export interface ResolvedAgent {
+  /** The agent's settings, secret included, as devices/'s createAgent takes them. */
+  agent: AgentConfigInput;
+  logLevel: AgentFile['logLevel'];
+}
+
+/**
+ * The agent's file ← `LOA_*` variables ← flags, validated with devices/'s schema (unknown keys refused).
+ * The secret comes from `LOA_AGENT_SECRET`, else from the file's `secret` or `secretFile` (one of them).
+ */
+export async function resolveAgentConfig(sources: {
+  file: string;
+  flags: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+}): Promise<ResolvedAgent> {
+  const env = sources.env ?? process.env;
+  // The secret's variable is LOA_AGENT_SECRET, not the LOA_SECRET the generic layering would read.
+  const config = resolveConfig(agentFileSchema, {
+    file: sources.file,
+    flags: sources.flags,
+    env: { ...env, LOA_SECRET: undefined },
+  });
+  const { secret: fileSecret, secretFile, logLevel, ...settings } = config;
+  const where = sources.file;
+  let secret: string;
+  const fromEnv = env[AGENT_SECRET_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    secret = fromEnv;
+  } else if (fileSecret !== undefined && secretFile !== undefined) {
+    throw new ConfigError(`${where}: secret, secretFile: set one of them, not both`);
+  } else if (fileSecret !== undefined) {
+    secret = fileSecret;
+  } else if (secretFile !== undefined) {
+    secret = await readSecretFile(secretFile, where);
+  } else {
+    throw new ConfigError(
+      `${where}: secret: missing: set secret or secretFile in the file, or the ${AGENT_SECRET_ENV} variable`,
+    );
+  }
+  return { agent: { ...settings, secret }, logLevel };
+}
+
+async function readSecretFile(path: string, where: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${where}: secretFile: cannot read ${path}: ${(error as Error).message}`);
+  }
+  // One trailing newline is what editors and `echo` add, not part of the secret.
+  const secret = text.replace(/\r?\n$/, '');
+  if (secret.length === 0) throw new ConfigError(`${where}: secretFile: ${path} is empty`);
+  return secret;
+}
+
+/**
+ * `loa agent --config agent.yaml`: the edge agent of one station or cluster (DESIGN §3). SIGINT or
+ * SIGTERM publishes the retained `shutdown` state and disconnects cleanly.
+ */
+export async function runAgent(resolved: ResolvedAgent, file: string): Promise<void> {
+  const logger = createLogger({ name: 'loa-agent', level: resolved.logLevel });
+  let agent: ReturnType<typeof createAgent>;
+  try {
+    agent = createAgent({ ...resolved.agent, logger });
+  } catch (error) {
+    if (!(error instanceof AgentConfigError)) throw error;
+    throw new ConfigError(error.problems.map((p) => `${file}: ${p}`).join('\n'));
+  }
+  const { deviceId, brokerUrl } = resolved.agent;
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= agent.stop('shutdown').catch((error: unknown) => {
+      logger.error({ err: error }, 'error while stopping');
+    }));
+  process.once('SIGINT', () => void stop().then(() => process.exit(0)));
+  process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
+
+  process.stdout.write(`agent ${deviceId} → ${brokerUrl}\n`);
+  await agent.start();
+  if (stopping !== undefined) return;
+  const stats = agent.stats();
+  process.stdout.write(
+    stats.online
+      ? `agent ${deviceId} online (session ${stats.session ?? '?'})\n`
+      : `agent ${deviceId}: broker not reachable yet; retrying with backoff\n`,
+  );
+}

@@ -1,0 +1,52 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ConfigError, resolveConfig } from './config.js';
+import { upConfigSchema } from './schema.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'loa-config-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('defaults ← file ← LOA_* environment ← flags', async () => {
+  const file = join(dir, 'loa.yaml');
+  await writeFile(file, 'mqtt: { port: 1884 }\ningest: { batchSize: 1000, flushIntervalMs: 500 }\n');
+  const config = resolveConfig(upConfigSchema, {
+    file,
+    env: { LOA_INGEST_BATCH_SIZE: '2000', LOA_HTTP_PORT: '9000' },
+    flags: { http: { port: 9100 }, mqtt: { host: undefined } },
+  });
+  expect(config.mqtt).toEqual({ host: '127.0.0.1', port: 1884 });
+  expect(config.ingest.batchSize).toBe(2000);
+  expect(config.ingest.flushIntervalMs).toBe(500);
+  expect(config.http.port).toBe(9100);
+  expect(config.influx.database).toBe('loa');
+});
+
+it('a bad value names the file and the field', async () => {
+  const file = join(dir, 'bad.yaml');
+  await writeFile(file, 'mqtt: { port: "x" }\n');
+  expect(() => resolveConfig(upConfigSchema, { file, env: {}, flags: {} })).toThrow(
+    new RegExp(`${file}: mqtt\\.port: .*LOA_MQTT_PORT`),
+  );
+});
+
+it('an unknown key is refused, not ignored', async () => {
+  const file = join(dir, 'typo.yaml');
+  await writeFile(file, 'ingest: { batchsize: 10 }\nmqtt_port: 1\n');
+  expect(() => resolveConfig(upConfigSchema, { file, env: {}, flags: {} })).toThrow(ConfigError);
+  expect(() => resolveConfig(upConfigSchema, { file, env: {}, flags: {} })).toThrow(
+    /typo\.yaml: ingest\.batchsize: unknown setting[\s\S]*typo\.yaml: mqtt_port: unknown setting/,
+  );
+});
+
+it('a file that is not YAML, or missing, is named', () => {
+  expect(() => resolveConfig(upConfigSchema, { file: join(dir, 'none.yaml'), env: {}, flags: {} })).toThrow(
+    /none\.yaml: cannot read/,
+  );
+});
