@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Inventory } from '../protocol/index.js';
-import { testInventory, topicOf } from '../test/fixtures/province.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { Inventory, parseInventoryFile } from '../protocol/index.js';
+import { testInventory, testProvinceYaml, topicOf } from '../test/fixtures/province.js';
 import { createPipeline, type IncomingMessage, type Pipeline } from './pipeline.js';
 
 const NOW = Date.UTC(2026, 10, 25, 5, 0, 0);
@@ -170,4 +170,67 @@ describe('every refusal has its reason and becomes a reject point', () => {
 it('platform output and commands are ignored, not rejected', () => {
   expect(pipeline(msg('loa/v1/an-giang/vinh-an/_platform/alert', {})).kind).toBe('ignored');
   expect(pipeline(msg(topicOf('vinh-an-c01', 'cmd/volume'), {})).kind).toBe('ignored');
+});
+
+describe('the topic cache', () => {
+  const hb = { v: 1, ts: NOW, seq: 1, uptime_s: 1, power: 'mains', amp: 'on' };
+
+  it('gives the same result for a topic the second time, point or reject', () => {
+    const fresh = createPipeline({ inventory, retentionMs: 30 * DAY, now: () => NOW });
+    const topic = topicOf('vinh-an-c02', 'heartbeat');
+    for (const payload of [hb, { ...hb, amp: 'loud' }, { ...hb, ts: NOW + DAY }, hb]) {
+      const first = fresh(msg(topic, payload));
+      expect(fresh(msg(topic, payload))).toEqual(first);
+      expect(first).toEqual(pipeline(msg(topic, payload)));
+    }
+    const bad = fresh(msg(topic, { ...hb, amp: 'loud' }));
+    expect(bad).toMatchObject({ kind: 'reject', reason: 'schema', device: 'vinh-an-c02' });
+  });
+
+  it('does not cache a topic whose device is unknown, nor one in the wrong place', () => {
+    const fresh = createPipeline({ inventory, retentionMs: 30 * DAY, now: () => NOW });
+    const lookups = vi.spyOn(inventory, 'device');
+    try {
+      const ghost = msg('loa/v1/an-giang/vinh-an/ghost-01/heartbeat', hb);
+      expect(fresh(ghost)).toMatchObject({ kind: 'reject', reason: 'unknown_device' });
+      expect(fresh(ghost)).toEqual(fresh(ghost));
+      expect(lookups).toHaveBeenCalledTimes(3);
+      const misplaced = msg('loa/v1/an-giang/tan-lap/vinh-an-c01/heartbeat', hb);
+      expect(fresh(misplaced)).toMatchObject({ kind: 'reject', reason: 'wrong_place' });
+      expect(fresh(misplaced)).toMatchObject({ kind: 'reject', reason: 'wrong_place' });
+      // The device's own topic still goes through, and keeps going through.
+      expect(fresh(msg(topicOf('vinh-an-c01', 'heartbeat'), hb)).kind).toBe('point');
+      expect(fresh(msg(topicOf('vinh-an-c01', 'heartbeat'), hb)).kind).toBe('point');
+    } finally {
+      lookups.mockRestore();
+    }
+  });
+
+  it('belongs to one pipeline: a new pipeline on a changed inventory follows the change', async () => {
+    const before = createPipeline({ inventory, retentionMs: 30 * DAY, now: () => NOW });
+    const c01 = msg(topicOf('vinh-an-c01', 'heartbeat'), hb);
+    const c02 = msg(topicOf('vinh-an-c02', 'heartbeat'), hb);
+    expect(before(c01)).toMatchObject({
+      kind: 'point',
+      line: expect.stringContaining(',link=4g,') as unknown,
+    });
+    expect(before(c02).kind).toBe('point');
+
+    // c01 moves to Wi-Fi, c02 leaves the inventory.
+    const yaml = (await testProvinceYaml())
+      .replace(/link: 4g, lat: 10\.38/, 'link: wifi, lat: 10.38')
+      .replace(/ {6}- \{ id: vinh-an-c02, [^\n]*\n/, '');
+    const changed = Inventory.fromFiles([
+      { file: 'an-giang.yaml', content: parseInventoryFile(yaml, 'an-giang.yaml') },
+    ]);
+    expect(changed.device('vinh-an-c02')).toBeUndefined();
+    const after = createPipeline({ inventory: changed, retentionMs: 30 * DAY, now: () => NOW });
+    expect(after(c01)).toMatchObject({
+      kind: 'point',
+      line: expect.stringContaining(',link=wifi,') as unknown,
+    });
+    expect(after(c02)).toMatchObject({ kind: 'reject', reason: 'unknown_device' });
+    // The old pipeline keeps its own inventory.
+    expect(before(c02).kind).toBe('point');
+  });
 });

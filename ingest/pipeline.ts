@@ -1,4 +1,5 @@
 import {
+  CHANNELS,
   decodePayload,
   parseTopic,
   type Channel,
@@ -39,6 +40,15 @@ export interface PipelineOptions {
  */
 export function createPipeline({ inventory, retentionMs, now = Date.now }: PipelineOptions) {
   const seriesCache = new Map<string, DeviceSeries>();
+  /**
+   * Topics already known to be good: a device topic of an inventory device, in its own place. Each
+   * device has exactly one such topic per channel, and nothing else is ever added, so the map stays
+   * within 5 × devices whatever the stream carries; the inventory is fixed for a pipeline's life.
+   */
+  const topicCache = new Map<string, ResolvedTopic>();
+  const topicLimit = CHANNELS.length * inventory.deviceCount;
+  // Reused for every message: decodePayload reads it and keeps nothing.
+  const window = { now: 0, retentionMs };
 
   function seriesOf(id: string): DeviceSeries | undefined {
     let series = seriesCache.get(id);
@@ -51,7 +61,8 @@ export function createPipeline({ inventory, retentionMs, now = Date.now }: Pipel
     return series;
   }
 
-  return function process(message: IncomingMessage): PipelineResult {
+  /** The full path of DESIGN §3: parse the topic, find the device, check its place. */
+  function resolve(message: IncomingMessage): ResolvedTopic | PipelineResult {
     const topic = parseTopic(message.topic);
     if (topic.kind === 'platform' || topic.kind === 'command') return { kind: 'ignored' };
     if (topic.kind === 'invalid') return reject(message, topic.reason, topic.detail);
@@ -73,14 +84,30 @@ export function createPipeline({ inventory, retentionMs, now = Date.now }: Pipel
         topic.device,
       );
     }
-    const decoded = decodePayload(topic.channel, message.payload, { now: now(), retentionMs });
-    if (!decoded.ok) return reject(message, decoded.reason, decoded.detail, topic.device);
+    const resolved: ResolvedTopic = { kind: 'resolved', channel: topic.channel, series };
+    if (topicCache.size < topicLimit) topicCache.set(message.topic, resolved);
+    return resolved;
+  }
+
+  return function process(message: IncomingMessage): PipelineResult {
+    const topic = topicCache.get(message.topic) ?? resolve(message);
+    if (topic.kind !== 'resolved') return topic;
+    const { channel, series } = topic;
+    window.now = now();
+    const decoded = decodePayload(channel, message.payload, window);
+    if (!decoded.ok) return reject(message, decoded.reason, decoded.detail, series.device.device);
     return {
       kind: 'point',
-      channel: topic.channel,
-      line: toLine(topic.channel, series, decoded.message, message.receivedAt),
+      channel,
+      line: toLine(channel, series, decoded.message, message.receivedAt),
     };
   };
+}
+
+interface ResolvedTopic {
+  kind: 'resolved';
+  channel: Channel;
+  series: DeviceSeries;
 }
 
 export type Pipeline = ReturnType<typeof createPipeline>;

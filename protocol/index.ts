@@ -8,6 +8,7 @@ export * from './topic.js';
 export * from './messages.js';
 export * from './reject.js';
 export * from './decode.js';
+export * from './fast-check.js';
 export * from './secret.js';
 export * from './inventory-schema.js';
 export * from './inventory.js';

@@ -13,7 +13,7 @@ import { createLocalStack, type LocalStack } from '../cli/index.js';
 import { createV1Writer, type InfluxQl } from '../influx/index.js';
 import { createIngest, createMqttSource } from '../ingest/index.js';
 import type { Inventory } from '../protocol/index.js';
-import { silentLogger } from '../runtime/index.js';
+import { createOpsServer, MetricsRegistry, silentLogger } from '../runtime/index.js';
 import { testInventory, topicOf, type TestDevice } from './fixtures/province.js';
 import { freshDatabase } from './influx-helpers.js';
 import { connectDevice, eventually, publish } from './mqtt-helpers.js';
@@ -159,6 +159,24 @@ describe('through the embedded broker', () => {
       `SELECT "duration_s", "program" FROM "broadcast" WHERE "device" = 'tan-lap-c01'`,
     );
     expect(broadcast?.values[0]).toEqual([NOW - 3_600_000, 1800, 'Thời sự VOV']);
+
+    // The same counts on /metrics, and a healthy /healthz, as an operator's scraper sees them.
+    const metrics = new MetricsRegistry();
+    metrics.register(() => stack.ingest.collect());
+    const ops = createOpsServer({ host: '127.0.0.1', port: 0, metrics, health: stack.ingest.health });
+    const { url } = await ops.start();
+    try {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      expect(text).toContain('loa_ingest_messages_rejected_total{reason="schema"} 2');
+      expect(text).toContain('loa_ingest_messages_rejected_total{reason="wrong_place"} 0');
+      expect(text).toContain('loa_ingest_messages_accepted_total{channel="heartbeat"} 21');
+      expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ ok: true, spilling: false });
+    } finally {
+      await ops.stop();
+    }
 
     const stats = stack.ingest.stats();
     expect(stats.rejected).toBe(6);
