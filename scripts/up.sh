@@ -4,4 +4,4 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/ensure-deps.sh
-exec node bin/loa.js up --simulate "$@"
+exec ./bin/loa.js up --simulate "$@"
