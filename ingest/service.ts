@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { escapeTagValue, InfluxWriteError, type PointWriter } from '../influx/index.js';
 import { DEFAULT_RETENTION_MS, type Inventory } from '../protocol/index.js';
 import { backoffDelay, sleep, type Health, type Logger, type MetricFamily } from '../runtime/index.js';
-import { createPipeline, type Pipeline } from './pipeline.js';
+import { createPipeline, reject, type Pipeline, type PipelineResult } from './pipeline.js';
 import { createRateLimitedLog } from './reject-log.js';
 import { IngestCounters, ingestMetricFamilies } from './stats.js';
 import { comparePositions, Wal, type WalPosition, type WalRecord } from './wal.js';
@@ -98,7 +98,7 @@ export function createIngest(options: IngestOptions) {
   const idleWaiters: (() => void)[] = [];
 
   function take(record: WalRecord): void {
-    const result = pipeline(record);
+    const result = safely(record);
     const batch = (current ??= newBatch(record.receivedAt));
     batch.end = record.position;
     switch (result.kind) {
@@ -124,6 +124,19 @@ export function createIngest(options: IngestOptions) {
         result satisfies never;
     }
     if (batch.lines.length >= o.batchSize) seal();
+  }
+
+  /**
+   * The pipeline never throws for bad input; should a bug make it throw, the message (already in the
+   * log and about to be acknowledged) becomes a counted reject instead of a publish refused forever.
+   */
+  function safely(record: WalRecord): PipelineResult {
+    try {
+      return pipeline(record);
+    } catch (error) {
+      logger.error({ topic: record.topic, error: (error as Error).message }, 'ingest failed on a message');
+      return reject(record, 'internal_error', (error as Error).message);
+    }
   }
 
   function newBatch(receivedAt: number): Batch {

@@ -13,6 +13,7 @@ export const REJECT_REASONS = {
   ts_future: 'the device time is more than 5 minutes ahead of the platform clock',
   ts_too_old: 'the device time is older than the retention window',
   storage_refused: 'InfluxDB refused the point itself (for example a field type conflict)',
+  internal_error: 'the ingest failed on this message (a bug in Loa): kept and counted instead of lost',
 } as const;
 
 export type RejectReason = keyof typeof REJECT_REASONS;

@@ -1,0 +1,113 @@
+// The ingest's own decisions, with a scripted writer standing in for InfluxDB (what a real server does
+// with these requests is covered by the integration tests against influxd): retries, refusals, the
+// safety net for a pipeline bug.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { InfluxWriteError, type PointWriter } from '../influx/index.js';
+import type { Inventory } from '../protocol/index.js';
+import { silentLogger } from '../runtime/index.js';
+import { testInventory, topicOf } from '../test/fixtures/province.js';
+import { createIngest } from './service.js';
+
+let inventory: Inventory;
+let dir: string;
+beforeAll(async () => {
+  inventory = await testInventory();
+});
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'loa-ingest-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const NOW = Date.now();
+const heartbeat = (seq: number) =>
+  Buffer.from(JSON.stringify({ v: 1, ts: NOW - 1000 + seq, seq, uptime_s: seq, power: 'mains', amp: 'on' }));
+
+function scripted(answer: (lines: readonly string[]) => void): PointWriter & { stored: string[] } {
+  const stored: string[] = [];
+  return {
+    stored,
+    write(lines) {
+      answer(lines);
+      stored.push(...lines);
+      return Promise.resolve();
+    },
+  };
+}
+
+function ingestWith(writer: PointWriter, inv: Inventory = inventory) {
+  return createIngest({
+    inventory: inv,
+    writer,
+    walDir: dir,
+    logger: silentLogger(),
+    flushIntervalMs: 10,
+    selfMetricsIntervalMs: 0,
+  });
+}
+
+it('retries a write that failed for a reason a retry can fix, and stores each point once', async () => {
+  let failures = 2;
+  const writer = scripted(() => {
+    if (failures-- > 0) throw new InfluxWriteError('503', { status: 503, retryable: true, retryAfterMs: 5 });
+  });
+  const ingest = ingestWith(writer);
+  await ingest.start();
+  for (let i = 1; i <= 10; i++) ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(i));
+  await ingest.idle();
+  expect(writer.stored).toHaveLength(10);
+  expect(ingest.stats()).toMatchObject({ written: 10, storageRefused: 0 });
+  await ingest.stop();
+});
+
+it('a line InfluxDB refuses for good is isolated; the rest of its batch is stored', async () => {
+  const writer = scripted((lines) => {
+    if (lines.some((l) => l.includes('seq=3i'))) {
+      throw new InfluxWriteError('400 field type conflict', { status: 400, retryable: false });
+    }
+  });
+  const ingest = ingestWith(writer);
+  await ingest.start();
+  for (let i = 1; i <= 8; i++) ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(i));
+  await ingest.idle();
+  expect(writer.stored.map((l) => /seq=(\d+)i/.exec(l)?.[1])).toEqual(['1', '2', '4', '5', '6', '7', '8']);
+  expect(ingest.stats().storageRefused).toBe(1);
+  await ingest.stop();
+});
+
+it('a bug that makes the pipeline throw turns the message into a counted reject, not a refused publish', async () => {
+  const broken = Object.create(inventory) as Inventory;
+  broken.device = () => {
+    throw new Error('boom');
+  };
+  const writer = scripted(() => undefined);
+  const ingest = ingestWith(writer, broken);
+  await ingest.start();
+  expect(() => {
+    ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(1));
+  }).not.toThrow();
+  await ingest.idle();
+  expect(ingest.stats().rejectedByReason.internal_error).toBe(1);
+  expect(writer.stored[0]).toMatch(/^reject,reason=internal_error detail="boom"/);
+  await ingest.stop();
+});
+
+it('what was accepted but not written before a stop is written after the next start', async () => {
+  const down = scripted(() => {
+    throw new InfluxWriteError('connection refused', { retryable: true, code: 'ECONNREFUSED' });
+  });
+  const first = ingestWith(down);
+  await first.start();
+  for (let i = 1; i <= 5; i++) first.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(i));
+  await first.stop({ drainMs: 50 });
+  const up = scripted(() => undefined);
+  const second = ingestWith(up);
+  await second.start();
+  await second.idle();
+  expect(up.stored).toHaveLength(5);
+  await second.stop();
+});
