@@ -3,176 +3,18 @@ import { z } from 'zod';
 import { compileFastCheck } from './fast-check.js';
 import {
   AMP_STATES,
-  BROADCAST_STATUSES,
   channelSchemas,
   DEVICE_KINDS,
   EVENT_TYPES,
   POWER_SOURCES,
-  PRIORITIES,
   RELAY_STATES,
   REPORTED_LINKS,
-  SOURCES,
   STATE_REASONS,
 } from './messages.js';
-import { CHANNELS, type Channel } from './topic.js';
+import { CHANNELS } from './topic.js';
+import { MESSAGE_CASES, T, type MessageCase } from '../test/fixtures/message-cases.js';
 
-const T = 1_750_000_000_000;
-
-/** The tables of messages.test.ts, mirrored: per channel the valid messages and per field bad values. */
-interface Case {
-  minimal: Record<string, unknown>;
-  full: Record<string, unknown>;
-  invalid: Record<string, unknown[]>;
-  edges?: Record<string, unknown[]>;
-  enums?: Record<string, readonly string[]>;
-}
-
-const NOT_AN_INT = ['1', 1.5, null, true, -1];
-const NOT_A_STRING = [1, null, true, {}, []];
-const NOT_A_BOOL = ['true', 1, 0, null];
-
-const cases: Record<Channel, Case> = {
-  state: {
-    minimal: { v: 1, online: true, session: 0 },
-    full: { v: 1, online: false, session: 7, ts: T, reason: 'shutdown' },
-    invalid: {
-      v: [0, 2, '1', 1.0001, null],
-      online: NOT_A_BOOL,
-      session: NOT_AN_INT,
-      ts: NOT_AN_INT,
-      reason: ['restart', 'BOOT', 1, null],
-    },
-    edges: { session: [0, Number.MAX_SAFE_INTEGER], ts: [0] },
-    enums: { reason: STATE_REASONS },
-  },
-  meta: {
-    minimal: { v: 1, ts: T, kind: 'cluster', firmware: '2.4.1' },
-    full: {
-      v: 1,
-      ts: T,
-      kind: 'cluster',
-      firmware: '2.4.1',
-      hamlets: ['an-hoa', 'an-thanh'],
-      link: '4g',
-      model: 'TT-IP200',
-      lat: 10.38,
-      lon: 105.43,
-      speakers: 4,
-      heartbeat_s: 60,
-    },
-    invalid: {
-      v: [2, '1'],
-      ts: NOT_AN_INT,
-      kind: ['speaker', 'Station', 1],
-      firmware: ['', 'x'.repeat(65), ...NOT_A_STRING],
-      hamlets: ['an-hoa', ['An Hòa'], ['an-hoa', 3], Array.from({ length: 65 }, (_, i) => `h${i}`)],
-      link: ['fm', 'lte', '5g', 1],
-      model: ['x'.repeat(65), 1],
-      lat: [-90.01, 90.01, '10.38', null],
-      lon: [-180.01, 180.01, '105.43'],
-      speakers: [-1, 1001, 2.5, '4'],
-      heartbeat_s: [0, 86_401, 1.5, '60'],
-    },
-    edges: {
-      firmware: ['x', 'x'.repeat(64)],
-      hamlets: [[], Array.from({ length: 64 }, (_, i) => `h${i}`)],
-      lat: [-90, 90],
-      lon: [-180, 180],
-      speakers: [0, 1000],
-      heartbeat_s: [1, 86_400],
-    },
-    enums: { kind: DEVICE_KINDS, link: REPORTED_LINKS },
-  },
-  heartbeat: {
-    minimal: { v: 1, ts: T, seq: 0, uptime_s: 0, power: 'mains', amp: 'off' },
-    full: {
-      v: 1,
-      ts: T,
-      seq: 1042,
-      uptime_s: 86_400.5,
-      power: 'battery',
-      amp: 'on',
-      playing: true,
-      volume_pct: 80,
-      mains_v: 0,
-      battery_v: 12.6,
-      relay: 'ok',
-      rssi_dbm: -71,
-      temp_c: 41.5,
-    },
-    invalid: {
-      v: [2],
-      ts: NOT_AN_INT,
-      seq: NOT_AN_INT,
-      uptime_s: [-1, '10', null],
-      power: ['grid', 'Mains', 1],
-      amp: ['broken', true],
-      playing: NOT_A_BOOL,
-      volume_pct: [-1, 100.1, 101, '80', null],
-      mains_v: [-1, 1000.1, '220'],
-      battery_v: [-0.1, 100.1, '12'],
-      relay: ['open', false],
-      rssi_dbm: [-200.1, 1, '-70'],
-      temp_c: [-60.1, 150.1, '40'],
-    },
-    edges: {
-      volume_pct: [0, 100, 33.3],
-      mains_v: [0, 1000],
-      battery_v: [0, 100],
-      rssi_dbm: [-200, 0],
-      temp_c: [-60, 150],
-      uptime_s: [0, 3.25],
-    },
-    enums: { power: POWER_SOURCES, amp: AMP_STATES, relay: RELAY_STATES },
-  },
-  broadcast: {
-    minimal: {
-      v: 1,
-      id: 'log-1',
-      start: T,
-      end: T + 3_600_000,
-      priority: 'normal',
-      source: 'national',
-      status: 'completed',
-    },
-    full: {
-      v: 1,
-      id: 'log-1',
-      start: T,
-      end: T + 3_600_000,
-      priority: 'emergency',
-      source: 'provincial',
-      status: 'interrupted',
-      program: 'Bản tin phòng chống lụt bão',
-      bulletin: 'AG-2025-0412',
-    },
-    invalid: {
-      v: [2],
-      id: ['', 'x'.repeat(65), ...NOT_A_STRING],
-      start: NOT_AN_INT,
-      end: NOT_AN_INT,
-      priority: ['urgent', 1],
-      source: ['local', null],
-      status: ['ok', 'done'],
-      program: ['x'.repeat(201), 1],
-      bulletin: ['x'.repeat(65), 1],
-    },
-    edges: { id: ['x'.repeat(64)], program: ['', 'x'.repeat(200)], bulletin: ['x'.repeat(64)] },
-    enums: { priority: PRIORITIES, source: SOURCES, status: BROADCAST_STATUSES },
-  },
-  event: {
-    minimal: { v: 1, ts: T, type: 'reboot' },
-    full: { v: 1, ts: T, type: 'power_lost', detail: 'mains 0 V since 05:12' },
-    invalid: {
-      v: [2],
-      ts: NOT_AN_INT,
-      type: ['fire', 'POWER_LOST', 1],
-      detail: ['x'.repeat(501), 1, null],
-    },
-    edges: { detail: ['', 'x'.repeat(500)] },
-    enums: { type: EVENT_TYPES },
-  },
-};
+const cases = MESSAGE_CASES;
 
 const zodAccepts = (schema: z.ZodType, value: unknown) => schema.safeParse(value).success;
 
@@ -338,7 +180,7 @@ function anyValue(r: () => number): unknown {
 }
 
 /** A valid message of the channel with one to three mutations of the kinds a fuzzer would try. */
-function mutant(r: () => number, c: Case): unknown {
+function mutant(r: () => number, c: MessageCase): unknown {
   const message: Record<string, unknown> = { ...(r() < 0.5 ? c.minimal : c.full) };
   const fields = Object.keys(c.full);
   const mutations = 1 + Math.floor(r() * 3);
