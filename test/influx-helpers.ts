@@ -14,3 +14,11 @@ export async function freshDatabase(url: string, prefix: string): Promise<Influx
   await client.createDatabase(database);
   return Object.assign(client, { database });
 }
+
+/** Per device: how many heartbeat points, and how many distinct `seq` among them (equal when no duplicate). */
+export async function heartbeatCounts(ql: InfluxQl): Promise<Record<string, unknown>> {
+  const series = await ql.query(
+    'SELECT count("seq"), count(distinct("seq")) FROM "heartbeat" GROUP BY "device"',
+  );
+  return Object.fromEntries(series.map((s) => [String(s.tags?.device), s.values[0]?.slice(1)]));
+}

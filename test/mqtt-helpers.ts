@@ -73,3 +73,27 @@ export async function publishHeartbeats(
   await Promise.all(Array.from({ length: window }, worker));
   return acked;
 }
+
+/**
+ * Every client publishes `perDevice` heartbeats of its device at once; `onAck` sees the fleet's running
+ * total of acknowledged messages (tests use it to break something mid-stream).
+ */
+export function publishFromEach(
+  clients: readonly MqttClient[],
+  devices: readonly TestDevice[],
+  { perDevice, baseTs, onAck }: { perDevice: number; baseTs: number; onAck: (total: number) => void },
+): Promise<number[]> {
+  let total = 0;
+  return Promise.all(
+    clients.map((client, i) =>
+      publishHeartbeats(client, devices[i] as TestDevice, {
+        count: perDevice,
+        baseTs,
+        window: 16,
+        onAck: () => {
+          onAck(++total);
+        },
+      }),
+    ),
+  );
+}
