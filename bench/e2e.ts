@@ -17,7 +17,9 @@ import {
 } from '../influx/index.js';
 import { silentLogger } from '../runtime/index.js';
 import { generateProvince, writeProvince } from '../simulator/index.js';
-import { median } from './stats.js';
+import { createLoad } from './load.js';
+import { naiveBaseline, type NaiveResult } from './naive.js';
+import { median, percentile } from './stats.js';
 
 export interface E2eResult {
   devices: number;
@@ -30,6 +32,13 @@ export interface E2eResult {
   maxRssMb: number;
   /** V8 heap (total) at its largest: what of the RSS is JavaScript objects. */
   maxHeapMb: number;
+  /** One HTTP write per message through the `influx` client, same fleet, same machine. */
+  naive: NaiveResult;
+  /** The third phase: publish-to-queryable delay at 5,000 msg/s. */
+  latencyRate: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencySamples: number;
   /** The second phase, held at 20,000 msg/s. */
   pacedRate: number;
   pacedMaxRssMb: number;
@@ -142,6 +151,9 @@ export async function benchEndToEnd({
       },
     );
     up = child;
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     const metricsUrl = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
@@ -171,40 +183,12 @@ export async function benchEndToEnd({
       return `loa/v1/an-giang/${commune?.id ?? ''}/${id}/heartbeat`;
     });
 
-    const seqs = ids.map(() => 0);
     const baseTs = Date.now() - 3_600_000;
-    /**
-     * Every device publishes QoS 1 heartbeats, WINDOW at a time, until the deadline; with `rate`, the
-     * whole fleet is held to that many messages per second.
-     */
-    async function load(durationS: number, rate?: number): Promise<{ acked: number; seconds: number }> {
-      const start = Date.now();
-      const deadline = start + durationS * 1000;
-      let sent = 0;
-      let acked = 0;
-      const WINDOW = 8;
-      await Promise.all(
-        clients.flatMap((client, i) =>
-          Array.from({ length: WINDOW }, async () => {
-            while (Date.now() < deadline) {
-              if (rate !== undefined && sent >= (rate * (Date.now() - start)) / 1000) {
-                await new Promise((r) => setTimeout(r, 2));
-                continue;
-              }
-              sent++;
-              const s = (seqs[i] = (seqs[i] ?? 0) + 1);
-              await client.publishAsync(
-                topics[i] ?? '',
-                `{"v":1,"ts":${baseTs + s},"seq":${s},"uptime_s":${s},"power":"mains","amp":"on","volume_pct":80,"mains_v":221.5,"rssi_dbm":-70}`,
-                { qos: 1 },
-              );
-              acked++;
-            }
-          }),
-        ),
-      );
-      return { acked, seconds: (Date.now() - start) / 1000 };
-    }
+    const publishedAt = new Map<number, number>();
+    const probe = 0; // the device whose points the latency probe watches
+    const load = createLoad({ clients, topics }, baseTs, (device, seq) => {
+      if (device === probe) publishedAt.set(seq, performance.now());
+    });
     async function drained(expected: number): Promise<number> {
       let stored = await count(ql);
       const deadline = Date.now() + 120_000;
@@ -241,7 +225,35 @@ export async function benchEndToEnd({
     const paced = await load(Math.min(30, seconds), 20_000);
     const pacedMemory = pacedSampler.stop();
     await drained(full.acked + paced.acked);
+    // Phase 3: publish to queryable at 5,000 msg/s. A probe asks InfluxDB every 25 ms for the newest
+    // seq of one device; every seq that became visible since the last answer is counted with the delay
+    // from its publish to that answer (an upper bound: it may have been visible a little earlier).
+    publishedAt.clear();
+    const latencies: number[] = [];
+    const newestSeq = async () =>
+      seqs0(await ql.query(`SELECT last("seq") FROM "heartbeat" WHERE "device" = '${ids[probe] ?? ''}'`));
+    let seen = await newestSeq();
+    const probing = { on: true };
+    const prober = (async () => {
+      while (probing.on) {
+        const answer = await newestSeq();
+        const at = performance.now();
+        for (let s = seen + 1; s <= answer; s++) {
+          const sent = publishedAt.get(s);
+          if (sent !== undefined) latencies.push(at - sent);
+        }
+        seen = Math.max(seen, answer);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
+    const latencyRun = await load(Math.min(20, seconds), 5_000);
+    await drained(full.acked + paced.acked + latencyRun.acked);
+    await new Promise((r) => setTimeout(r, 300));
+    probing.on = false;
+    await prober;
     ql.close();
+    // The naive baseline, after the stack under test has nothing left to do.
+    const naive = await naiveBaseline({ influxUrl, topics, seconds: Math.min(15, seconds) });
     const acked = full.acked;
     const publishSeconds = full.seconds;
     const rss = fullMemory.rss;
@@ -257,6 +269,11 @@ export async function benchEndToEnd({
       maxRssMb: Math.max(...rss),
       maxHeapMb: Math.max(...heap),
       pacedRate: paced.acked / paced.seconds,
+      naive,
+      latencyRate: latencyRun.acked / latencyRun.seconds,
+      latencyP50Ms: percentile(latencies, 50),
+      latencyP99Ms: percentile(latencies, 99),
+      latencySamples: latencies.length,
       pacedMaxRssMb: Math.max(...pacedMemory.rss),
       pacedMedianRssMb: median(pacedMemory.rss),
       medianRssMb: median(rss),
@@ -272,4 +289,8 @@ export async function benchEndToEnd({
     await influxd.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function seqs0(series: readonly { values: readonly (readonly unknown[])[] }[]): number {
+  return Number(series[0]?.values[0]?.[1] ?? 0);
 }
