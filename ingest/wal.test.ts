@@ -12,6 +12,7 @@ import {
   type WalRecord,
 } from './wal.js';
 import { HEADER_BYTES, BODY_FIXED_BYTES, segmentFileName } from './wal-format.js';
+import { WalLockedError } from './wal-lock.js';
 
 let dir: string;
 
@@ -314,5 +315,21 @@ describe('Wal', () => {
     await wal.close();
     await wal.close();
     expect(() => wal.append('t', Buffer.alloc(0), 0)).toThrow(/closed/);
+  });
+});
+
+describe('one process at a time', () => {
+  it('a second open of the same folder is refused while the first is open, and allowed after close', async () => {
+    const first = await Wal.open({ dir });
+    await expect(Wal.open({ dir })).rejects.toThrow(WalLockedError);
+    await first.close();
+    const second = await Wal.open({ dir });
+    await second.close();
+  });
+
+  it('a lock left by a process that is gone is taken over', async () => {
+    await writeFile(join(dir, 'LOCK'), '999999999\n');
+    const wal = await Wal.open({ dir });
+    await wal.close();
   });
 });

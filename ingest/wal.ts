@@ -15,6 +15,7 @@
 import { close as closeFd, fdatasync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { lockDir } from './wal-lock.js';
 import { promisify } from 'node:util';
 import {
   decodeRecord,
@@ -171,6 +172,8 @@ export class Wal {
   private syncTimer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
   private readonly retiring = new Set<Promise<void>>();
+  /** Releases the folder's lock; set once the log is open. */
+  private unlock: () => Promise<void> = () => Promise.resolve();
 
   private checkpointDirty = false;
   private checkpointTimer: NodeJS.Timeout | undefined;
@@ -217,8 +220,19 @@ export class Wal {
    */
   static async open(opts: WalOptions): Promise<Wal> {
     const o = resolveOptions(opts);
-    const { dir, logger } = o;
+    const { dir } = o;
     await mkdir(dir, { recursive: true });
+    const unlock = await lockDir(dir);
+    try {
+      return await Wal.openLocked(o, unlock);
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
+  }
+
+  private static async openLocked(o: ResolvedOptions, unlock: () => Promise<void>): Promise<Wal> {
+    const { dir, logger } = o;
     await rm(join(dir, CHECKPOINT_TMP), { force: true });
     const checkpoint = await readCheckpoint(dir, logger);
 
@@ -284,6 +298,7 @@ export class Wal {
         : { segment: checkpoint.segment, offset: checkpoint.offset };
 
     const wal = new Wal(o, { segments, sizes, fd, activeSize, nextSeq, committed, truncatedBytes });
+    wal.unlock = unlock;
     wal.committedPos = wal.clamp(committed);
     wal.startTimers();
     const s = wal.stats();
@@ -452,6 +467,7 @@ export class Wal {
     }
     await this.checkpointWriting;
     await this.writeCheckpoint();
+    await this.unlock();
   }
 
   private segmentPath(segment: number): string {
