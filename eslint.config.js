@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'dashboards/provisioning/', '.loa/'] },
+  { ignores: ['dist/', 'node_modules/', 'test-coverage/', 'dashboards/provisioning/', '.loa/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -28,7 +28,7 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^\\.\\./(?:\\.\\./)*(protocol|broker|ingest|influx|devices|dashboards|simulator|runtime|cli)/(?!index\\.js$).+',
+                '^\\.\\./(?:\\.\\./)*(protocol|broker|ingest|influx|devices|dashboards|simulator|runtime|cli|coverage)/(?!index\\.js$).+',
               message: 'Import another folder only through its index.ts (DESIGN §2).',
             },
           ],

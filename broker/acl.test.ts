@@ -131,3 +131,37 @@ describe('subscriptions', () => {
     }
   });
 });
+
+describe('an operator console confined to its province', () => {
+  const console = servicePrincipal('console', 'reader', 'an-giang');
+
+  it('reads its province only, publishes nothing', () => {
+    expect(authorizeSubscribeRule(console, 'loa/v1/an-giang/#')).toBe(true);
+    expect(authorizeSubscribeRule(console, 'loa/v1/an-giang/+/+/heartbeat')).toBe(true);
+    expect(authorizeSubscribeRule(console, 'loa/v1/#')).toBe(false);
+    expect(authorizeSubscribeRule(console, 'loa/v1/+/vinh-an/#')).toBe(false);
+    expect(authorizeSubscribeRule(console, 'loa/v1/kien-giang/#')).toBe(false);
+    expect(authorizeSubscribeRule(console, 'loa/v1/an-giang-2/#')).toBe(false);
+    expect(authorizePublishRule(console, 'loa/v1/an-giang/vinh-an/_platform/alert', false)).toEqual({
+      ok: false,
+      reason: 'role',
+    });
+  });
+
+  it('ignores a province given to the ingest role', () => {
+    expect(servicePrincipal('loa-ingest', 'ingest', 'an-giang')).toEqual({
+      kind: 'service',
+      username: 'loa-ingest',
+      role: 'ingest',
+    });
+  });
+});
+
+describe('malformed topics', () => {
+  it.each([`${own}/heart\0beat`, 'loa/v1/an-giang/vinh-an//heartbeat', `${own}/+`, `${own}/#`])(
+    'refuses %j as bad_topic',
+    (topic) => {
+      expect(publish(device, topic)).toEqual({ ok: false, reason: 'bad_topic' });
+    },
+  );
+});

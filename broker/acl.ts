@@ -29,6 +29,8 @@ export interface ServicePrincipal {
   kind: 'service';
   username: string;
   role: ServiceRole;
+  /** Readers only: confined to `loa/v1/{province}/...`. */
+  province?: string;
 }
 
 export function devicePrincipal(address: DeviceAddress): DevicePrincipal {
@@ -36,14 +38,18 @@ export function devicePrincipal(address: DeviceAddress): DevicePrincipal {
   return { kind: 'device', address: { province, commune, device }, prefix: devicePrefix(address) };
 }
 
-export function servicePrincipal(username: string, role: ServiceRole): ServicePrincipal {
-  return { kind: 'service', username, role };
+export function servicePrincipal(username: string, role: ServiceRole, province?: string): ServicePrincipal {
+  return province === undefined || role !== 'reader'
+    ? { kind: 'service', username, role }
+    : { kind: 'service', username, role, province };
 }
 
 /** Why a publication is refused. Every refusal disconnects the client (aedes on MQTT 3.1.1). */
 export const PUBLISH_REFUSALS = [
   /** `$SYS/...` or any other `$` topic. */
   'reserved',
+  /** NUL, a wildcard (`+`, `#`) or an empty level inside the topic (MQTT 3.1.1 §4.7.3, §1.5.3). */
+  'bad_topic',
   /** Not under `loa/v1/`. */
   'outside_namespace',
   /** Under the `_platform` pseudo-device, which only the ingest service may use. */
@@ -64,6 +70,8 @@ export const PUBLISH_REFUSALS = [
   'durability',
   /** A Will released while the broker shuts down: the device did not die, the broker is leaving. */
   'stopping',
+  /** The device's publish token bucket is empty (broker/limits.ts): a flood, not a replay. */
+  'rate_limited',
 ] as const;
 export type PublishRefusal = (typeof PUBLISH_REFUSALS)[number];
 
@@ -84,10 +92,19 @@ function refuse(reason: PublishRefusal): PublishDecision {
 /** May `principal` publish on `topic` (with the retain flag `retain`)? */
 export function authorizePublishRule(principal: Principal, topic: string, retain: boolean): PublishDecision {
   if (topic.startsWith('$')) return refuse('reserved');
+  if (!wellFormed(topic)) return refuse('bad_topic');
   if (!topic.startsWith(ROOT_PREFIX)) return refuse('outside_namespace');
   return principal.kind === 'device'
     ? authorizeDevicePublish(principal, topic, retain)
     : authorizeServicePublish(principal, topic);
+}
+
+/**
+ * No NUL (forbidden in MQTT strings), no wildcard (aedes refuses them in a PUBLISH, but not in a Will),
+ * no empty level inside the topic. A trailing `/` is left to the channel rules, which refuse it.
+ */
+function wellFormed(topic: string): boolean {
+  return !topic.includes('\0') && !topic.includes('+') && !topic.includes('#') && !topic.includes('//');
 }
 
 /**
@@ -144,7 +161,12 @@ export function authorizeSubscribeRule(principal: Principal, filter: string): bo
     const commands = `${principal.prefix}cmd`;
     return filter === commands || filter.startsWith(`${commands}/`);
   }
-  return isUnderRoot(unshare(filter));
+  const plain = unshare(filter);
+  if (principal.province !== undefined) {
+    // An operator console reads its own province only: no wildcard above it.
+    return plain !== undefined && plain.startsWith(`${ROOT_PREFIX}${principal.province}/`);
+  }
+  return isUnderRoot(plain);
 }
 
 function isUnderRoot(filter: string | undefined): boolean {

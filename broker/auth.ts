@@ -8,6 +8,8 @@ export interface ServiceAccount {
   /** From `loa secret hash`, like device secrets. */
   secretHash: string;
   role: ServiceRole;
+  /** A reader confined to one province (an operator console); absent: every province. */
+  province?: string;
 }
 
 /** Why a CONNECT is refused; each is counted. */
@@ -24,6 +26,10 @@ export const AUTH_FAILURES = [
   'bad_secret',
   /** Verification itself failed (an unusable stored hash, an scrypt error). */
   'error',
+  /** A verified client certificate whose CN is not the client id (or the username). */
+  'certificate_mismatch',
+  /** Too many failed attempts from this client id or address lately (broker/limits.ts): not even checked. */
+  'throttled',
 ] as const;
 export type AuthFailure = (typeof AUTH_FAILURES)[number];
 
@@ -46,9 +52,11 @@ const RETURN_CODES: Record<AuthFailure, RefusalCode> = {
   unmonitored: CONNACK.notAuthorized,
   bad_secret: CONNACK.badUsernameOrPassword,
   error: CONNACK.serverUnavailable,
+  throttled: CONNACK.serverUnavailable,
+  certificate_mismatch: CONNACK.notAuthorized,
 };
 
-function fail(reason: AuthFailure): AuthOutcome {
+export function authFailure(reason: AuthFailure): AuthOutcome {
   return { ok: false, reason, returnCode: RETURN_CODES[reason] };
 }
 
@@ -93,25 +101,46 @@ export class CredentialChecker {
     password: Buffer | undefined,
   ): Promise<AuthOutcome> {
     if (username === undefined || username.length === 0 || password === undefined || password.length === 0) {
-      return fail('missing_credentials');
+      return authFailure('missing_credentials');
     }
     const service = this.services.get(username);
     if (service) {
       // Replicas need their own client ids; none may take over a device's session.
       const ownId = clientId === username || clientId.startsWith(`${username}-`);
-      if (!ownId || this.inventory().device(clientId)) return fail('client_id_mismatch');
+      if (!ownId || this.inventory().device(clientId)) return authFailure('client_id_mismatch');
       const ok = await this.verified(`s:${username}`, password, service.secretHash);
-      if (ok === undefined) return fail('error');
-      return ok ? { ok: true, principal: servicePrincipal(username, service.role) } : fail('bad_secret');
+      if (ok === undefined) return authFailure('error');
+      return ok
+        ? { ok: true, principal: servicePrincipal(username, service.role, service.province) }
+        : authFailure('bad_secret');
     }
     // Checked before the look-up and before scrypt: cheap, and it reveals nothing about the inventory.
-    if (clientId !== username) return fail('client_id_mismatch');
+    if (clientId !== username) return authFailure('client_id_mismatch');
     const device = this.inventory().device(username);
-    if (!device) return fail('unknown_user');
-    if (!device.monitored || device.secretHash === undefined) return fail('unmonitored');
+    if (!device) return authFailure('unknown_user');
+    if (!device.monitored || device.secretHash === undefined) return authFailure('unmonitored');
     const ok = await this.verified(`d:${username}`, password, device.secretHash);
-    if (ok === undefined) return fail('error');
-    return ok ? { ok: true, principal: devicePrincipal(device) } : fail('bad_secret');
+    if (ok === undefined) return authFailure('error');
+    return ok ? { ok: true, principal: devicePrincipal(device) } : authFailure('bad_secret');
+  }
+
+  /**
+   * Mutual TLS: a certificate the listener verified against its CA, whose CN is a device id, proves
+   * that device without a password. The CN must be the client id (and the username, when one is
+   * given). Undefined when the CN is not a device of the inventory: the password decides then.
+   */
+  checkCertificate(
+    clientId: string,
+    username: string | undefined,
+    commonName: string,
+  ): AuthOutcome | undefined {
+    const device = this.inventory().device(commonName);
+    if (!device) return undefined;
+    if (clientId !== commonName || (username !== undefined && username !== commonName)) {
+      return authFailure('certificate_mismatch');
+    }
+    if (!device.monitored) return authFailure('unmonitored');
+    return { ok: true, principal: devicePrincipal(device) };
   }
 
   /** Entries currently cached (for metrics and tests). */

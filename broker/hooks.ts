@@ -1,3 +1,4 @@
+import { TLSSocket } from 'node:tls';
 import type { AedesOptions, Client, PublishPacket } from 'aedes';
 import type { Inventory } from '../protocol/index.js';
 import {
@@ -7,9 +8,12 @@ import {
   type Principal,
   type PublishRefusal,
 } from './acl.js';
-import type { CredentialChecker } from './auth.js';
+import { authFailure, type AuthOutcome, type CredentialChecker } from './auth.js';
+import type { FailureThrottle, TokenBuckets } from './limits.js';
 import type { BrokerLogger } from './logger.js';
 import type { BrokerCounters } from './metrics.js';
+import type { DisconnectReason } from './presence.js';
+import type { RefusalLog } from './refusal-log.js';
 
 /**
  * The durability hook: called synchronously for each accepted device publication and Will, after the
@@ -25,39 +29,83 @@ export interface HookContext {
   inventory: () => Inventory;
   counters: BrokerCounters;
   logger: BrokerLogger;
+  /** Refusals are logged once per kind per interval (a flood must not drown the log). */
+  refusalLog: RefusalLog;
   onAccepted: OnAccepted | undefined;
   now: () => number;
   /** True once stop() began: Wills are then held back, the devices did not die. */
   stopping: () => boolean;
+  publishBuckets: TokenBuckets;
+  clientIdThrottle: FailureThrottle;
+  addressThrottle: FailureThrottle;
+  /** Remembers why the broker is about to close a client (the first reason given wins). */
+  markEnd: (client: Client, reason: DisconnectReason) => void;
+  /** A client passed authentication (the broker notes a takeover of an older session here). */
+  authenticated: (client: Client, principal: Principal) => void;
 }
 
 type Hooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>>;
 
+export interface BrokerHooks extends Hooks {
+  /** Who an authenticated connection is. */
+  principalOf: (client: Client) => Principal | undefined;
+}
+
 /** Longest username echoed into logs: it comes from the wire. */
 const LOGGED_NAME_CHARS = 128;
 
+/** An error the broker raised itself, so that the client-error handler does not count it again. */
+export class BrokerRefusal extends Error {
+  override name = 'BrokerRefusal';
+}
+
 /** The aedes hooks that authenticate clients and apply the access rules of acl.ts. */
-export function createHooks(ctx: HookContext): Hooks {
+export function createHooks(ctx: HookContext): BrokerHooks {
   const { credentials, counters, logger, now } = ctx;
   /** Who each authenticated connection is; gone with the client object. */
   const principals = new WeakMap<Client, Principal>();
 
+  async function check(client: Client, username: string | undefined, password: Buffer | undefined) {
+    const address = remoteAddress(client);
+    // Checked before any look-up or scrypt: a brute force then costs the broker almost nothing.
+    if (ctx.clientIdThrottle.blocked(client.id) || ctx.addressThrottle.blocked(address)) {
+      return { outcome: authFailure('throttled'), address };
+    }
+    const commonName = verifiedCommonName(client);
+    const outcome: AuthOutcome =
+      (commonName === undefined
+        ? undefined
+        : credentials.checkCertificate(client.id, username, commonName)) ??
+      (await credentials.check(client.id, username, password));
+    if (!outcome.ok && outcome.reason !== 'error') {
+      ctx.clientIdThrottle.fail(client.id);
+      ctx.addressThrottle.fail(address);
+    }
+    return { outcome, address };
+  }
+
   const authenticate: Hooks['authenticate'] = (client, username, password, done) => {
     const clientId = client.id;
-    credentials
-      .check(clientId, username, password)
-      .then((outcome) => {
+    check(client, username, password)
+      .then(({ outcome, address }) => {
         if (outcome.ok) {
           principals.set(client, outcome.principal);
+          ctx.authenticated(client, outcome.principal);
           done(null, true);
           return;
         }
         counters.authFailures[outcome.reason]++;
-        logger.info(
-          { clientId: clientId.slice(0, LOGGED_NAME_CHARS), username: username?.slice(0, LOGGED_NAME_CHARS) },
+        ctx.refusalLog(
+          `auth:${outcome.reason}`,
+          {
+            clientId: clientId.slice(0, LOGGED_NAME_CHARS),
+            username: username?.slice(0, LOGGED_NAME_CHARS),
+            address,
+            reason: outcome.reason,
+          },
           `connection refused: ${outcome.reason}`,
         );
-        const error = Object.assign(new Error(`connection refused: ${outcome.reason}`), {
+        const error = Object.assign(new BrokerRefusal(`connection refused: ${outcome.reason}`), {
           returnCode: outcome.returnCode,
         });
         done(error, false);
@@ -75,11 +123,17 @@ export function createHooks(ctx: HookContext): Hooks {
     error?: unknown,
   ): Error => {
     counters.publishesRefused[reason]++;
-    const fields = { clientId: client?.id ?? willClientId(packet), topic: packet.topic, will, reason };
+    if (client && !will) ctx.markEnd(client, 'refused');
+    const fields = {
+      clientId: client?.id ?? willClientId(packet),
+      topic: packet.topic.slice(0, 256),
+      will,
+      reason,
+    };
     if (reason === 'durability') logger.error({ ...fields, err: error }, 'durability hook failed');
     else if (reason === 'stopping') logger.debug(fields, 'will held back: broker stopping');
-    else logger.warn(fields, `publish refused: ${reason}`);
-    return new Error(`publish refused: ${reason}`);
+    else ctx.refusalLog(`publish:${reason}`, fields, `publish refused: ${reason}`);
+    return new BrokerRefusal(`publish refused: ${reason}`);
   };
 
   const authorizePublish: Hooks['authorizePublish'] = (client, packet, callback) => {
@@ -99,6 +153,11 @@ export function createHooks(ctx: HookContext): Hooks {
     const decision = authorizePublishRule(principal, packet.topic, packet.retain);
     if (!decision.ok) {
       callback(refuse(decision.reason, client, packet, will));
+      return;
+    }
+    // A Will is the broker's doing, once per connection: it never counts against the device's rate.
+    if (!will && principal.kind === 'device' && !ctx.publishBuckets.take(principal.address.device)) {
+      callback(refuse('rate_limited', client, packet, will));
       return;
     }
     if (decision.telemetry && ctx.onAccepted) {
@@ -121,12 +180,37 @@ export function createHooks(ctx: HookContext): Hooks {
       return;
     }
     counters.subscriptionsRefused++;
-    logger.warn({ clientId: client.id, filter: subscription.topic }, 'subscription refused');
+    ctx.refusalLog(
+      'subscribe',
+      { clientId: client.id, filter: subscription.topic.slice(0, 256) },
+      'subscription refused',
+    );
     // A null subscription is answered with the SUBACK failure code 0x80; the client stays connected.
     callback(null, null);
   };
 
-  return { authenticate, authorizePublish, authorizeSubscribe };
+  return {
+    authenticate,
+    authorizePublish,
+    authorizeSubscribe,
+    principalOf: (client) => principals.get(client),
+  };
+}
+
+/** The CN of a client certificate the TLS listener verified against its CA, if any. */
+function verifiedCommonName(client: Client): string | undefined {
+  const conn = client.conn;
+  if (!(conn instanceof TLSSocket) || !conn.authorized) return undefined;
+  // An empty object when the peer sent none, whatever the typings say.
+  const cn = (conn.getPeerCertificate() as { subject?: { CN?: unknown } }).subject?.CN;
+  return typeof cn === 'string' && cn.length > 0 ? cn : undefined;
+}
+
+/** The peer address of a client's connection (TCP, TLS or WebSocket), for throttling and logs. */
+export function remoteAddress(client: Client): string {
+  const conn = client.conn as { remoteAddress?: unknown };
+  if (typeof conn.remoteAddress === 'string') return conn.remoteAddress;
+  return client.req?.socket.remoteAddress ?? 'unknown';
 }
 
 function toBuffer(payload: string | Buffer): Buffer {

@@ -2,10 +2,28 @@
  * The embedded MQTT broker (aedes, MQTT 3.1.1): authenticates devices against the inventory, confines
  * each to its own topics and hands accepted telemetry to the durability hook before acknowledging it.
  */
-export { createBroker, type Broker, type BrokerOptions } from './broker.js';
+export {
+  createBroker,
+  type Broker,
+  type BrokerOptions,
+  type BrokerUrls,
+  type TlsListenerOptions,
+} from './broker.js';
 export type { OnAccepted } from './hooks.js';
+export { DEFAULT_BROKER_LIMITS, type BrokerLimits } from './limits.js';
+export {
+  DISCONNECT_REASONS,
+  type DisconnectReason,
+  type OnPresence,
+  type PresenceEvent,
+} from './presence.js';
 export type { BrokerLogger } from './logger.js';
-export { brokerMetricFamilies, type BrokerMetrics } from './metrics.js';
+export {
+  CONNECTION_REFUSALS,
+  brokerMetricFamilies,
+  type BrokerMetrics,
+  type ConnectionRefusal,
+} from './metrics.js';
 export {
   AUTH_FAILURES,
   CONNACK,
@@ -30,3 +48,5 @@ export {
   type ServicePrincipal,
   type ServiceRole,
 } from './acl.js';
+export { MOSQUITTO_ITERATIONS, exportMosquitto, mosquittoHash, type MosquittoExport } from './mosquitto.js';
+export { createInventoryReloader, type InventoryReloader, type InventoryReloaderOptions } from './reload.js';

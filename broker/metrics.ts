@@ -1,6 +1,18 @@
 import { counter, gauge, labelled, type MetricFamily } from '../runtime/index.js';
 import { PUBLISH_REFUSALS, type PublishRefusal } from './acl.js';
 import { AUTH_FAILURES, type AuthFailure } from './auth.js';
+import { DISCONNECT_REASONS, type DisconnectReason } from './presence.js';
+
+/** Connections closed by the broker's limits before (or regardless of) authentication. */
+export const CONNECTION_REFUSALS = [
+  /** Over `maxConnections`: closed at accept. */
+  'max_connections',
+  /** A packet over `maxPacketBytes` announced in its fixed header: closed before it is buffered. */
+  'packet_too_large',
+  /** Not MQTT, or MQTT the parser refuses (bad lengths, bad flags, a wildcard in a PUBLISH topic). */
+  'protocol_error',
+] as const;
+export type ConnectionRefusal = (typeof CONNECTION_REFUSALS)[number];
 
 /** The broker's self-metrics: a snapshot, safe to keep and compare. */
 export interface BrokerMetrics {
@@ -20,6 +32,15 @@ export interface BrokerMetrics {
   publishesRefused: Record<PublishRefusal, number>;
   /** Subscriptions answered with a failure code (the client stays connected). */
   subscriptionsRefused: number;
+  /** Connections closed by a limit or a protocol error, by reason. */
+  connectionsRefused: Record<ConnectionRefusal, number>;
+  /** Device sessions ended, by reason (also written as broker presence points). */
+  deviceDisconnects: Record<DisconnectReason, number>;
+  /** Presence events the onPresence hook could not keep. */
+  presenceErrors: number;
+  /** Inventory reloads applied, and refused (a broken file: the old inventory stays in force). */
+  inventoryReloads: number;
+  inventoryReloadFailures: number;
 }
 
 function zeros<K extends string>(keys: readonly K[]): Record<K, number> {
@@ -35,6 +56,11 @@ export class BrokerCounters {
   subscriptionsRefused = 0;
   readonly authFailures = zeros(AUTH_FAILURES);
   readonly publishesRefused = zeros(PUBLISH_REFUSALS);
+  readonly connectionsRefused = zeros(CONNECTION_REFUSALS);
+  readonly deviceDisconnects = zeros(DISCONNECT_REASONS);
+  presenceErrors = 0;
+  inventoryReloads = 0;
+  inventoryReloadFailures = 0;
 
   snapshot(connectedClients: number): BrokerMetrics {
     return {
@@ -46,6 +72,11 @@ export class BrokerCounters {
       willsAccepted: this.willsAccepted,
       publishesRefused: { ...this.publishesRefused },
       subscriptionsRefused: this.subscriptionsRefused,
+      connectionsRefused: { ...this.connectionsRefused },
+      deviceDisconnects: { ...this.deviceDisconnects },
+      presenceErrors: this.presenceErrors,
+      inventoryReloads: this.inventoryReloads,
+      inventoryReloadFailures: this.inventoryReloadFailures,
     };
   }
 }
@@ -73,6 +104,25 @@ export function brokerMetricFamilies(m: BrokerMetrics): MetricFamily[] {
       'loa_broker_subscriptions_refused_total',
       'Subscriptions answered with a failure code.',
       m.subscriptionsRefused,
+    ),
+    labelled(
+      'loa_broker_connections_refused_total',
+      'Connections closed by a limit or a protocol error, by reason.',
+      'reason',
+      m.connectionsRefused,
+    ),
+    labelled(
+      'loa_broker_device_disconnects_total',
+      'Device sessions ended, by reason.',
+      'reason',
+      m.deviceDisconnects,
+    ),
+    counter('loa_broker_presence_errors_total', 'Presence events that could not be kept.', m.presenceErrors),
+    counter('loa_broker_inventory_reloads_total', 'Inventory reloads applied.', m.inventoryReloads),
+    counter(
+      'loa_broker_inventory_reload_failures_total',
+      'Inventory reloads refused (the previous inventory stays in force).',
+      m.inventoryReloadFailures,
     ),
   ];
 }

@@ -1,5 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { AgentConfigError, createAgent, type AgentConfigInput } from '../devices/index.js';
+import { join } from 'node:path';
+import {
+  AgentConfigError,
+  createAgent,
+  createLocalHttp,
+  createTail,
+  type AgentConfigInput,
+  type LocalHttp,
+  type Tail,
+} from '../devices/index.js';
 import { createLogger } from '../runtime/index.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { agentFileSchema, type AgentFile } from './schema.js';
@@ -75,11 +84,17 @@ export async function runAgent(resolved: ResolvedAgent, file: string): Promise<v
     if (!(error instanceof AgentConfigError)) throw error;
     throw new ConfigError(error.problems.map((p) => `${file}: ${p}`).join('\n'));
   }
-  const { deviceId, brokerUrl } = resolved.agent;
+  const { deviceId, brokerUrl, local, dataDir } = resolved.agent;
+  let http: LocalHttp | undefined;
+  let tail: Tail | undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
-    (stopping ??= agent.stop('shutdown').catch((error: unknown) => {
+    (stopping ??= (async () => {
+      // The local ways in close first: nothing is accepted that the stopped agent could not keep.
+      await Promise.all([http?.close(), tail?.close()]);
+      await agent.stop('shutdown');
+    })().catch((error: unknown) => {
       logger.error({ err: error }, 'error while stopping');
     }));
   process.once('SIGINT', () => void stop().then(() => process.exit(0)));
@@ -88,6 +103,21 @@ export async function runAgent(resolved: ResolvedAgent, file: string): Promise<v
   process.stdout.write(`agent ${deviceId} → ${brokerUrl}\n`);
   await agent.start();
   if (stopping !== undefined) return;
+  if (local?.httpPort !== undefined) {
+    http = createLocalHttp({ agent, port: local.httpPort, logger });
+    const port = await http.start();
+    process.stdout.write(`agent ${deviceId}: local endpoint http://127.0.0.1:${port}\n`);
+  }
+  if (local?.tailFile !== undefined) {
+    tail = createTail({
+      file: local.tailFile,
+      ...(dataDir !== undefined && { stateFile: join(dataDir, 'tail.json') }),
+      pollMs: 1_000,
+      agent,
+      logger,
+    });
+    await tail.start();
+  }
   const stats = agent.stats();
   process.stdout.write(
     stats.online

@@ -85,3 +85,19 @@ function messageOf(f: () => unknown): string {
   }
   throw new Error('expected an error');
 }
+
+describe('loa broker limits', () => {
+  it('come from LOA_LIMITS_* variables and are checked', () => {
+    const config = resolveConfig(brokerConfigSchema, {
+      env: { LOA_LIMITS_PUBLISH_PER_SECOND: '2', LOA_LIMITS_PUBLISH_BURST: '5000' },
+      flags: { inventory: 'inventory' },
+    });
+    expect(config.limits).toEqual({ publishPerSecond: 2, publishBurst: 5000 });
+    expect(() =>
+      resolveConfig(brokerConfigSchema, {
+        env: { LOA_LIMITS_MAX_PACKET_BYTES: '100' },
+        flags: { inventory: 'i' },
+      }),
+    ).toThrow(/limits\.maxPacketBytes/);
+  });
+});

@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
-import { brokerMetricFamilies, createBroker, type Broker, type ServiceAccount } from '../broker/index.js';
+import {
+  brokerMetricFamilies,
+  createBroker,
+  createInventoryReloader,
+  type Broker,
+  type ServiceAccount,
+  type TlsListenerOptions,
+} from '../broker/index.js';
 import { loadInventory } from '../protocol/index.js';
 import { createLogger, createOpsServer, MetricsRegistry } from '../runtime/index.js';
 import { ConfigError } from './config.js';
@@ -16,6 +23,8 @@ export async function runBroker(config: BrokerConfig): Promise<void> {
   const serviceAccounts =
     config.serviceAccounts === undefined ? [] : await loadServiceAccounts(config.serviceAccounts);
 
+  const tls = config.tls === undefined ? undefined : await readTls(config.tls);
+
   const logger = createLogger({ name: 'loa-broker' });
   let broker: Broker;
   try {
@@ -24,6 +33,10 @@ export async function runBroker(config: BrokerConfig): Promise<void> {
       serviceAccounts,
       host: config.mqtt.host,
       port: config.mqtt.port,
+      ...(tls && { tls }),
+      ...(config.ws && { ws: config.ws }),
+      ...(config.redis !== undefined && { redis: config.redis }),
+      ...(config.limits && { limits: stripUndefined(config.limits) }),
       logger: logger.child({ part: 'broker' }),
     });
   } catch (error) {
@@ -41,9 +54,26 @@ export async function runBroker(config: BrokerConfig): Promise<void> {
     health: () => ({ ok: true, connectedClients: broker.metrics().connectedClients }),
   });
 
+  // Issue #3, point 5: a changed folder or SIGHUP puts the new inventory in force; a broken one is
+  // refused and the old one stays.
+  const reloader = createInventoryReloader({
+    dir: config.inventory,
+    load: loadInventory,
+    apply: (next) => {
+      broker.setInventory(next);
+    },
+    failed: () => {
+      broker.reloadFailed();
+    },
+    logger,
+  });
+  const onHangup = () => void reloader.reload();
+
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      reloader.stop();
+      process.off('SIGHUP', onHangup);
       for (const step of [() => broker.stop(), () => ops.stop()]) {
         try {
           await step();
@@ -56,12 +86,16 @@ export async function runBroker(config: BrokerConfig): Promise<void> {
   process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
 
   try {
-    const { url: brokerUrl } = await broker.start();
+    const { url: brokerUrl, tlsUrl, wsUrl } = await broker.start();
     const { url: httpUrl } = await ops.start();
+    reloader.start();
+    process.on('SIGHUP', onHangup);
     const monitored = [...inventory.allDevices()].filter((d) => d.monitored).length;
     process.stdout.write(
       [
         `broker ${brokerUrl}`,
+        ...(tlsUrl === undefined ? [] : [`  tls        ${tlsUrl}`]),
+        ...(wsUrl === undefined ? [] : [`  websocket  ${wsUrl}`]),
         `  inventory  ${inventory.deviceCount} devices (${monitored} monitored), ` +
           `${serviceAccounts.length} service account(s)`,
         `  metrics    ${httpUrl}/metrics   health ${httpUrl}/healthz`,
@@ -72,6 +106,24 @@ export async function runBroker(config: BrokerConfig): Promise<void> {
     await stop();
     throw error;
   }
+}
+
+/** The TLS listener's PEM files, read once at start; a missing one names its setting. */
+async function readTls(tls: NonNullable<BrokerConfig['tls']>): Promise<TlsListenerOptions> {
+  const read = async (what: string, file: string) => {
+    try {
+      return await readFile(file);
+    } catch (error) {
+      throw new ConfigError(`tls.${what}: cannot read ${file}: ${(error as Error).message}`);
+    }
+  };
+  return {
+    port: tls.port,
+    key: await read('key', tls.key),
+    cert: await read('cert', tls.cert),
+    ...(tls.ca !== undefined && { ca: await read('ca', tls.ca) }),
+    requireClientCert: tls.requireClientCert,
+  };
 }
 
 /** Reads and validates the service accounts file; problems name the file, the line and the field. */
@@ -110,7 +162,11 @@ export function parseServiceAccounts(text: string, file: string): ServiceAccount
         .join('\n'),
     );
   }
-  return result.data.map(({ username, secret, role }) => ({ username, secretHash: secret, role }));
+  return result.data.map(({ username, secret, role, province }) =>
+    province === undefined
+      ? { username, secretHash: secret, role }
+      : { username, secretHash: secret, role, province },
+  );
 }
 
 /** `[1].secret`, as the inventory's messages write paths. */
@@ -127,4 +183,8 @@ function lineOf(doc: Document, path: readonly PropertyKey[], lines: LineCounter)
     if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
   }
   return undefined;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,8 +1,11 @@
 import { Command, Option } from 'commander';
 import { InventoryError } from '../protocol/index.js';
-import { resolveAgentConfig, runAgent } from './agent-cmd.js';
+import { registerAgent } from './agent-register.js';
 import { runBroker } from './broker-cmd.js';
 import { ConfigError, resolveConfig } from './config.js';
+import { registerExportMosquitto } from './export-mosquitto-cmd.js';
+import { registerCoverage, registerReport } from './coverage-cmd.js';
+import { registerDashboards } from './dashboards-cmd.js';
 import { runIngest } from './ingest-cmd.js';
 import {
   brokerConfigSchema,
@@ -45,6 +48,7 @@ program
   .option('--influx-port <port>', 'port of the private influxd', num)
   .option('--influxd <path>', 'the influxd binary (default: found on PATH)')
   .option('--database <name>', 'InfluxDB database')
+  .option('--webhook <url>', 'also POST every alert here as JSON (chat-bot ready)')
   .action(async (o: Record<string, string | number | boolean | undefined>) => {
     const config = resolveConfig(upConfigSchema, {
       ...(typeof o.config === 'string' && { file: o.config }),
@@ -56,6 +60,7 @@ program
         http: { port: o.httpPort },
         influx: { url: o.influxUrl, port: o.influxPort, binary: o.influxd, database: o.database },
         simulation: { communes: o.communes, heartbeatS: o.heartbeat },
+        coverage: { webhook: o.webhook },
       },
     });
     await runUp(config);
@@ -95,7 +100,7 @@ program
     await runIngest(config);
   });
 
-program
+const brokerCommand = program
   .command('broker')
   .description('run the embedded MQTT broker alone (no ingest): `loa ingest` replicas consume over MQTT')
   .option('--config <file>', 'YAML configuration file (flags and LOA_* variables override it)')
@@ -107,6 +112,19 @@ program
     'YAML list of service accounts: - { username, secret: <hash from loa secret hash>, role: ingest|reader }',
   )
   .option('--http-port <port>', '/metrics and /healthz port (default 9466)', num)
+  .option('--tls-port <port>', 'TLS listener port (default 8883, with --tls-cert)', num)
+  .option('--tls-cert <file>', 'PEM certificate of the TLS listener')
+  .option('--tls-key <file>', 'PEM key of the TLS listener')
+  .option(
+    '--tls-ca <file>',
+    'PEM CA of device certificates: a certificate whose CN is a device id logs it in',
+  )
+  .option('--tls-require-client-cert', 'mutual TLS only on the TLS listener')
+  .option('--ws-port <port>', 'MQTT over WebSocket listener port (path /mqtt)', num)
+  .option(
+    '--redis <url>',
+    'share the stream with other `loa broker` instances through Redis, e.g. redis://127.0.0.1:6379',
+  )
   .addHelpText(
     'after',
     [
@@ -120,44 +138,32 @@ program
       '  - { username: console, secret: "scrypt$16384$8$1$…", role: reader }',
     ].join('\n'),
   )
-  .action(async (o: Record<string, string | number | undefined>) => {
+  .action(async (o: Record<string, string | number | boolean | undefined>) => {
     const config = resolveConfig(brokerConfigSchema, {
       ...(typeof o.config === 'string' && { file: o.config }),
       flags: {
         inventory: o.inventory,
         serviceAccounts: o.serviceAccounts,
+        ...(o.tlsCert !== undefined && {
+          tls: {
+            port: o.tlsPort,
+            key: o.tlsKey,
+            cert: o.tlsCert,
+            ca: o.tlsCa,
+            requireClientCert: o.tlsRequireClientCert,
+          },
+        }),
+        ...(o.wsPort !== undefined && { ws: { port: o.wsPort } }),
+        redis: o.redis,
         mqtt: { host: o.host, port: o.port },
         http: { port: o.httpPort },
       },
     });
     await runBroker(config);
   });
+registerExportMosquitto(brokerCommand);
 
-program
-  .command('agent')
-  .description('run the edge agent of one station or loudspeaker cluster')
-  .requiredOption('--config <file>', "the agent's YAML file (device id, place, broker, secret)")
-  .option('--broker <url>', 'broker URL, overriding the file (also LOA_BROKER_URL)')
-  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (also LOA_LOG_LEVEL)')
-  .addHelpText(
-    'after',
-    [
-      '',
-      'The secret comes from LOA_AGENT_SECRET, else from the file: `secret` or `secretFile`.',
-      'SIGINT/SIGTERM publish the retained shutdown state and disconnect cleanly.',
-      'A commented sample: docs/agent.example.yaml.',
-      '',
-      'Example:',
-      '  loa agent --config /etc/loa/agent.yaml --broker mqtts://mqtt.example.vn:8883',
-    ].join('\n'),
-  )
-  .action(async (o: { config: string; broker?: string; logLevel?: string }) => {
-    const resolved = await resolveAgentConfig({
-      file: o.config,
-      flags: { brokerUrl: o.broker, logLevel: o.logLevel },
-    });
-    await runAgent(resolved, o.config);
-  });
+registerAgent(program);
 
 const simulate = program
   .command('simulate')
@@ -246,6 +252,9 @@ simulate
   });
 
 registerSecret(program);
+registerCoverage(program);
+registerReport(program);
+registerDashboards(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // Bad configuration and bad inventory files are the user's to fix: the message says where, no stack.

@@ -12,6 +12,8 @@ export interface RunRecord {
   http: string;
   pid: number;
   startedAt: string;
+  /** The inventory folder, for commands that compare what happened with what exists. */
+  inventory?: string;
 }
 
 export const RECORD_FILE = 'loa.json';

@@ -74,6 +74,14 @@ export const upConfigSchema = z.strictObject({
   influx: influxSchema.prefault({}),
   ingest: ingestSchema.prefault({}),
   simulation: provinceSimulationSchema.prefault({}),
+  coverage: z
+    .strictObject({
+      /** Alerts are also POSTed here as JSON (chat-bot ready: it carries `text`). */
+      webhook: z.url().optional(),
+      /** Seconds between evaluations of the whole fleet. */
+      evaluateEveryS: z.number().min(1).max(300).default(5),
+    })
+    .prefault({}),
 });
 
 export type UpConfig = z.infer<typeof upConfigSchema>;
@@ -112,6 +120,38 @@ export const brokerConfigSchema = z.strictObject({
     .prefault({}),
   /** A YAML file listing the service accounts (ingest replicas, read-only consoles); none by default. */
   serviceAccounts: z.string().min(1).optional(),
+  /** An optional TLS listener; with `ca`, a device may log in by a client certificate whose CN is its id. */
+  tls: z
+    .strictObject({
+      port: port.default(8883),
+      /** PEM files. */
+      key: z.string().min(1),
+      cert: z.string().min(1),
+      ca: z.string().min(1).optional(),
+      /** Mutual TLS only: refuse TLS connections without a valid client certificate. */
+      requireClientCert: z.boolean().default(false),
+    })
+    .optional(),
+  /** An optional MQTT-over-WebSocket listener (path /mqtt). */
+  ws: z.strictObject({ port }).optional(),
+  /** Limits against misbehaving clients (broker/limits.ts); unset ones keep their defaults. */
+  limits: z
+    .strictObject({
+      maxPacketBytes: z.int().min(4200).optional(),
+      maxConnections: z.int().min(1).optional(),
+      /** 0 turns the per-device publish rate off (the default). */
+      publishPerSecond: z.number().min(0).optional(),
+      publishBurst: z.int().min(1).optional(),
+      authFailuresPerClientId: z.int().min(1).optional(),
+      authFailuresPerAddress: z.int().min(1).optional(),
+      authWindowMs: z.int().min(1000).optional(),
+    })
+    .optional(),
+  /** `redis://host:port`: several `loa broker` instances sharing one Redis (mqemitter-redis). */
+  redis: z
+    .string()
+    .regex(/^redis:\/\/[^/\s]+/, 'must be a URL such as redis://127.0.0.1:6379')
+    .optional(),
 });
 
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;
@@ -129,6 +169,8 @@ export const serviceAccountsFileSchema = z
         message: 'is not a hash from `loa secret hash` (never put a plain secret here)',
       }),
       role: z.enum(['ingest', 'reader']),
+      /** Readers only: an operator console confined to one province. */
+      province: slug.optional(),
     }),
   )
   .superRefine((accounts, ctx) => {
@@ -142,6 +184,13 @@ export const serviceAccountsFileSchema = z
         });
       }
       seen.add(account.username);
+      if (account.province !== undefined && account.role !== 'reader') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'province'],
+          message: 'only a reader can be confined to a province',
+        });
+      }
     }
   });
 

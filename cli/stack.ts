@@ -43,6 +43,10 @@ export function createLocalStack(options: LocalStackOptions): LocalStack {
     onAccepted: (topic, payload, receivedAt) => {
       ingest.accept(topic, payload, receivedAt);
     },
+    // Connects and disconnects seen by the broker go through the same write-ahead log (issue #3).
+    onPresence: (event) => {
+      ingest.acceptBrokerPresence(event);
+    },
   });
   return {
     broker,

@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { brokerMetricFamilies } from '../broker/index.js';
+import { dirname, join, resolve } from 'node:path';
+import { brokerMetricFamilies, createInventoryReloader } from '../broker/index.js';
 import { createInfluxdServer, type InfluxdServer } from '../influx/index.js';
 import { loadInventory, type Inventory } from '../protocol/index.js';
 import { createLogger, createOpsServer, MetricsRegistry, type Logger } from '../runtime/index.js';
 import { createSimulation } from '../simulator/index.js';
 
+import { createLocalCoverage } from './coverage-wiring.js';
 import { writeRecord } from './record.js';
 import type { UpConfig } from './schema.js';
 import { defaultSecretsFile, generateSimulatedProvince, readSecretsFile } from './simulate-cmd.js';
@@ -39,22 +40,56 @@ export async function runUp(config: UpConfig): Promise<void> {
   process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
 
   try {
-    const { inventory, secretsFile } = await resolveInventory(config, logger);
+    const { inventory, secretsFile, inventoryDir } = await resolveInventory(config, logger);
 
     const influxUrl = await startInflux(config, logger, steps);
     await prepareDatabase(config.influx, influxUrl);
 
+    // The coverage engine observes every accepted message, including those the ingest replays.
+    const coverage = createLocalCoverage(config, influxUrl, inventory, logger);
     const stack = createLocalStack({
       inventory,
       writer: createWriter(config.influx, influxUrl),
       walDir: join(dataDir, 'wal'),
       logger,
       mqtt: config.mqtt,
-      ingest: ingestTuning(config.ingest, config.influx),
+      ingest: {
+        ...ingestTuning(config.ingest, config.influx),
+        onMessage: (device, channel, message, receivedAt) => {
+          coverage.engine.observe(device.device, channel, message, receivedAt);
+        },
+      },
     });
     const { brokerUrl } = await stack.start();
     steps.push(() => stack.stop());
     const { broker, ingest } = stack;
+    if (config.inventory !== undefined) {
+      // Issue #3, point 5: a changed folder or SIGHUP puts the new inventory in force in the broker
+      // and the ingest; a broken one is refused and the old one stays.
+      const reloader = createInventoryReloader({
+        dir: config.inventory,
+        load: loadInventory,
+        apply: (next) => {
+          broker.setInventory(next);
+          ingest.setInventory(next);
+        },
+        failed: () => {
+          broker.reloadFailed();
+        },
+        logger: logger.child({ part: 'inventory' }),
+      });
+      const onHangup = () => void reloader.reload();
+      reloader.start();
+      process.on('SIGHUP', onHangup);
+      steps.push(() => {
+        reloader.stop();
+        process.off('SIGHUP', onHangup);
+        return Promise.resolve();
+      });
+    }
+    coverage.bindBroker(broker);
+    await coverage.engine.start();
+    steps.push(() => coverage.close());
 
     const metrics = new MetricsRegistry();
     metrics.register(() => ingest.collect());
@@ -75,6 +110,7 @@ export async function runUp(config: UpConfig): Promise<void> {
       http: httpUrl,
       pid: process.pid,
       startedAt: new Date().toISOString(),
+      inventory: resolve(inventoryDir),
     });
 
     const devices = inventory.deviceCount;
@@ -119,11 +155,12 @@ export async function runUp(config: UpConfig): Promise<void> {
 async function resolveInventory(
   config: UpConfig,
   logger: Logger,
-): Promise<{ inventory: Inventory; secretsFile?: string }> {
+): Promise<{ inventory: Inventory; secretsFile?: string; inventoryDir: string }> {
   if (config.inventory !== undefined) {
     const inventory = await loadInventory(config.inventory);
     const secretsFile = config.simulate ? defaultSecretsFile(config.inventory) : undefined;
-    return secretsFile === undefined ? { inventory } : { inventory, secretsFile };
+    const inventoryDir = config.inventory;
+    return secretsFile === undefined ? { inventory, inventoryDir } : { inventory, secretsFile, inventoryDir };
   }
   if (!config.simulate) {
     throw new Error(
@@ -137,7 +174,8 @@ async function resolveInventory(
     dir,
   );
   logger.info({ dir }, 'generated a simulated province');
-  return { inventory: await loadInventory(dirname(inventoryFile)), secretsFile };
+  const inventoryDir = dirname(inventoryFile);
+  return { inventory: await loadInventory(inventoryDir), secretsFile, inventoryDir };
 }
 
 /** An existing server when `influx.url` is set, else a private influxd under the data folder. */

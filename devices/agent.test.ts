@@ -221,6 +221,7 @@ describe('agent broadcasts and events', () => {
       expect.objectContaining({ v: 1, id: 'b-1', priority: 'emergency', bulletin: 'ag-2025-001' }),
     ]);
     expect(payloads('event')[0]).toMatchObject({ v: 1, type: 'power_lost' });
+    await waitUntil(() => a.stats().pending === 0);
     expect(a.stats()).toMatchObject({ refused: 1, pending: 0 });
   });
 

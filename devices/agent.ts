@@ -9,10 +9,21 @@ import {
   type MessageOf,
   type MetaMessage,
 } from '../protocol/index.js';
+import { readFile } from 'node:fs/promises';
 import { createBackoff } from './backoff.js';
 import { keepaliveFor, parseAgentConfig, type AgentConfig, type AgentConfigInput } from './config.js';
-import { MqttLink, type Will } from './link.js';
+import { createDiskOutbox } from './disk-outbox.js';
+import { Forwarder } from './forwarder.js';
+import { MqttLink, type LinkTls, type Will } from './link.js';
+import {
+  createMemoryOutbox,
+  OutboxFullError,
+  type Outbox,
+  type OutboxStats,
+  type QueuedChannel,
+} from './outbox.js';
 import { encodeMessage, MessageRefusedError } from './outgoing.js';
+import { createConfiguredProbe } from './probes.js';
 import { fulfilsWithin } from './timeout.js';
 import { defaultProbe, type HeartbeatFields, type Probe } from './probe.js';
 import {
@@ -33,6 +44,8 @@ export interface AgentOptions extends AgentConfigInput {
   probe?: Probe;
   /** Where the session counter lives; by default `dataDir/session`, or memory without a dataDir. */
   sessionStore?: SessionStore;
+  /** Where accepted messages wait for the broker; by default on disk under dataDir, else in memory. */
+  outboxStore?: Outbox;
 }
 
 /** A broadcast log entry as the caller knows it; the agent adds the protocol version. */
@@ -49,17 +62,17 @@ export interface AgentStats {
   session: number | undefined;
   /** Connections that came up. */
   connects: number;
-  /** Heartbeats handed to the link (the next heartbeat's `seq`). */
+  /** Heartbeats built (the next heartbeat's `seq`), whether delivered, thinned or dropped. */
   heartbeats: number;
-  /** Messages handed to the link, and of those: acknowledged by the broker, failed. */
+  /** Messages handed to the link (a replay counts again), and of those: acknowledged, failed. */
   sent: number;
   acked: number;
   failed: number;
   /** Messages refused by the protocol's schema (never sent). */
   refused: number;
-  /** Messages dropped because `maxPending` were already waiting for acknowledgement. */
+  /** Messages not accepted because the outbox was full (heartbeats after thinning, then the rest). */
   dropped: number;
-  /** Messages waiting for acknowledgement now. */
+  /** Messages in the outbox (accepted, not yet acknowledged by the broker) now. */
   pending: number;
 }
 
@@ -71,20 +84,20 @@ export interface Agent {
   start(): Promise<void>;
   /** Publishes the retained `shutdown` state, disconnects cleanly and stops the heartbeat. */
   stop(reason?: StopReason): Promise<void>;
-  /** Validates and publishes one broadcast log entry; resolves on the broker's acknowledgement. */
+  /**
+   * Validates one broadcast log entry and accepts it into the outbox; resolves once accepted (it is then
+   * delivered whatever happens to the link or the process). Rejects with MessageRefusedError (invalid)
+   * or OutboxFullError (no room: the caller keeps it and tries later).
+   */
   publishBroadcast(broadcast: BroadcastInput): Promise<void>;
-  /** Validates and publishes one event; resolves on the broker's acknowledgement. */
+  /** As publishBroadcast, for one event. */
   publishEvent(event: EventInput): Promise<void>;
   stats(): AgentStats;
+  outboxStats(): OutboxStats;
 }
 
-/** A message that was not queued because too many were waiting for acknowledgement. */
-export class BacklogFullError extends Error {
-  constructor(readonly channel: Channel) {
-    super(`${channel} message dropped: too many messages are waiting for acknowledgement`);
-    this.name = 'BacklogFullError';
-  }
-}
+/** Kept for callers of the earlier API: a full outbox now refuses with OutboxFullError. */
+export { OutboxFullError as BacklogFullError };
 
 /**
  * The edge agent of one station or cluster (DESIGN §3): presence with a session-numbered Will and birth,
@@ -102,8 +115,12 @@ class DeviceAgent implements Agent {
   private readonly probe: Probe;
   private readonly sessions: SessionStore;
   private readonly link: MqttLink;
+  private readonly outbox: Outbox;
+  private readonly forwarder: Forwarder;
 
   private phase: 'new' | 'running' | 'stopped' = 'new';
+  /** The outbox is recovered and accepts messages. */
+  private opened = false;
   private lastSession: number | undefined;
   private sessionLoaded = false;
   private born = false;
@@ -128,12 +145,38 @@ class DeviceAgent implements Agent {
     this.address = { province: config.province, commune: config.commune, device: config.deviceId };
     this.log = options.logger.child({ device: config.deviceId });
     this.clock = options.clock ?? Date.now;
-    this.probe = options.probe ?? defaultProbe;
+    this.probe =
+      options.probe ??
+      (config.probes === undefined
+        ? defaultProbe
+        : createConfiguredProbe(config.probes, { logger: this.log }));
     this.sessions =
       options.sessionStore ??
       (config.dataDir === undefined ? createMemorySessionStore() : createFileSessionStore(config.dataDir));
+    this.outbox =
+      options.outboxStore ??
+      (config.dataDir === undefined
+        ? createMemoryOutbox({ maxRecords: config.maxPending })
+        : createDiskOutbox({
+            dataDir: config.dataDir,
+            maxBytes: Math.floor(config.outbox.maxMb * 1024 * 1024),
+            segmentBytes: config.outbox.segmentKb * 1024,
+            fsyncMs: config.outbox.fsyncMs,
+            logger: this.log,
+          }));
+    this.forwarder = new Forwarder({
+      outbox: this.outbox,
+      publish: (record) =>
+        this.link.publish(deviceTopic(this.address, record.channel), record.payload, false),
+      window: config.outbox.window,
+      replayPerS: config.outbox.replayPerS,
+      onSent: () => (this.counters.sent += 1),
+      onAcked: () => (this.counters.acked += 1),
+      onFailed: () => (this.counters.failed += 1),
+    });
     this.link = new MqttLink({
       brokerUrl: config.brokerUrl,
+      fallbackUrls: config.fallbackBrokerUrls ?? [],
       clientId: config.deviceId,
       username: config.deviceId,
       password: config.secret,
@@ -145,6 +188,7 @@ class DeviceAgent implements Agent {
       onUp: () => this.birth(),
       onDown: (wasUp) => {
         this.born = false;
+        this.forwarder.pause();
         if (wasUp) this.log.info({ session: this.lastSession }, 'offline');
         this.settleFirstAttempt();
       },
@@ -157,8 +201,30 @@ class DeviceAgent implements Agent {
     const settled = new Promise<void>((resolve) => {
       this.firstAttempt = resolve;
     });
-    this.link.start();
-    return settled;
+    return this.open().then(() => settled);
+  }
+
+  /** Recovers the outbox, reads the TLS files, then starts the heartbeat and the link. */
+  private async open(): Promise<void> {
+    try {
+      await this.outbox.open();
+      this.opened = true;
+      const tls = await readTls(this.config.tls);
+      if (!this.isRunning()) {
+        // Stopped while starting: stop() may have closed the outbox before it was open.
+        await this.outbox.close();
+        return;
+      }
+      // Heartbeats start now, not at the first birth: a box that boots with its link down still records
+      // a day of them in the outbox.
+      this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatS * 1000);
+      void this.heartbeat();
+      this.link.start(tls);
+    } catch (error) {
+      this.phase = 'stopped';
+      await this.outbox.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   async stop(reason: StopReason = 'shutdown'): Promise<void> {
@@ -168,6 +234,7 @@ class DeviceAgent implements Agent {
     }
     this.phase = 'stopped';
     clearInterval(this.heartbeatTimer);
+    this.forwarder.pause();
     const wasOnline = this.link.connected;
     if (wasOnline && this.lastSession !== undefined) {
       const shutdown = this.send(
@@ -180,6 +247,8 @@ class DeviceAgent implements Agent {
       }
     }
     await this.link.stop(wasOnline, this.config.stopTimeoutMs);
+    this.opened = false;
+    await this.outbox.close();
     this.born = false;
     this.settleFirstAttempt();
     this.log.info({ session: this.lastSession, reason }, 'stopped');
@@ -194,7 +263,16 @@ class DeviceAgent implements Agent {
   }
 
   stats(): AgentStats {
-    return { online: this.born, session: this.lastSession, ...this.counters };
+    return {
+      online: this.born,
+      session: this.lastSession,
+      ...this.counters,
+      pending: this.outbox.stats().records,
+    };
+  }
+
+  outboxStats(): OutboxStats {
+    return this.outbox.stats();
   }
 
   /** Allocates the next session (durably, before the connect that uses it) and returns its Will. */
@@ -246,13 +324,10 @@ class DeviceAgent implements Agent {
     // only the birth of the current connection makes the device online.
     if (!this.isRunning() || !this.link.connected || connection !== this.counters.connects) return;
     this.born = true;
-    this.log.info({ session }, 'online');
-    if (this.heartbeatTimer === undefined) {
-      // The heartbeat runs from the first birth on, through outages (offline heartbeats wait in the
-      // link's store), so `seq` and its gaps mean the same thing everywhere.
-      this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatS * 1000);
-      void this.heartbeat();
-    }
+    const backlog = this.outbox.stats().records;
+    this.log.info({ session, ...(backlog > 0 && { backlog }) }, 'online');
+    // Only after the birth: on the wire, a connection's heartbeats follow its meta and online state.
+    this.forwarder.resume();
     this.settleFirstAttempt();
   }
 
@@ -284,53 +359,74 @@ class DeviceAgent implements Agent {
     }
     if (!this.isRunning()) return;
     // Every heartbeat built takes the next `seq`, whether or not it gets through: a gap on the platform's
-    // side means one was not delivered (refused here, dropped or lost on the way).
+    // side means one was not delivered (refused here, or dropped from a full outbox).
     const seq = this.counters.heartbeats;
     this.counters.heartbeats += 1;
     try {
-      await this.send('heartbeat', { ...fields, v: PROTOCOL_VERSION, ts: this.clock(), seq }, false);
+      this.enqueue('heartbeat', { ...fields, v: PROTOCOL_VERSION, ts: this.clock(), seq });
     } catch (error) {
-      // Refusals and drops are counted and logged where they happen; the rest is a lost connection.
-      if (!(error instanceof MessageRefusedError || error instanceof BacklogFullError)) {
-        this.log.debug({ err: error, seq }, 'heartbeat not acknowledged');
+      // Refusals are counted and logged where they happen; the rest is the disk failing.
+      if (!(error instanceof MessageRefusedError)) {
+        this.log.error({ err: error, seq }, 'heartbeat not stored');
       }
     }
   }
 
-  private sendFromCaller<C extends 'broadcast' | 'event'>(channel: C, message: MessageOf[C]): Promise<void> {
-    if (this.phase !== 'running') return Promise.reject(new Error(`the agent is ${this.phase}`));
-    return this.send(channel, message, false);
+  // async: a refusal thrown by enqueue() becomes the rejection of the returned promise.
+  // eslint-disable-next-line @typescript-eslint/require-await
+  private async sendFromCaller<C extends 'broadcast' | 'event'>(
+    channel: C,
+    message: MessageOf[C],
+  ): Promise<void> {
+    if (this.phase !== 'running') throw new Error(`the agent is ${this.phase}`);
+    if (!this.opened) throw new Error('the agent is starting');
+    this.enqueue(channel, message);
   }
 
   /**
-   * The one way out: validate, bound the backlog, publish with QoS 1, count. Everything before the
-   * publish runs synchronously, so messages reach the link in the order they were sent.
+   * The way out for heartbeats, broadcasts and events: validate, accept into the outbox (synchronously,
+   * so the outbox order is the order of the calls), let the forwarder send it when it can.
    */
-  private async send<C extends Channel>(channel: C, message: MessageOf[C], retain: boolean): Promise<void> {
-    let payload: Buffer;
+  private enqueue<C extends QueuedChannel>(channel: C, message: MessageOf[C]): void {
+    const payload = this.encode(channel, message);
+    let seq: number | undefined;
     try {
-      payload = encodeMessage(channel, message);
+      seq = this.outbox.append(channel, payload);
     } catch (error) {
-      this.counters.refused += 1;
-      this.log.error({ err: error, channel }, 'outgoing message refused');
+      if (error instanceof OutboxFullError) {
+        this.counters.dropped += 1;
+        this.log.warn({ channel }, 'outbox full: message refused');
+      }
       throw error;
     }
-    // Presence is never dropped: it is small, retained, and what the platform orders deaths by.
-    const presence = channel === 'state' || channel === 'meta';
-    if (!presence && this.counters.pending >= this.config.maxPending) {
+    if (seq === undefined) {
       this.counters.dropped += 1;
-      throw new BacklogFullError(channel);
+      this.log.warn({ channel }, 'outbox full: heartbeat dropped');
+      return;
     }
+    this.forwarder.pump();
+  }
+
+  /** Presence (`meta`, `state`) goes straight to the link: it belongs to one connection, never replayed. */
+  private async send<C extends Channel>(channel: C, message: MessageOf[C], retain: boolean): Promise<void> {
+    const payload = this.encode(channel, message);
     this.counters.sent += 1;
-    this.counters.pending += 1;
     try {
       await this.link.publish(deviceTopic(this.address, channel), payload, retain);
       this.counters.acked += 1;
     } catch (error) {
       this.counters.failed += 1;
       throw error;
-    } finally {
-      this.counters.pending -= 1;
+    }
+  }
+
+  private encode<C extends Channel>(channel: C, message: MessageOf[C]): Buffer {
+    try {
+      return encodeMessage(channel, message);
+    } catch (error) {
+      this.counters.refused += 1;
+      this.log.error({ err: error, channel }, 'outgoing message refused');
+      throw error;
     }
   }
 
@@ -344,4 +440,11 @@ class DeviceAgent implements Agent {
     this.firstAttempt = undefined;
     settle?.();
   }
+}
+
+async function readTls(tls: AgentConfig['tls']): Promise<LinkTls> {
+  if (tls === undefined) return {};
+  const read = (file: string | undefined) => (file === undefined ? undefined : readFile(file));
+  const [ca, cert, key] = await Promise.all([read(tls.caFile), read(tls.certFile), read(tls.keyFile)]);
+  return { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
 }

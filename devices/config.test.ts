@@ -24,6 +24,27 @@ describe('agent configuration', () => {
     }
   });
 
+  it('names the field of a bad outbox, probe or broker setting', () => {
+    try {
+      createAgent({
+        ...valid,
+        fallbackBrokerUrls: ['localhost:1883'],
+        outbox: { maxMb: -1 },
+        probes: { amp: { exec: 'x', file: 'y' } },
+        tls: { certFile: 'c' },
+      });
+      expect.unreachable();
+    } catch (error) {
+      const problems = (error as AgentConfigError).problems;
+      expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+        'fallbackBrokerUrls.0',
+        'outbox.maxMb',
+        'probes.amp',
+        'tls.keyFile',
+      ]);
+    }
+  });
+
   it('takes a valid configuration without connecting', () => {
     const agent = createAgent(valid);
     expect(agent.stats()).toMatchObject({ online: false, session: undefined, sent: 0 });

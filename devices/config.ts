@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { DEVICE_KINDS, REPORTED_LINKS, SLUG_PATTERN } from '../protocol/index.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
+import { probesConfigSchema } from './probes.js';
+
+const brokerUrl = z
+  .string()
+  .regex(/^(mqtts?|wss?):\/\/[^/\s]+/, 'must be a URL such as mqtt://host:1883 or mqtts://host:8883');
 
 const slug = z.string().regex(SLUG_PATTERN, 'must be a lowercase slug such as "vinh-an" (a-z, 0-9, -)');
 
@@ -10,7 +15,22 @@ const slug = z.string().regex(SLUG_PATTERN, 'must be a lowercase slug such as "v
  */
 export const agentConfigSchema = z.object({
   /** `mqtt://host:1883`, `mqtts://…`, `ws://…` or `wss://…`. */
-  brokerUrl: z.string().regex(/^(mqtts?|wss?):\/\/[^/\s]+/, 'must be a URL such as mqtt://host:1883'),
+  brokerUrl: brokerUrl,
+  /** Further brokers, tried in turn after `brokerUrl` when a connection attempt fails. */
+  fallbackBrokerUrls: z.array(brokerUrl).max(8).optional(),
+  /** TLS for mqtts:// and wss://: PEM files of a private CA and of the box's client certificate. */
+  tls: z
+    .strictObject({
+      caFile: z.string().min(1),
+      certFile: z.string().min(1),
+      keyFile: z.string().min(1),
+    })
+    .partial()
+    .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), {
+      message: 'certFile and keyFile go together',
+      path: ['keyFile'],
+    })
+    .optional(),
   /** The device id from the inventory; also the MQTT client id and user name. */
   deviceId: slug,
   /** The plain secret whose hash is in the inventory; sent as the MQTT password. */
@@ -25,7 +45,7 @@ export const agentConfigSchema = z.object({
    * rounded to whole seconds (at least 1), as the wire contract wants.
    */
   heartbeatS: z.number().positive().max(86_400),
-  /** Folder for the agent's own state (the session counter); in memory when absent. */
+  /** Folder for the agent's own state (session counter, outbox); in memory when absent. */
   dataDir: z.string().min(1).optional(),
   /** Extra `meta` fields describing the box. */
   meta: z
@@ -39,6 +59,17 @@ export const agentConfigSchema = z.object({
     })
     .partial()
     .optional(),
+  /** Where each heartbeat field comes from (see docs/agent.md); without it: mains power, amplifier on. */
+  probes: probesConfigSchema.optional(),
+  /** The local interface for the playout software: HTTP on 127.0.0.1 and a JSON-lines file to tail. */
+  local: z
+    .strictObject({
+      /** Port of the HTTP endpoint on 127.0.0.1; 0 picks a free one (printed at start). */
+      httpPort: z.int().min(0).max(65_535).optional(),
+      /** A JSON-lines file the playout software appends broadcasts and events to. */
+      tailFile: z.string().min(1).optional(),
+    })
+    .optional(),
   /** Reconnect delays (full-jitter exponential backoff). */
   reconnect: z
     .object({ minMs: z.int().positive(), maxMs: z.int().positive() })
@@ -48,10 +79,24 @@ export const agentConfigSchema = z.object({
   /** How long stop() waits for the broker to acknowledge the shutdown state and the disconnect. */
   stopTimeoutMs: z.int().positive().default(5_000),
   /**
-   * Unacknowledged messages the agent keeps at most (queued while offline included); beyond it new
-   * heartbeats, broadcasts and events are dropped and counted. The on-disk outbox will replace this.
+   * Without a dataDir: messages the in-memory outbox keeps at most (the simulator's mode). With one, the
+   * outbox is on disk and bounded by `outbox.maxMb`.
    */
   maxPending: z.int().positive().default(1_000),
+  /** The on-disk store-and-forward queue (see docs/agent.md). */
+  outbox: z
+    .strictObject({
+      /** Disk bound; beyond it the oldest heartbeats are thinned, then new ones dropped. */
+      maxMb: z.number().positive().max(65_536).default(64),
+      segmentKb: z.int().min(4).max(65_536).default(1_024),
+      /** Interval of fdatasync for heartbeats; broadcasts and events are synced at once. 0 = never. */
+      fsyncMs: z.int().min(0).default(1_000),
+      /** Backlog messages replayed per second after an outage (live ones are not limited). */
+      replayPerS: z.number().positive().max(100_000).default(20),
+      /** Messages in flight (published, not yet acknowledged) at most. */
+      window: z.int().min(1).max(1_000).default(16),
+    })
+    .prefault({}),
 });
 
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;

@@ -23,7 +23,27 @@ export {
 } from './config.js';
 export { createBackoff, DEFAULT_BACKOFF, type Backoff, type BackoffOptions } from './backoff.js';
 export { encodeMessage, MessageRefusedError } from './outgoing.js';
+export { createLocalHttp, type LocalHttp } from './local-http.js';
+export { parseLocalLine, submitLocalRecord, type LocalResult } from './local-input.js';
+export { createTail, type Tail, type TailOptions } from './tail.js';
+export { createDiskOutbox, type DiskOutboxOptions } from './disk-outbox.js';
+export {
+  createMemoryOutbox,
+  OutboxFullError,
+  type Outbox,
+  type OutboxRecord,
+  type OutboxStats,
+  type QueuedChannel,
+} from './outbox.js';
 export { defaultProbe, type HeartbeatFields, type Probe } from './probe.js';
+export {
+  createConfiguredProbe,
+  PROBED_FIELDS,
+  probesConfigSchema,
+  type FieldSource,
+  type ProbeOptions,
+  type ProbesConfig,
+} from './probes.js';
 export {
   createFileSessionStore,
   createMemorySessionStore,

@@ -6,8 +6,17 @@ import { fulfilsWithin } from './timeout.js';
 /** The Last Will registered with one connection attempt. */
 export type Will = NonNullable<IClientOptions['will']>;
 
+/** PEM contents for TLS: a private CA, and the box's client certificate and key. */
+export interface LinkTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
 export interface LinkOptions {
   brokerUrl: string;
+  /** Tried in turn after brokerUrl, one per connection attempt, then round again. */
+  fallbackUrls: readonly string[];
   clientId: string;
   username: string;
   password: string;
@@ -49,10 +58,13 @@ export class MqttLink {
     return this.up;
   }
 
-  start(): void {
+  start(tls: LinkTls = {}): void {
     if (this.client) throw new Error('the link is already started');
     const o = this.options;
     this.client = connect(o.brokerUrl, {
+      ...tls,
+      // mqtt.js moves to the next of `servers` on every stream it builds, i.e. every connect() below.
+      ...(o.fallbackUrls.length > 0 && { servers: [o.brokerUrl, ...o.fallbackUrls].map(serverOf) }),
       clientId: o.clientId,
       username: o.username,
       password: o.password,
@@ -142,4 +154,12 @@ export class MqttLink {
       },
     );
   }
+}
+
+const DEFAULT_PORTS: Record<string, number> = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };
+
+function serverOf(url: string): { host: string; port: number; protocol: 'mqtt' | 'mqtts' | 'ws' | 'wss' } {
+  const parsed = new URL(url);
+  const protocol = parsed.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts' | 'ws' | 'wss';
+  return { host: parsed.hostname, port: Number(parsed.port) || (DEFAULT_PORTS[protocol] ?? 1883), protocol };
 }

@@ -1,4 +1,11 @@
 /** The ingest: validate every message, store it durably, write it to InfluxDB (DESIGN §2, §3, §6). */
-export { createIngest, DEFAULT_INGEST_OPTIONS, type Ingest, type IngestOptions } from './service.js';
+export {
+  createIngest,
+  DEFAULT_INGEST_OPTIONS,
+  type Ingest,
+  type IngestOptions,
+  type MessageObserver,
+} from './service.js';
 export { createPipeline, type Pipeline, type PipelineResult, type IncomingMessage } from './pipeline.js';
 export { createMqttSource, type MqttSourceOptions } from './mqtt-source.js';
+export { BROKER_PRESENCE_TOPIC, type BrokerPresenceEvent } from './broker-presence.js';

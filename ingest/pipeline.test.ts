@@ -47,6 +47,24 @@ describe('valid messages become one line of the storage schema', () => {
         'heartbeat,commune=vinh-an,device=vinh-an-c01,hamlet=an-hoa,kind=cluster,link=4g,province=an-giang ' +
         'amp="on",power="battery",seq=42i,uptime_s=3600,playing=true,volume_pct=80,mains_v=0,battery_v=12.4,' +
         `relay="ok",rssi_dbm=-71,temp_c=41.5 ${ns(NOW - 1000)}`,
+      // For observers (the coverage engine): the inventory device and the decoded message, unknown
+      // fields dropped.
+      device: inventory.device('vinh-an-c01'),
+      message: {
+        v: 1,
+        ts: NOW - 1000,
+        seq: 42,
+        uptime_s: 3600,
+        power: 'battery',
+        amp: 'on',
+        playing: true,
+        volume_pct: 80,
+        mains_v: 0,
+        battery_v: 12.4,
+        relay: 'ok',
+        rssi_dbm: -71,
+        temp_c: 41.5,
+      },
     });
   });
 

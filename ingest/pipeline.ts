@@ -3,10 +3,13 @@ import {
   decodePayload,
   parseTopic,
   type Channel,
+  type Device,
   type Inventory,
+  type MessageOf,
   type RejectReason,
 } from '../protocol/index.js';
 import { escapeFieldString, msToNs } from '../influx/index.js';
+import { BROKER_PRESENCE_TOPIC, brokerPresenceLine, describeBrokerPresence } from './broker-presence.js';
 import { deviceSeries, type DeviceSeries } from './device-tags.js';
 import { toLine } from './points.js';
 
@@ -20,10 +23,19 @@ export interface IncomingMessage {
 }
 
 export type PipelineResult =
-  | { kind: 'point'; channel: Channel; line: string }
+  | {
+      kind: 'point';
+      channel: Channel;
+      line: string;
+      /** The inventory device and decoded message, for observers such as the coverage engine. */
+      device: Device;
+      message: MessageOf[Channel];
+    }
   | { kind: 'reject'; reason: RejectReason; detail: string; device?: string; line: string }
   /** Platform output and downstream commands share the topic tree but are not device telemetry. */
-  | { kind: 'ignored' };
+  | { kind: 'ignored' }
+  /** A connect or disconnect recorded by the embedded broker (broker-presence.ts). */
+  | { kind: 'broker_presence'; line: string };
 
 export interface PipelineOptions {
   inventory: Inventory;
@@ -63,6 +75,13 @@ export function createPipeline({ inventory, retentionMs, now = Date.now }: Pipel
 
   /** The full path of DESIGN §3: parse the topic, find the device, check its place. */
   function resolve(message: IncomingMessage): ResolvedTopic | PipelineResult {
+    // Checked only on a topic-cache miss: no cost on the telemetry path.
+    if (message.topic === BROKER_PRESENCE_TOPIC) {
+      const line = brokerPresenceLine(message);
+      return line === undefined
+        ? reject(message, 'internal_error', describeBrokerPresence(message))
+        : { kind: 'broker_presence', line };
+    }
     const topic = parseTopic(message.topic);
     if (topic.kind === 'platform' || topic.kind === 'command') return { kind: 'ignored' };
     if (topic.kind === 'invalid') return reject(message, topic.reason, topic.detail);
@@ -100,6 +119,8 @@ export function createPipeline({ inventory, retentionMs, now = Date.now }: Pipel
       kind: 'point',
       channel,
       line: toLine(channel, series, decoded.message, message.receivedAt),
+      device: series.device,
+      message: decoded.message,
     };
   };
 }

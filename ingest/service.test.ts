@@ -111,3 +111,28 @@ it('what was accepted but not written before a stop is written after the next st
   expect(up.stored).toHaveLength(5);
   await second.stop();
 });
+
+it('hands every accepted message to its observer, in order, and a throwing observer blocks nothing', async () => {
+  const seen: string[] = [];
+  const writer = scripted(() => undefined);
+  const ingest = createIngest({
+    inventory,
+    writer,
+    walDir: dir,
+    logger: silentLogger(),
+    flushIntervalMs: 10,
+    selfMetricsIntervalMs: 0,
+    onMessage: (device, channel, message, receivedAt) => {
+      seen.push(`${device.device}/${channel}/${(message as { seq: number }).seq}@${receivedAt}`);
+      throw new Error('observer bug');
+    },
+  });
+  await ingest.start();
+  ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(1), NOW);
+  ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), Buffer.from('not json'), NOW);
+  ingest.accept(topicOf('tan-lap-c01', 'heartbeat'), heartbeat(2), NOW + 1);
+  await ingest.idle();
+  await ingest.stop();
+  expect(seen).toEqual([`vinh-an-c01/heartbeat/1@${NOW}`, `tan-lap-c01/heartbeat/2@${NOW + 1}`]);
+  expect(writer.stored.filter((l) => l.startsWith('heartbeat,'))).toHaveLength(2);
+});

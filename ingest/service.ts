@@ -1,7 +1,14 @@
 import { hostname } from 'node:os';
 import { escapeTagValue, InfluxWriteError, type PointWriter } from '../influx/index.js';
-import { DEFAULT_RETENTION_MS, type Inventory } from '../protocol/index.js';
+import {
+  DEFAULT_RETENTION_MS,
+  type Channel,
+  type Device,
+  type Inventory,
+  type MessageOf,
+} from '../protocol/index.js';
 import { backoffDelay, sleep, type Health, type Logger, type MetricFamily } from '../runtime/index.js';
+import { BROKER_PRESENCE_TOPIC, encodeBrokerPresence, type BrokerPresenceEvent } from './broker-presence.js';
 import { createPipeline, reject, type Pipeline, type PipelineResult } from './pipeline.js';
 import { createRateLimitedLog } from './reject-log.js';
 import { IngestCounters, ingestMetricFamilies } from './stats.js';
@@ -32,7 +39,20 @@ export interface IngestOptions {
   /** Writes failing for longer than this make /healthz answer 503. */
   unhealthyAfterMs?: number;
   now?: () => number;
+  /**
+   * Called synchronously for every accepted message, in log order, after validation — also for
+   * messages replayed from the log at start-up. It must be quick and must not throw; an exception is
+   * logged and swallowed so that an observer can never block the stream.
+   */
+  onMessage?: MessageObserver;
 }
+
+export type MessageObserver = (
+  device: Device,
+  channel: Channel,
+  message: MessageOf[Channel],
+  receivedAt: number,
+) => void;
 
 export const DEFAULT_INGEST_OPTIONS = {
   batchSize: 5000,
@@ -106,6 +126,7 @@ export function createIngest(options: IngestOptions) {
         counters.accepted[result.channel]++;
         batch.lines.push(result.line);
         buffered++;
+        if (o.onMessage) observe(o.onMessage, result.device, result.channel, result.message, record);
         break;
       case 'reject':
         counters.rejected[result.reason]++;
@@ -119,6 +140,10 @@ export function createIngest(options: IngestOptions) {
         break;
       case 'ignored':
         counters.ignored++;
+        break;
+      case 'broker_presence':
+        batch.lines.push(result.line);
+        buffered++;
         break;
       default:
         result satisfies never;
@@ -136,6 +161,20 @@ export function createIngest(options: IngestOptions) {
     } catch (error) {
       logger.error({ topic: record.topic, error: (error as Error).message }, 'ingest failed on a message');
       return reject(record, 'internal_error', (error as Error).message);
+    }
+  }
+
+  function observe(
+    observer: MessageObserver,
+    device: Device,
+    channel: Channel,
+    message: MessageOf[Channel],
+    record: WalRecord,
+  ): void {
+    try {
+      observer(device, channel, message, record.receivedAt);
+    } catch (error) {
+      logWriteFailure('observer', { error: (error as Error).message }, 'message observer failed');
     }
   }
 
@@ -354,6 +393,14 @@ export function createIngest(options: IngestOptions) {
       }
       take(record);
       readPos = record.position;
+    },
+
+    /**
+     * Keeps a connect or disconnect seen by the embedded broker (issue #3, point 3) through the same
+     * write-ahead log as telemetry. Throws like accept() when it cannot.
+     */
+    acceptBrokerPresence(event: BrokerPresenceEvent): void {
+      this.accept(BROKER_PRESENCE_TOPIC, encodeBrokerPresence(event), event.at);
     },
 
     /** The inventory changed (a later issue reloads it live): new messages are judged by the new one. */

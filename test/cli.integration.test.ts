@@ -61,7 +61,7 @@ describe('help', () => {
   it('`loa --help` lists every command', async () => {
     const { code, output } = await run(['--help']);
     expect(code).toBe(0);
-    for (const command of ['up', 'ingest', 'broker', 'agent', 'simulate', 'secret']) {
+    for (const command of ['up', 'ingest', 'broker', 'agent', 'simulate', 'secret', 'coverage', 'report']) {
       expect(output).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
   });
@@ -77,6 +77,9 @@ describe('help', () => {
       ['simulate', 'run'],
       ['secret'],
       ['secret', 'hash'],
+      ['coverage'],
+      ['coverage', 'bulletin'],
+      ['report'],
     ];
     const results = await Promise.all(commands.map((c) => run([...c, '--help'])));
     for (const [i, { code, output }] of results.entries()) {

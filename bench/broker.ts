@@ -1,0 +1,247 @@
+// The embedded broker under load (issue #3): device connections held by one `loa broker` process and
+// its memory, a connect storm (every device reconnecting within 10 s), and QoS 1 msgs/s through the
+// broker with authentication and access rules on versus bare aedes, both in a process of their own.
+//
+// Secrets are hashed at the real cost (`loa secret hash`, scrypt N=16384): the first connect of each
+// device after a broker start pays one scrypt verification; later ones hit the credential cache (one
+// sha256), which is what makes a reconnect storm cheap.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { hashSecret } from '../protocol/index.js';
+import { median } from './stats.js';
+
+export interface BrokerBenchResult {
+  devices: number;
+  /** All devices connected from a cold broker (each pays scrypt once). */
+  coldConnectSeconds: number;
+  /** Broker RSS with every device connected and idle (60 s keepalive), and per connection. */
+  heldRssMb: number;
+  idleRssMb: number;
+  /** Every device dropped at once and reconnecting spread over 10 s: time until all are back. */
+  stormSeconds: number;
+  stormRefused: number;
+  /** QoS 1 msgs/s through the broker, medians of repeats. */
+  authRate: number;
+  bareRate: number;
+}
+
+const SECRET = 'bench-secret-not-for-production';
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+async function inventoryFor(dir: string, devices: number): Promise<string[]> {
+  // One hash shared by all devices: hashing 10,000 at full cost would take minutes, and verification
+  // (what the broker pays) is per device anyway, because its cache is keyed by device.
+  const hash = await hashSecret(SECRET);
+  const ids = Array.from({ length: devices }, (_, i) => `bench-d${i}`);
+  const perCommune = 100;
+  const lines = ['province: { id: bench, name: "Bench" }', 'communes:'];
+  for (let c = 0; c * perCommune < devices; c++) {
+    lines.push(`  - id: c${c}`, `    name: "C${c}"`, '    hamlets: [{ id: h, name: "H" }]', '    devices:');
+    for (const id of ids.slice(c * perCommune, (c + 1) * perCommune)) {
+      lines.push(`      - { id: ${id}, kind: cluster, hamlets: [h], link: 4g, secret: "${hash}" }`);
+    }
+  }
+  await mkdir(join(dir, 'inventory'), { recursive: true });
+  await writeFile(join(dir, 'inventory', 'bench.yaml'), `${lines.join('\n')}\n`);
+  return ids;
+}
+
+/** `args` start with a script: bin/loa.js (the build, as operators run it) or a TypeScript file. */
+function spawnBroker(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const [script = '', ...rest] = args;
+  const command = script.endsWith('.ts') ? [process.execPath, '--import', 'tsx', script] : [script];
+  const [file = '', ...head] = command;
+  const child = spawn(file, [...head, ...rest], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LOA_LOG_LEVEL: 'error', LOA_LOG_FORMAT: 'json' },
+  });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(?:port |mqtt:\/\/[^:]+:)(\d+)/.exec(out);
+      if (m?.[1]) resolve({ child, port: Number(m[1]) });
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`broker exited with ${code}: ${out}`));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+    child.kill('SIGKILL');
+  });
+}
+
+function once(client: MqttClient): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ok = () => {
+      client.off('error', bad);
+      resolve(true);
+    };
+    const bad = () => {
+      client.off('connect', ok);
+      resolve(false);
+    };
+    client.once('connect', ok);
+    client.once('error', bad);
+  });
+}
+
+/** Runs `task` over `items`, `width` at a time. */
+async function pool<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await task(items[next++] as T);
+    }),
+  );
+}
+
+async function connections(dir: string, ids: string[]) {
+  const { child, port } = await spawnBroker([
+    'cli/main.ts',
+    'broker',
+    '--inventory',
+    join(dir, 'inventory'),
+    '--port',
+    '0',
+    '--http-port',
+    '0',
+  ]);
+  const pid = child.pid ?? 0;
+  const idleRssMb = rssMb(pid);
+  const clients: MqttClient[] = [];
+  try {
+    const started = Date.now();
+    let refused = 0;
+    await pool(ids, 200, async (id) => {
+      const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+        clientId: id,
+        username: id,
+        password: SECRET,
+        protocolVersion: 4,
+        keepalive: 60,
+        reconnectPeriod: 0,
+        connectTimeout: 120_000,
+      });
+      client.on('error', () => undefined);
+      clients.push(client);
+      if (!(await once(client))) refused++;
+    });
+    const coldConnectSeconds = (Date.now() - started) / 1000;
+    if (refused > 0) throw new Error(`${refused} devices refused on the cold connect`);
+    await new Promise((r) => setTimeout(r, 5000));
+    const heldRssMb = rssMb(pid);
+
+    // The storm: every link drops at once, then every device reconnects at a random moment in 10 s.
+    await Promise.all(
+      clients.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            c.once('close', () => {
+              resolve();
+            });
+            c.stream.destroy();
+          }),
+      ),
+    );
+    const stormStart = Date.now();
+    let stormRefused = 0;
+    await Promise.all(
+      clients.map(async (c) => {
+        await new Promise((r) => setTimeout(r, Math.random() * 10_000));
+        const back = once(c);
+        c.reconnect();
+        if (!(await back)) stormRefused++;
+      }),
+    );
+    const stormSeconds = (Date.now() - stormStart) / 1000;
+    return { coldConnectSeconds, heldRssMb, idleRssMb, stormSeconds, stormRefused };
+  } finally {
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    await stopChild(child);
+  }
+}
+
+async function throughput(
+  dir: string,
+  mode: 'loa' | 'bare',
+  ids: string[],
+  seconds: number,
+): Promise<number> {
+  const { child, port } = await spawnBroker(['bench/broker-child.ts', mode, join(dir, 'inventory')]);
+  const clients: MqttClient[] = [];
+  try {
+    for (const id of ids) {
+      clients.push(
+        await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+          clientId: id,
+          username: id,
+          password: SECRET,
+          protocolVersion: 4,
+          reconnectPeriod: 0,
+        }),
+      );
+    }
+    let acked = 0;
+    const deadline = Date.now() + seconds * 1000;
+    await Promise.all(
+      clients.map(async (client, i) => {
+        const topic = `loa/v1/bench/c${Math.floor(i / 100)}/${ids[i] ?? ''}/heartbeat`;
+        for (let seq = 0; Date.now() < deadline; seq++) {
+          const payload = `{"v":1,"ts":${Date.now()},"seq":${seq},"uptime_s":1,"power":"mains","amp":"on"}`;
+          await Promise.all(Array.from({ length: 8 }, () => client.publishAsync(topic, payload, { qos: 1 })));
+          acked += 8;
+        }
+      }),
+    );
+    return acked / seconds;
+  } finally {
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    await stopChild(child);
+  }
+}
+
+export async function benchBroker({
+  devices,
+  seconds = 10,
+  repeats = 3,
+}: {
+  devices: number;
+  seconds?: number;
+  repeats?: number;
+}): Promise<BrokerBenchResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'loa-bench-broker-'));
+  try {
+    const ids = await inventoryFor(dir, devices);
+    const held = await connections(dir, ids);
+    const publishers = ids.slice(0, 200);
+    // Both brokers pay the same scrypt once per device before the clock starts (connectAsync above).
+    const auth: number[] = [];
+    const bare: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      bare.push(await throughput(dir, 'bare', publishers, seconds));
+      auth.push(await throughput(dir, 'loa', publishers, seconds));
+    }
+    return { devices, ...held, authRate: median(auth), bareRate: median(bare) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Limits against misbehaving or hostile clients (issue #3, point 4). Each is a small in-memory structure
+ * with a bounded size, so that what a hostile client sends cannot grow the broker's memory either.
+ */
+
+export interface BrokerLimits {
+  /**
+   * Largest MQTT packet, in bytes, before it is buffered: the socket is closed on the fixed header of a
+   * larger one. Twice the 4096-byte payload limit (DESIGN §3), so that a payload a little over the limit
+   * still reaches the ingest, which acknowledges and rejects it as `payload_too_large` instead of leaving
+   * it in the device's outbox to be resent for ever.
+   */
+  maxPacketBytes: number;
+  /** Open sockets at most; more are closed at accept. */
+  maxConnections: number;
+  /**
+   * Per-device publish token bucket: `burst` tokens, refilled at `perSecond`. The burst lets a device
+   * that was offline replay its outbox (a day of 60 s heartbeats is 1,440 messages); 0 turns it off.
+   * Off by default: load tests and benchmarks drive a few devices at thousands of messages a second.
+   * Suggested in production: 2 per second, burst 5,000 (docs/architecture.md, "Broker").
+   */
+  publishPerSecond: number;
+  publishBurst: number;
+  /** Failed CONNECTs tolerated per client id in `authWindowMs` before further attempts are refused. */
+  authFailuresPerClientId: number;
+  /**
+   * The same per remote address. Higher: many 4G devices share one carrier-grade NAT address, and one
+   * broken device behind it must not lock the others out.
+   */
+  authFailuresPerAddress: number;
+  authWindowMs: number;
+}
+
+export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
+  maxPacketBytes: 8192,
+  maxConnections: 20_000,
+  publishPerSecond: 0,
+  publishBurst: 5000,
+  authFailuresPerClientId: 5,
+  authFailuresPerAddress: 100,
+  authWindowMs: 60_000,
+};
+
+/** Longest key kept (client ids and addresses come from the wire). */
+const MAX_KEY_CHARS = 256;
+
+/** Token buckets by key; a bucket that has refilled completely is forgotten, so idle devices cost nothing. */
+export class TokenBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number,
+  ) {}
+
+  get enabled(): boolean {
+    return this.perSecond > 0 && this.burst > 0;
+  }
+
+  /** Takes one token; false when the bucket is empty. */
+  take(key: string): boolean {
+    if (!this.enabled) return true;
+    const t = this.now();
+    const bucket = this.buckets.get(key);
+    const tokens =
+      bucket === undefined
+        ? this.burst
+        : Math.min(this.burst, bucket.tokens + ((t - bucket.at) * this.perSecond) / 1000);
+    if (tokens < 1) {
+      if (bucket) {
+        bucket.tokens = tokens;
+        bucket.at = t;
+      }
+      return false;
+    }
+    if (bucket) {
+      bucket.tokens = tokens - 1;
+      bucket.at = t;
+    } else {
+      this.buckets.set(key, { tokens: tokens - 1, at: t });
+    }
+    return true;
+  }
+
+  /** Forgets buckets that are full again. */
+  prune(): void {
+    const t = this.now();
+    for (const [key, b] of this.buckets) {
+      if (b.tokens + ((t - b.at) * this.perSecond) / 1000 >= this.burst) this.buckets.delete(key);
+    }
+  }
+
+  get size(): number {
+    return this.buckets.size;
+  }
+}
+
+/**
+ * Failed attempts per key in a fixed window: once a key has `max` failures in its window, it is blocked
+ * until the window ends. Successful attempts do not count, so a reconnect storm of honest devices is never
+ * throttled; a brute force is, without paying scrypt for each guess.
+ */
+export class FailureThrottle {
+  private readonly windows = new Map<string, { count: number; start: number }>();
+
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+    private readonly now: () => number,
+    /** Beyond this many keys the oldest windows are dropped first (Map keeps insertion order). */
+    private readonly maxKeys = 100_000,
+  ) {}
+
+  blocked(key: string): boolean {
+    const w = this.windows.get(key.slice(0, MAX_KEY_CHARS));
+    if (w === undefined) return false;
+    if (this.now() - w.start >= this.windowMs) return false;
+    return w.count >= this.max;
+  }
+
+  fail(key: string): void {
+    const k = key.slice(0, MAX_KEY_CHARS);
+    const t = this.now();
+    const w = this.windows.get(k);
+    if (w === undefined || t - w.start >= this.windowMs) {
+      this.windows.delete(k);
+      this.windows.set(k, { count: 1, start: t });
+      while (this.windows.size > this.maxKeys) {
+        const oldest = this.windows.keys().next();
+        if (oldest.done === true) break;
+        this.windows.delete(oldest.value);
+      }
+      return;
+    }
+    w.count++;
+  }
+
+  prune(): void {
+    const t = this.now();
+    for (const [key, w] of this.windows) if (t - w.start >= this.windowMs) this.windows.delete(key);
+  }
+
+  get size(): number {
+    return this.windows.size;
+  }
+}
+
+/**
+ * Reads MQTT fixed headers as bytes go by and reports the first packet whose declared length exceeds
+ * `maxBytes`, before the parser buffers it (mqtt-packet itself would accept up to 256 MB). It only counts:
+ * the parser still does the real parsing. A malformed length (more than four bytes) is reported too.
+ */
+export class PacketSizeGuard {
+  /** 0: expecting a fixed header byte; 1: in the remaining length; 2: skipping the body. */
+  private state: 0 | 1 | 2 = 0;
+  private length = 0;
+  private multiplier = 1;
+  private lengthBytes = 0;
+  private toSkip = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** The oversize packet's declared size, `Infinity` for a malformed length, or undefined when all is well. */
+  feed(chunk: Buffer): number | undefined {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.state === 2) {
+        const n = Math.min(this.toSkip, chunk.length - i);
+        this.toSkip -= n;
+        i += n;
+        if (this.toSkip === 0) this.state = 0;
+        continue;
+      }
+      const byte = chunk[i++] as number;
+      if (this.state === 0) {
+        this.state = 1;
+        this.length = 0;
+        this.multiplier = 1;
+        this.lengthBytes = 0;
+        continue;
+      }
+      this.length += (byte & 0x7f) * this.multiplier;
+      this.multiplier *= 128;
+      this.lengthBytes++;
+      if (byte & 0x80) {
+        if (this.lengthBytes >= 4) return Infinity;
+        continue;
+      }
+      const total = 1 + this.lengthBytes + this.length;
+      if (total > this.maxBytes) return total;
+      this.toSkip = this.length;
+      this.state = this.toSkip === 0 ? 0 : 2;
+    }
+    return undefined;
+  }
+}

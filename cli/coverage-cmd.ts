@@ -1,0 +1,177 @@
+import type { Command } from 'commander';
+import {
+  monthlyReport,
+  readBulletin,
+  readCommuneCoverage,
+  readHamletCoverage,
+  reportCsv,
+  reportMarkdown,
+  type BulletinDelivery,
+  type CommuneCoverageRow,
+  type HamletCoverageRow,
+} from '../coverage/index.js';
+import { createInfluxQl } from '../influx/index.js';
+import { loadInventory } from '../protocol/index.js';
+import { readRecord } from './record.js';
+import { defaultDataDir } from './schema.js';
+
+/** `loa coverage`: criterion 8.3 as the running engine last wrote it to InfluxDB (DESIGN §7). */
+export function registerCoverage(program: Command): void {
+  const coverage = program
+    .command('coverage')
+    .description('criterion 8.3 now: every commune of the province, or the hamlets of one commune')
+    .option('--data <dir>', 'data folder of the running `loa up`', defaultDataDir())
+    .option('--commune <id>', 'the hamlets of this commune')
+    .option('--json', 'JSON for machines')
+    .option('--csv', 'CSV for spreadsheets')
+    .action(async (o: { data: string; commune?: string; json?: boolean; csv?: boolean }) => {
+      const record = await readRecord(o.data);
+      const ql = createInfluxQl({ url: record.influx, database: record.database });
+      try {
+        const format = o.json ? 'json' : o.csv ? 'csv' : 'table';
+        if (o.commune !== undefined) {
+          const hamlets = await readHamletCoverage(ql, o.commune);
+          if (hamlets.length === 0) throw new Error(`no recent coverage for commune "${o.commune}"`);
+          process.stdout.write(formatHamlets(hamlets, format));
+        } else {
+          const communes = await readCommuneCoverage(ql);
+          if (communes.length === 0)
+            throw new Error('no coverage written in the last hour: is `loa up` running?');
+          process.stdout.write(formatCommunes(communes, format));
+        }
+      } finally {
+        ql.close();
+      }
+    });
+
+  coverage
+    .command('bulletin <id>')
+    .description(
+      'an emergency (or any) bulletin: per commune, the clusters that played it and those that did not',
+    )
+    .option('--data <dir>', 'data folder of the running `loa up`', defaultDataDir())
+    .option('--inventory <dir>', 'inventory folder (default: the one `loa up` recorded)')
+    .option('--json', 'JSON for machines')
+    .action(async (id: string, o: { data: string; inventory?: string; json?: boolean }) => {
+      const record = await readRecord(o.data);
+      const dir = o.inventory ?? record.inventory;
+      if (dir === undefined) throw new Error('no inventory recorded: pass --inventory DIR');
+      const inventory = await loadInventory(dir);
+      const ql = createInfluxQl({ url: record.influx, database: record.database });
+      try {
+        const deliveries = await readBulletin(ql, inventory, id);
+        if (deliveries.length === 0) throw new Error(`no cluster logged bulletin "${id}"`);
+        process.stdout.write(
+          o.json ? `${JSON.stringify(deliveries, null, 2)}\n` : formatBulletin(id, deliveries),
+        );
+      } finally {
+        ql.close();
+      }
+    });
+}
+
+export function formatBulletin(id: string, deliveries: readonly BulletinDelivery[]): string {
+  const lines = [`Bulletin ${id}`];
+  for (const d of deliveries) {
+    lines.push(
+      '',
+      `${d.name} (${d.province}/${d.commune}): played by ${d.played.length}, not by ${d.missing.length}`,
+      ...d.played.map((p) => `  played      ${p.device}  ${p.status}  ${time(p.start)}`),
+      ...d.missing.map((m) => `  NOT PLAYED  ${m}`),
+      ...d.unmonitored.map((m) => `  unknown     ${m} (cannot report)`),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+type Format = 'json' | 'csv' | 'table';
+
+const time = (ms: number) => (ms > 0 ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + 'Z' : '');
+
+export function formatCommunes(rows: readonly CommuneCoverageRow[], format: Format): string {
+  if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
+  const header = [
+    'province',
+    'commune',
+    'name',
+    'hamlets covered',
+    'station',
+    'operating regularly',
+    'meets 8.3',
+    'since',
+  ];
+  const cells = rows.map((r) => [
+    r.province,
+    r.commune,
+    r.name,
+    `${r.covered}/${r.hamlets}`,
+    r.station,
+    `${r.regular}/${r.hamlets}`,
+    r.status === 'meets' ? 'yes' : r.status === 'unverified' ? 'unverified' : 'no',
+    time(r.since),
+  ]);
+  if (format === 'csv') return toCsv(header, cells);
+  const meets = rows.filter((r) => r.status === 'meets').length;
+  const covered = rows.reduce((n, r) => n + r.covered, 0);
+  const hamlets = rows.reduce((n, r) => n + r.hamlets, 0);
+  return `${toTable(header, cells)}\n${meets} of ${rows.length} communes meet 8.3; ${covered} of ${hamlets} hamlets covered.\n`;
+}
+
+export function formatHamlets(rows: readonly HamletCoverageRow[], format: Format): string {
+  if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
+  const header = [
+    'hamlet',
+    'name',
+    'status',
+    'clusters up',
+    'broadcast days (8)',
+    'operating regularly',
+    'since',
+  ];
+  const cells = rows.map((r) => [
+    r.hamlet,
+    r.name,
+    r.status,
+    `${r.clustersUp}/${r.clusters}`,
+    String(r.broadcastDays),
+    r.regular ? 'yes' : 'no',
+    time(r.since),
+  ]);
+  return format === 'csv' ? toCsv(header, cells) : toTable(header, cells);
+}
+
+function toCsv(header: readonly string[], cells: readonly string[][]): string {
+  const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  return [header, ...cells].map((row) => row.map(q).join(',')).join('\n') + '\n';
+}
+
+function toTable(header: readonly string[], cells: readonly string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: readonly string[]) =>
+    c
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n') + '\n';
+}
+
+/** `loa report --month YYYY-MM`: the monthly report a provincial department sends upwards. */
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('monthly criterion 8.3 report per commune (Markdown, or CSV), computed from InfluxDB')
+    .requiredOption('--month <YYYY-MM>', 'the month, e.g. 2026-06')
+    .option('--data <dir>', 'data folder of the running `loa up`', defaultDataDir())
+    .option('--timezone <zone>', 'IANA zone of the local days', 'Asia/Ho_Chi_Minh')
+    .option('--csv', 'CSV instead of Markdown')
+    .action(async (o: { month: string; data: string; timezone: string; csv?: boolean }) => {
+      const record = await readRecord(o.data);
+      const ql = createInfluxQl({ url: record.influx, database: record.database });
+      try {
+        const report = await monthlyReport(ql, { month: o.month, timezone: o.timezone });
+        process.stdout.write(o.csv ? reportCsv(report) : reportMarkdown(report));
+      } finally {
+        ql.close();
+      }
+    });
+}

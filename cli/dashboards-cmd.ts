@@ -1,0 +1,30 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { placeNames, writeProvisioning } from '../dashboards/index.js';
+import { loadInventory } from '../protocol/index.js';
+
+/** `loa dashboards build`: the Grafana provisioning tree (data sources, dashboards, alert rules). */
+export function registerDashboards(program: Command): void {
+  const dashboards = program.command('dashboards').description('Grafana dashboards, provisioned from files');
+  dashboards
+    .command('build')
+    .description(
+      'write the Grafana provisioning tree: datasources/, dashboards/, alerting/ (docs/grafana.md)',
+    )
+    .option('--out <dir>', 'folder to write into', path.join('dashboards', 'provisioning'))
+    .option('--inventory <dir>', 'province inventory: the place drop-downs then show Vietnamese names')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Example (a Grafana on this machine):',
+        '  loa dashboards build --inventory /etc/loa/inventory --out /etc/grafana/provisioning',
+        '  systemctl restart grafana-server',
+      ].join('\n'),
+    )
+    .action(async (o: { out: string; inventory?: string }) => {
+      const names = o.inventory === undefined ? undefined : placeNames(await loadInventory(o.inventory));
+      const files = await writeProvisioning(o.out, names);
+      for (const file of files) process.stdout.write(`${path.join(o.out, file)}\n`);
+    });
+}

@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import { hashSecret, Inventory, parseInventoryFile } from '../protocol/index.js';
+import { CHEAP, testInventory } from '../test/fixtures/province.js';
+import { createScenario } from './scenario.js';
+
+// 2026-06-15 07:00 in Vietnam (UTC+7), between the test commune's broadcast windows; and 04:50.
+const START = Date.UTC(2026, 5, 15, 0, 0);
+const BEFORE_DAWN = Date.UTC(2026, 5, 14, 21, 50);
+const MONITORED = ['vinh-an-station', 'vinh-an-c01', 'vinh-an-c02', 'tan-lap-c01'];
+
+async function scenario(start = START) {
+  const s = createScenario(await testInventory(), start);
+  for (const d of MONITORED) {
+    s.alive.add(d);
+    s.send(d, 'state', { v: 1, ts: start, online: true, session: 1, reason: 'boot' });
+    s.beat(d);
+  }
+  s.engine.tick();
+  return s;
+}
+
+describe('coverage engine', () => {
+  it('a dead cluster raises one alert per kind after the threshold, exactly one, in plain words', async () => {
+    const s = await scenario();
+    s.advance(10 * 60_000);
+    expect(s.fired()).toEqual([]);
+    expect(s.engine.evaluation.communeStatus[0]).toBe(0); // meets
+    s.alive.delete('vinh-an-c01');
+    const died = s.now();
+    s.advance(3 * 60_000 + 5000); // three heartbeats: down
+    expect(s.fired('device_offline')).toEqual([]);
+    s.advance(15_000);
+    expect(s.fired('device_offline').map((a) => a.where.device)).toEqual(['vinh-an-c01']);
+    s.advance(9 * 60_000);
+    expect(s.fired('hamlet_uncovered')).toEqual([]);
+    s.advance(2 * 60_000);
+    const [hamlet] = s.fired('hamlet_uncovered');
+    expect(s.fired('hamlet_uncovered')).toHaveLength(1);
+    expect(hamlet?.where).toMatchObject({ commune: 'vinh-an', hamlet: 'an-hoa' });
+    expect(hamlet?.message).toContain('Ấp An Hòa of Xã Vĩnh An');
+    expect(hamlet?.message).toContain('vinh-an-c01 (4g, down since');
+    expect(hamlet?.message).toContain('since 2026-06-15 0'); // local time
+    expect(hamlet?.since).toBeGreaterThan(died);
+    expect(hamlet?.since).toBeLessThanOrEqual(died + 3 * 60_000);
+    expect(s.fired('commune_criterion_lost')).toHaveLength(1);
+    s.advance(60 * 60_000);
+    expect(s.fired('hamlet_uncovered')).toHaveLength(1);
+    expect(s.fired('device_offline')).toHaveLength(1);
+    // It comes back: resolved after the hysteresis, once.
+    s.alive.add('vinh-an-c01');
+    s.beat('vinh-an-c01');
+    s.advance(60_000);
+    expect(s.resolved('hamlet_uncovered')).toEqual([]);
+    s.advance(65_000);
+    expect(s.resolved('hamlet_uncovered')).toHaveLength(1);
+    expect(s.resolved('commune_criterion_lost')).toHaveLength(1);
+    s.advance(5 * 60_000);
+    expect(s.resolved('device_offline')).toHaveLength(1);
+    expect(s.sink.alerts).toHaveLength(6);
+  });
+
+  it('a flapping link raises no alert storm', async () => {
+    const s = await scenario();
+    s.advance(5 * 60_000);
+    // For two hours the 4G link drops every two minutes for 40 s: the Will, then a new session.
+    let session = 1;
+    for (let i = 0; i < 60; i++) {
+      s.alive.delete('vinh-an-c01');
+      s.send('vinh-an-c01', 'state', { v: 1, online: false, session, reason: 'lost' });
+      s.advance(40_000);
+      session++;
+      s.send('vinh-an-c01', 'state', { v: 1, ts: s.now(), online: true, session, reason: 'boot' });
+      s.beat('vinh-an-c01');
+      s.alive.add('vinh-an-c01');
+      s.advance(80_000);
+    }
+    expect(s.fired('hamlet_uncovered')).toEqual([]);
+    expect(s.fired('commune_criterion_lost')).toEqual([]);
+    expect(s.fired('device_offline').length).toBeLessThanOrEqual(1);
+    s.advance(10 * 60_000);
+    expect(s.sink.alerts.length).toBeLessThanOrEqual(2);
+  });
+
+  it('ignores a stale Will from an older session', async () => {
+    const s = await scenario();
+    s.send('vinh-an-c01', 'state', { v: 1, ts: s.now(), online: true, session: 7, reason: 'boot' });
+    s.beat('vinh-an-c01');
+    s.advance(10_000);
+    const c01 = s.engine.model.deviceIndex.get('vinh-an-c01') ?? -1;
+    s.send('vinh-an-c01', 'state', { v: 1, online: false, session: 6, reason: 'lost' });
+    s.advance(5000);
+    expect(s.engine.evaluation.deviceUp[c01]).toBe(1);
+    s.send('vinh-an-c01', 'state', { v: 1, online: false, session: 7, reason: 'lost' });
+    s.advance(5000);
+    expect(s.engine.evaluation.deviceUp[c01]).toBe(0);
+  });
+
+  it('a hamlet served only by an FM cluster is unmonitored and its commune unverified, not uncovered', async () => {
+    const hash = await hashSecret('x', CHEAP);
+    const yaml = `province: { id: an-giang, name: "An Giang" }
+communes:
+  - id: vinh-an
+    name: "Xã Vĩnh An"
+    hamlets:
+      - { id: an-hoa, name: "Ấp An Hòa" }
+      - { id: an-thanh, name: "Ấp An Thạnh" }
+    devices:
+      - { id: vinh-an-c01, kind: cluster, hamlets: [an-hoa], link: 4g, secret: "${hash}" }
+      - { id: vinh-an-fm02, kind: cluster, hamlets: [an-thanh], link: fm }
+`;
+    const inventory = Inventory.fromFiles([{ file: 'a.yaml', content: parseInventoryFile(yaml, 'a.yaml') }]);
+    const s = createScenario(inventory, START);
+    s.alive.add('vinh-an-c01');
+    s.beat('vinh-an-c01');
+    s.advance(30 * 60_000);
+    const ev = s.engine.evaluation;
+    expect([...ev.hamletStatus]).toEqual([0, 2]); // covered, unmonitored
+    expect(ev.communeStatus[0]).toBe(1); // unverified
+    expect(s.fired()).toEqual([]);
+    expect(
+      s.lines.some(
+        (l) =>
+          l.startsWith('coverage_hamlet,commune=vinh-an,hamlet=an-thanh') &&
+          l.includes('status="unmonitored"'),
+      ),
+    ).toBe(true);
+    expect(s.lines.some((l) => l.startsWith('coverage_commune,') && l.includes('status="unverified"'))).toBe(
+      true,
+    );
+  });
+
+  it('writes a coverage_device point per device: FM ones unmonitored at their position, and on change', async () => {
+    const hash = await hashSecret('x', CHEAP);
+    const yaml = `province: { id: an-giang, name: "An Giang" }
+communes:
+  - id: vinh-an
+    name: "Xã Vĩnh An"
+    hamlets:
+      - { id: an-hoa, name: "Ấp An Hòa" }
+      - { id: an-thanh, name: "Ấp An Thạnh" }
+    devices:
+      - { id: vinh-an-c01, kind: cluster, hamlets: [an-hoa, an-thanh], link: 4g, secret: "${hash}" }
+      - { id: vinh-an-fm02, kind: cluster, hamlets: [an-thanh], link: fm, lat: 10.41, lon: 105.44 }
+`;
+    const inventory = Inventory.fromFiles([{ file: 'a.yaml', content: parseInventoryFile(yaml, 'a.yaml') }]);
+    // Full writes an hour apart: any later point is one written on a change.
+    const s = createScenario(inventory, START, { writeEveryMs: 3_600_000 });
+    const points = (device: string) =>
+      s.lines.filter((l) => l.startsWith(`coverage_device,commune=vinh-an,device=${device},`));
+    s.alive.add('vinh-an-c01');
+    s.beat('vinh-an-c01');
+    s.advance(5000);
+    expect(points('vinh-an-fm02')).toEqual([
+      `coverage_device,commune=vinh-an,device=vinh-an-fm02,kind=cluster,province=an-giang status="unmonitored",up=false,hamlets="an-thanh",lat=10.41,lon=105.44 ${(START + 5000) * 1_000_000}`,
+    ]);
+    expect(points('vinh-an-c01')).toHaveLength(1);
+    expect(points('vinh-an-c01')[0]).toContain('status="up",up=true,hamlets="an-hoa,an-thanh" ');
+    expect(points('vinh-an-c01')[0]).not.toContain('lat=');
+    s.advance(5 * 60_000);
+    expect(points('vinh-an-c01')).toHaveLength(1);
+    s.alive.delete('vinh-an-c01');
+    s.advance(4 * 60_000);
+    expect(points('vinh-an-c01')).toHaveLength(2);
+    expect(points('vinh-an-c01')[1]).toContain('status="down",up=false,hamlets="an-hoa,an-thanh" ');
+    expect(points('vinh-an-fm02')).toHaveLength(1);
+  });
+
+  it('alerts a missed broadcast window once, naming the up clusters that logged nothing', async () => {
+    const s = await scenario(BEFORE_DAWN);
+    s.advance(10 * 60_000); // 05:00
+    const start = s.now();
+    s.advance(50 * 60_000); // 05:50
+    s.send('vinh-an-c01', 'broadcast', {
+      v: 1,
+      id: 'b1',
+      start,
+      end: s.now(),
+      priority: 'normal',
+      source: 'national',
+      status: 'completed',
+    });
+    s.advance(14 * 60_000); // 06:04: window closed, grace not over
+    expect(s.fired('broadcast_missed')).toEqual([]);
+    s.advance(2 * 60_000);
+    const missed = s.fired('broadcast_missed');
+    expect(missed).toHaveLength(1);
+    expect(missed[0]?.devices).toEqual(['vinh-an-c02']);
+    expect(missed[0]?.message).toContain('05:00-06:00');
+    s.advance(60 * 60_000);
+    expect(s.fired('broadcast_missed')).toHaveLength(1);
+  });
+
+  it('alerts an emergency bulletin some clusters of a commune did not log within 15 minutes', async () => {
+    const s = await scenario();
+    const start = s.now();
+    s.advance(5 * 60_000);
+    const bulletin = {
+      v: 1 as const,
+      start,
+      end: s.now(),
+      priority: 'emergency' as const,
+      source: 'provincial' as const,
+      status: 'completed' as const,
+      bulletin: 'AG-2026-0412',
+    };
+    s.send('vinh-an-c01', 'broadcast', { ...bulletin, id: 'e1' });
+    s.advance(14 * 60_000);
+    expect(s.fired('emergency_undelivered')).toEqual([]);
+    s.advance(2 * 60_000);
+    const [alert] = s.fired('emergency_undelivered');
+    expect(alert?.devices).toEqual(['vinh-an-c02']);
+    expect(alert?.message).toContain('AG-2026-0412');
+    s.advance(10 * 60_000);
+    expect(s.fired('emergency_undelivered')).toHaveLength(1);
+    s.send('vinh-an-c02', 'broadcast', { ...bulletin, id: 'e2' });
+    s.advance(5000);
+    expect(s.resolved('emergency_undelivered')).toHaveLength(1);
+  });
+
+  it('raises on_battery when mains is lost, and judges regularity after a week of history', async () => {
+    const s = await scenario();
+    s.heartbeatFields.set('vinh-an-c02', { power: 'battery' });
+    s.beat('vinh-an-c02');
+    s.send('vinh-an-c02', 'event', { v: 1, ts: s.now(), type: 'power_lost' });
+    s.advance(2 * 60_000);
+    expect(s.fired('on_battery').map((a) => a.where.device)).toEqual(['vinh-an-c02']);
+    // A week without broadcasts: no hamlet operates regularly, so no commune meets 8.3.
+    s.advance(7 * 86_400_000 + 60_000, 60_000);
+    expect(s.engine.evaluation.regularityJudged).toBe(true);
+    expect(s.engine.evaluation.communeStatus[0]).toBe(2);
+  });
+});

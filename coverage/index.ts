@@ -1,0 +1,48 @@
+/**
+ * The coverage engine (DESIGN §5): criterion 8.3 per hamlet, commune and province, live from the
+ * ingest's accepted messages, with alerts delivered by MQTT, webhook and InfluxDB.
+ */
+export {
+  createCoverageEngine,
+  DEFAULT_ALERT_RULES,
+  type CoverageEngine,
+  type CoverageEngineOptions,
+} from './engine.js';
+export { ALERT_KINDS, type Alert, type AlertKind, type AlertRule } from './alert.js';
+export { buildModel, type CoverageModel } from './model.js';
+export {
+  evaluate,
+  Evaluation,
+  COMMUNE_STATUS,
+  HAMLET_STATUS,
+  type CommuneStatus,
+  type HamletStatus,
+} from './evaluate.js';
+export { FleetState } from './state.js';
+export {
+  createInfluxAlertSink,
+  createLineStore,
+  createMqttAlertSink,
+  createWebhookAlertSink,
+  type AlertSink,
+  type LineStore,
+  type Publish,
+  type WebhookOptions,
+} from './sinks.js';
+export { alertLine } from './points.js';
+export { restoreFromInflux, type RestoreOptions } from './restore.js';
+export {
+  readCommuneCoverage,
+  readHamletCoverage,
+  type CommuneCoverageRow,
+  type HamletCoverageRow,
+} from './read.js';
+export { readBulletin, type BulletinDelivery } from './bulletin.js';
+export {
+  monthlyReport,
+  reportCsv,
+  reportMarkdown,
+  type CommuneMonth,
+  type MonthlyReport,
+  type Outage,
+} from './report.js';

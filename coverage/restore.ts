@@ -1,0 +1,164 @@
+import { quoteString, type InfluxQl, type InfluxValue, type Series } from '../influx/index.js';
+import { ALERT_KINDS, type Alert, type AlertKind } from './alert.js';
+import type { CoverageEngine } from './engine.js';
+import { DAY_MS } from './model.js';
+import { HISTORY_DAYS } from './state.js';
+
+export interface RestoreOptions {
+  /** How far back device state is read: the raw retention (30 days by default). */
+  lookbackMs?: number;
+  /** The retention policy holding `alert` points. */
+  alertRetentionPolicy?: string;
+  now?: () => number;
+}
+
+/**
+ * Rebuilds the engine's state from InfluxDB at start-up (DESIGN §5), so that a restart neither forgets
+ * an outage nor announces it again: per device its newest heartbeat, birth, death and
+ * power/amplifier/relay events; per hamlet the days with completed broadcasts; today's broadcasts for
+ * the schedule windows; the week's emergency bulletins; and the alerts that were firing.
+ */
+export function restoreFromInflux(ql: InfluxQl, options: RestoreOptions = {}) {
+  return async (engine: CoverageEngine): Promise<void> => {
+    const now = (options.now ?? Date.now)();
+    const since = `time > ${Math.round(now - (options.lookbackMs ?? 30 * DAY_MS))}ms`;
+    const { model, state } = engine;
+    const index = (series: Series): number | undefined => model.deviceIndex.get(series.tags?.device ?? '');
+    const rows = (series: Series): Row[] =>
+      series.values.map((v) => Object.fromEntries(series.columns.map((c, i) => [c, v[i] ?? null])));
+
+    // Every update is applied in time order, as the live stream would have.
+    const updates: { at: number; apply: () => void }[] = [];
+    for (const s of await ql.query(
+      `SELECT amp, power, relay FROM heartbeat WHERE ${since} GROUP BY device ORDER BY time DESC LIMIT 1`,
+    )) {
+      const d = index(s);
+      for (const r of rows(s)) {
+        if (d === undefined) continue;
+        const at = num(r.time);
+        const relay = r.relay === null ? undefined : r.relay === 'tripped';
+        updates.push({
+          at,
+          apply: () => {
+            state.heartbeat(d, at, r.amp === 'fault', r.power !== 'mains', relay);
+          },
+        });
+      }
+    }
+    for (const online of [true, false]) {
+      for (const s of await ql.query(
+        `SELECT session FROM presence WHERE ${since} AND online = ${online} GROUP BY device ORDER BY time DESC LIMIT 1`,
+      )) {
+        const d = index(s);
+        for (const r of rows(s)) {
+          if (d === undefined) continue;
+          const at = num(r.time);
+          updates.push({
+            at,
+            apply: () => {
+              state.presence(d, online, num(r.session), at);
+            },
+          });
+        }
+      }
+    }
+    const types = [
+      'power_lost',
+      'power_restored',
+      'amp_fault',
+      'amp_restored',
+      'relay_tripped',
+      'relay_restored',
+    ] as const;
+    for (const s of await ql.query(
+      `SELECT "count" FROM event WHERE ${since} AND (${types.map((t) => `"type" = '${t}'`).join(' OR ')}) GROUP BY device, "type" ORDER BY time DESC LIMIT 1`,
+    )) {
+      const d = index(s);
+      const type = s.tags?.type as (typeof types)[number] | undefined;
+      for (const r of rows(s)) {
+        if (d === undefined || type === undefined) continue;
+        const at = num(r.time);
+        updates.push({
+          at,
+          apply: () => {
+            state.event(d, type, at);
+          },
+        });
+      }
+    }
+    updates.sort((a, b) => a.at - b.at);
+    for (const u of updates) u.apply();
+
+    // Regularity: completed broadcasts per device and local day, over the days the engine keeps.
+    for (const province of model.provinces) {
+      const offsetMin = Math.round((((-province.utcOffsetMs % DAY_MS) + DAY_MS) % DAY_MS) / 60_000);
+      const from = Math.round(now - HISTORY_DAYS * DAY_MS - DAY_MS);
+      for (const s of await ql.query(
+        `SELECT count(duration_s) FROM broadcast WHERE time > ${from}ms AND province = ${quoteString(province.id)} AND status = 'completed' GROUP BY time(1d, ${offsetMin}m), device`,
+      )) {
+        const d = index(s);
+        for (const r of rows(s)) {
+          if (d !== undefined && num(r.count) > 0) state.markBroadcastDay(d, num(r.time));
+        }
+      }
+    }
+    // Today's logs for the schedule windows, and the week's emergency bulletins.
+    for (const s of await ql.query(
+      `SELECT "end", priority, bulletin FROM broadcast WHERE time > ${Math.round(now - 7 * DAY_MS)}ms AND (time > ${Math.round(now - DAY_MS)}ms OR priority = 'emergency') GROUP BY device`,
+    )) {
+      const deviceId = s.tags?.device ?? '';
+      const d = index(s);
+      for (const r of rows(s)) {
+        if (d === undefined) continue;
+        const start = num(r.time);
+        const end = num(r.end) || start;
+        if (now - start < DAY_MS) state.broadcast(d, start, end, false);
+        if (r.priority === 'emergency' && typeof r.bulletin === 'string')
+          engine.noteBulletin(deviceId, r.bulletin, end);
+      }
+    }
+
+    const first = await ql.query(`SELECT first(uptime_s) FROM heartbeat WHERE ${since}`);
+    const firstAt = first[0]?.values[0]?.[0];
+    if (typeof firstAt === 'number') engine.setHistoryStart(firstAt);
+
+    const rp = options.alertRetentionPolicy ?? 'long';
+    const latest = new Map<string, Alert>();
+    for (const s of await ql.query(`SELECT * FROM "${rp}"."alert" WHERE ${since} ORDER BY time ASC`)) {
+      for (const r of rows(s)) {
+        const alert = alertFromRow(r);
+        if (alert) latest.set(alert.id, alert);
+      }
+    }
+    for (const alert of latest.values()) if (alert.state === 'firing') engine.restoreAlert(alert);
+  };
+}
+
+type Row = Record<string, InfluxValue>;
+
+function num(v: InfluxValue | undefined): number {
+  return typeof v === 'number' ? v : Number(v ?? 0);
+}
+
+function alertFromRow(r: Row): Alert | undefined {
+  const kind = r.kind as AlertKind;
+  if (typeof r.id !== 'string' || !(ALERT_KINDS as readonly string[]).includes(kind)) return undefined;
+  const device = typeof r.device === 'string' && r.device !== '' ? r.device : undefined;
+  const hamlet = typeof r.hamlet === 'string' && r.hamlet !== '' ? r.hamlet : undefined;
+  return {
+    id: r.id,
+    kind,
+    state: r.state === 'firing' ? 'firing' : 'resolved',
+    severity: r.severity === 'critical' ? 'critical' : r.severity === 'info' ? 'info' : 'warning',
+    where: {
+      province: String(r.province ?? ''),
+      commune: String(r.commune ?? ''),
+      ...(hamlet !== undefined && { hamlet }),
+      ...(device !== undefined && !device.includes(',') && { device }),
+    },
+    message: String(r.message ?? ''),
+    since: num(r.since),
+    ts: num(r.time),
+    ...(device !== undefined && { devices: device.split(',') }),
+  };
+}

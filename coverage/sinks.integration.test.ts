@@ -1,0 +1,102 @@
+// Alert delivery: a real local HTTP server (port 0) stands for the chat webhook; the MQTT sink is
+// driven through its publish function.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, expect, it } from 'vitest';
+import { silentLogger } from '../runtime/index.js';
+import type { Alert } from './alert.js';
+import { createMqttAlertSink, createWebhookAlertSink } from './sinks.js';
+
+const alert: Alert = {
+  id: 'hamlet_uncovered/an-giang/vinh-an/an-hoa',
+  kind: 'hamlet_uncovered',
+  state: 'firing',
+  severity: 'critical',
+  where: { province: 'an-giang', commune: 'vinh-an', hamlet: 'an-hoa' },
+  message:
+    'Ấp An Hòa of Xã Vĩnh An (An Giang) has no working loudspeakers since 2026-06-15 05:12 local time.',
+  since: 1_750_000_000_000,
+  ts: 1_750_000_600_000,
+  devices: ['vinh-an-c01'],
+};
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+async function server(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void) {
+  const srv = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      handler(req, body, res);
+    });
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  closers.push(
+    () =>
+      new Promise((resolve) =>
+        srv.close(() => {
+          resolve();
+        }),
+      ),
+  );
+  return `http://127.0.0.1:${(srv.address() as AddressInfo).port}/hook`;
+}
+
+it('POSTs a chat-ready JSON body, retrying with backoff until the webhook takes it', async () => {
+  const bodies: string[] = [];
+  const url = await server((_req, body, res) => {
+    bodies.push(body);
+    res.statusCode = bodies.length < 3 ? 503 : 200;
+    res.end();
+  });
+  const sink = createWebhookAlertSink({ url, logger: silentLogger(), baseMs: 5, capMs: 20 });
+  closers.push(() => sink.close());
+  sink.deliver(alert);
+  await sink.flush();
+  expect(bodies).toHaveLength(3);
+  const body = JSON.parse(bodies[2] ?? '{}') as Record<string, unknown>;
+  expect(body.text).toBe(`FIRING hamlet_uncovered an-hoa: ${alert.message}`);
+  expect(body).toMatchObject({ id: alert.id, state: 'firing', where: alert.where, since: alert.since });
+});
+
+it('gives up on a 4xx at once and keeps order for the next alerts', async () => {
+  const seen: string[] = [];
+  const url = await server((_req, body, res) => {
+    const a = JSON.parse(body) as Alert;
+    seen.push(a.state);
+    res.statusCode = a.state === 'firing' ? 400 : 204;
+    res.end();
+  });
+  const sink = createWebhookAlertSink({ url, logger: silentLogger(), baseMs: 5, capMs: 20 });
+  closers.push(() => sink.close());
+  sink.deliver(alert);
+  sink.deliver({ ...alert, state: 'resolved' });
+  await sink.flush();
+  expect(seen).toEqual(['firing', 'resolved']);
+});
+
+it('publishes each change on _platform/alert and retains the current state per alert', async () => {
+  const published: { topic: string; retain: boolean; payload: string }[] = [];
+  const sink = createMqttAlertSink((topic, payload, { retain }) => {
+    published.push({ topic, retain, payload });
+    return Promise.resolve();
+  }, silentLogger());
+  sink.deliver(alert);
+  await sink.flush();
+  expect(published.map((p) => [p.topic, p.retain])).toEqual([
+    ['loa/v1/an-giang/vinh-an/_platform/alert', false],
+    ['loa/v1/an-giang/vinh-an/_platform/alert/hamlet_uncovered/an-hoa', true],
+  ]);
+  expect(JSON.parse(published[0]?.payload ?? '{}')).toEqual(alert);
+  sink.deliver({
+    ...alert,
+    kind: 'emergency_undelivered',
+    id: 'emergency_undelivered/an-giang/vinh-an/AG 1/#+',
+  });
+  await sink.flush();
+  expect(published[3]?.topic).toBe('loa/v1/an-giang/vinh-an/_platform/alert/emergency_undelivered/AG_1-__');
+});

@@ -1,0 +1,185 @@
+import type { Channel, MessageOf } from '../protocol/index.js';
+import { localDay, type CoverageModel } from './model.js';
+
+/** Days of broadcast history kept per hamlet: today and the seven before it. */
+export const HISTORY_DAYS = 8;
+
+/**
+ * What the engine knows of every device, in typed arrays indexed by device number. Each incoming
+ * message changes a handful of slots (constant time, no allocation); evaluation reads them all.
+ * Times are ms since the epoch; 0 means "never".
+ */
+export class FleetState {
+  /** Device time of the newest heartbeat. */
+  readonly lastHeartbeat: Float64Array;
+  /** Session of the newest birth (`online: true`); -1 before any. */
+  readonly birthSession: Float64Array;
+  /** Time of the newest valid offline state (shutdown or Will), 0 when none. */
+  readonly deathAt: Float64Array;
+  /** Amplifier in fault since (0: not in fault); `ampAt` orders heartbeats and events. */
+  readonly ampFaultSince: Float64Array;
+  readonly ampAt: Float64Array;
+  /** Protective relay tripped since (0: not tripped): the horns have no supply. */
+  readonly relayTrippedSince: Float64Array;
+  readonly relayAt: Float64Array;
+  /** Mains lost, running on battery or solar, since (0: on mains). */
+  readonly onBatterySince: Float64Array;
+  readonly powerAt: Float64Array;
+  /** Per hamlet, ring of HISTORY_DAYS local day numbers that had a completed broadcast. */
+  readonly hamletDays: Int32Array;
+  /** Per device × schedule window slot, the local day of the latest broadcast overlapping it. */
+  readonly windowDay: Int32Array;
+  readonly windowSlots: number;
+  /** Earliest time the platform holds data for: regularity is judged only after 7 days of it. */
+  historyStart = 0;
+
+  constructor(private readonly model: CoverageModel) {
+    const nd = model.devices.length;
+    this.lastHeartbeat = new Float64Array(nd);
+    this.birthSession = new Float64Array(nd).fill(-1);
+    this.deathAt = new Float64Array(nd);
+    this.ampFaultSince = new Float64Array(nd);
+    this.ampAt = new Float64Array(nd);
+    this.relayTrippedSince = new Float64Array(nd);
+    this.relayAt = new Float64Array(nd);
+    this.onBatterySince = new Float64Array(nd);
+    this.powerAt = new Float64Array(nd);
+    this.hamletDays = new Int32Array(model.hamletIds.length * HISTORY_DAYS).fill(-1);
+    this.windowSlots = Math.max(1, ...model.communes.map((c) => c.schedule.length));
+    this.windowDay = new Int32Array(nd * this.windowSlots).fill(-1);
+  }
+
+  /** Applies one accepted message. Unknown device ids are ignored (the inventory changed). */
+  observe(deviceId: string, channel: Channel, message: MessageOf[Channel], receivedAt: number): void {
+    const d = this.model.deviceIndex.get(deviceId);
+    if (d === undefined) return;
+    switch (channel) {
+      case 'heartbeat': {
+        const m = message as MessageOf['heartbeat'];
+        this.heartbeat(d, m.ts, m.amp === 'fault', m.power !== 'mains', m.relay && m.relay === 'tripped');
+        break;
+      }
+      case 'state': {
+        const m = message as MessageOf['state'];
+        this.presence(d, m.online, m.session, m.ts ?? receivedAt);
+        break;
+      }
+      case 'event': {
+        const m = message as MessageOf['event'];
+        this.event(d, m.type, m.ts);
+        break;
+      }
+      case 'broadcast': {
+        const m = message as MessageOf['broadcast'];
+        this.broadcast(d, m.start, m.end, m.status === 'completed');
+        break;
+      }
+      case 'meta':
+        break;
+      default:
+        channel satisfies never;
+    }
+  }
+
+  /** `relayTripped` undefined: the heartbeat does not report the relay, so its state stays as it was. */
+  heartbeat(
+    d: number,
+    ts: number,
+    ampFault: boolean,
+    onBattery: boolean,
+    relayTripped: boolean | undefined,
+  ): void {
+    if (ts > (this.lastHeartbeat[d] ?? 0)) this.lastHeartbeat[d] = ts;
+    this.setAmp(d, ampFault, ts);
+    this.setPower(d, onBattery, ts);
+    if (relayTripped !== undefined) this.setRelay(d, relayTripped, ts);
+  }
+
+  /**
+   * Sparkplug's rule (DESIGN §3): a death whose session is older than the newest birth is the late
+   * Will of a replaced connection and changes nothing.
+   */
+  presence(d: number, online: boolean, session: number, at: number): void {
+    const birth = this.birthSession[d] ?? -1;
+    if (online) {
+      if (session >= birth) this.birthSession[d] = session;
+      return;
+    }
+    if (session < birth) return;
+    if (at > (this.deathAt[d] ?? 0)) this.deathAt[d] = at;
+  }
+
+  event(d: number, kind: MessageOf['event']['type'], ts: number): void {
+    switch (kind) {
+      case 'amp_fault':
+      case 'amp_restored':
+        this.setAmp(d, kind === 'amp_fault', ts);
+        break;
+      case 'power_lost':
+      case 'power_restored':
+        this.setPower(d, kind === 'power_lost', ts);
+        break;
+      case 'relay_tripped':
+      case 'relay_restored':
+        this.setRelay(d, kind === 'relay_tripped', ts);
+        break;
+      case 'tamper':
+      case 'reboot':
+        break;
+      default:
+        kind satisfies never;
+    }
+  }
+
+  broadcast(d: number, start: number, end: number, completed: boolean): void {
+    const commune = this.model.communes[this.model.deviceCommune[d] ?? 0];
+    if (commune === undefined) return;
+    const offset = this.model.provinces[commune.provinceIndex]?.utcOffsetMs ?? 0;
+    const day = localDay(start, offset);
+    if (completed) {
+      const m = this.model;
+      for (let e = m.deviceHamletStart[d] ?? 0; e < (m.deviceHamletStart[d + 1] ?? 0); e++) {
+        const h = m.deviceHamlets[e] ?? 0;
+        this.hamletDays[h * HISTORY_DAYS + (day % HISTORY_DAYS)] = day;
+      }
+    }
+    // Any logged broadcast counts for a window, whatever its status: the cluster was at work.
+    const startMin = (start + offset - day * 86_400_000) / 60_000;
+    const endMin = startMin + (end - start) / 60_000;
+    commune.schedule.forEach((w, k) => {
+      if (startMin < w.endMin && endMin > w.startMin) this.windowDay[d * this.windowSlots + k] = day;
+    });
+  }
+
+  /** A completed broadcast on the local day of `at` (restore reads daily counts, not every log). */
+  markBroadcastDay(d: number, at: number): void {
+    const commune = this.model.communes[this.model.deviceCommune[d] ?? 0];
+    const offset = this.model.provinces[commune?.provinceIndex ?? 0]?.utcOffsetMs ?? 0;
+    const day = localDay(at, offset);
+    const m = this.model;
+    for (let e = m.deviceHamletStart[d] ?? 0; e < (m.deviceHamletStart[d + 1] ?? 0); e++) {
+      this.hamletDays[(m.deviceHamlets[e] ?? 0) * HISTORY_DAYS + (day % HISTORY_DAYS)] = day;
+    }
+  }
+
+  private setAmp(d: number, fault: boolean, ts: number): void {
+    if (ts < (this.ampAt[d] ?? 0)) return;
+    this.ampAt[d] = ts;
+    if (!fault) this.ampFaultSince[d] = 0;
+    else if (this.ampFaultSince[d] === 0) this.ampFaultSince[d] = ts;
+  }
+
+  private setPower(d: number, onBattery: boolean, ts: number): void {
+    if (ts < (this.powerAt[d] ?? 0)) return;
+    this.powerAt[d] = ts;
+    if (!onBattery) this.onBatterySince[d] = 0;
+    else if (this.onBatterySince[d] === 0) this.onBatterySince[d] = ts;
+  }
+
+  private setRelay(d: number, tripped: boolean, ts: number): void {
+    if (ts < (this.relayAt[d] ?? 0)) return;
+    this.relayAt[d] = ts;
+    if (!tripped) this.relayTrippedSince[d] = 0;
+    else if (this.relayTrippedSince[d] === 0) this.relayTrippedSince[d] = ts;
+  }
+}

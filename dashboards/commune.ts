@@ -1,0 +1,86 @@
+import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
+import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
+import * as table from '@grafana/grafana-foundation-sdk/table';
+import { LONG, RAW } from './datasource.js';
+import { influxql, tagIs } from './influxql.js';
+import { communeVariable, provinceVariable } from './variables.js';
+import { classicDashboard, type ClassicDashboard } from './classic.js';
+import type { PlaceNames } from './names.js';
+
+const inCommune = `${tagIs('province')} AND ${tagIs('commune')}`;
+/** Vietnam keeps UTC+7 all year: a day bucket offset by −7 h starts at local midnight. */
+const LOCAL_DAY = 'time(1d, -7h)';
+
+/** (b) Commune: its hamlets, its devices, and whether it broadcasts as scheduled. */
+export function communeDashboard(names?: PlaceNames): ClassicDashboard {
+  return classicDashboard('Loa — Commune')
+    .uid('loa-commune')
+    .tags(['loa'])
+    .time({ from: 'now-7d', to: 'now' })
+    .refresh('1m')
+    .timezone('browser')
+    .withVariable(provinceVariable(names))
+    .withVariable(communeVariable(names))
+    .withPanel(
+      new table.PanelBuilder()
+        .title('Hamlets')
+        .description('Latest coverage status of each hamlet and since when (coverage_hamlet).')
+        .gridPos({ x: 0, y: 0, w: 12, h: 9 })
+        .overrideByName('since', [{ id: 'unit', value: 'dateTimeAsLocal' }])
+        .withTarget(
+          influxql(
+            `SELECT last("name") AS "name", last("status") AS "status", last("since") AS "since", last("clusters_up") AS "clusters up", last("clusters") AS "clusters", last("broadcast_days") AS "broadcast days (of 7)" FROM ${LONG}."coverage_hamlet" WHERE ${inCommune} AND $timeFilter GROUP BY "hamlet"`,
+          ).table(),
+        ),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .title('Devices: last heartbeat')
+        .description('The newest heartbeat of each device in the time range; its time is when it arrived.')
+        .gridPos({ x: 12, y: 0, w: 12, h: 9 })
+        .withTarget(
+          influxql(
+            `SELECT "power", "amp", "relay", "mains_v", "battery_v", "rssi_dbm", "uptime_s" FROM ${RAW}."heartbeat" WHERE ${inCommune} AND $timeFilter GROUP BY "device", "hamlet", "kind" ORDER BY time DESC LIMIT 1`,
+          ).table(),
+        ),
+    )
+    .withPanel(
+      new statetimeline.PanelBuilder()
+        .title('Power source')
+        .gridPos({ x: 0, y: 9, w: 24, h: 8 })
+        .withTarget(
+          influxql(
+            `SELECT last("power") AS "power" FROM ${RAW}."heartbeat" WHERE ${inCommune} AND $timeFilter GROUP BY time($__interval), "device" fill(none)`,
+          ).alias('$tag_device'),
+        ),
+    )
+    .withPanel(
+      new statetimeline.PanelBuilder()
+        .title('Amplifier')
+        .gridPos({ x: 0, y: 17, w: 24, h: 8 })
+        .withTarget(
+          influxql(
+            `SELECT last("amp") AS "amp" FROM ${RAW}."heartbeat" WHERE ${inCommune} AND $timeFilter GROUP BY time($__interval), "device" fill(none)`,
+          ).alias('$tag_device'),
+        ),
+    )
+    .withPanel(
+      new barchart.PanelBuilder()
+        .title('Broadcasts per day, and scheduled windows missed')
+        .description(
+          'Completed broadcasts logged per local day, against the broadcast_missed alerts the coverage engine raised for scheduled windows an up cluster left silent (the schedule itself lives in the inventory).',
+        )
+        .gridPos({ x: 0, y: 25, w: 24, h: 8 })
+        .withTarget(
+          influxql(
+            `SELECT count("duration_s") AS "broadcasts" FROM ${RAW}."broadcast" WHERE ${inCommune} AND "status" = 'completed' AND $timeFilter GROUP BY ${LOCAL_DAY} fill(0)`,
+          ).refId('A'),
+        )
+        .withTarget(
+          influxql(
+            `SELECT count("message") AS "windows missed" FROM ${LONG}."alert" WHERE ${inCommune} AND "kind" = 'broadcast_missed' AND "state" = 'firing' AND $timeFilter GROUP BY ${LOCAL_DAY} fill(0)`,
+          ).refId('B'),
+        ),
+    )
+    .build();
+}

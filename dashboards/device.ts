@@ -1,0 +1,87 @@
+import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
+import * as table from '@grafana/grafana-foundation-sdk/table';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { RAW } from './datasource.js';
+import { influxql, tagIs } from './influxql.js';
+import { communeVariable, deviceVariable, provinceVariable } from './variables.js';
+import { classicDashboard, type ClassicDashboard } from './classic.js';
+import type { PlaceNames } from './names.js';
+
+const isDevice = `${tagIs('province')} AND ${tagIs('commune')} AND ${tagIs('device')}`;
+
+function readings(title: string, unit: string, fields: Record<string, string>, y: number, x: number) {
+  const select = Object.entries(fields)
+    .map(([field, label]) => `mean("${field}") AS "${label}"`)
+    .join(', ');
+  return new timeseries.PanelBuilder()
+    .title(title)
+    .unit(unit)
+    .gridPos({ x, y, w: 12, h: 8 })
+    .withTarget(
+      influxql(
+        `SELECT ${select} FROM ${RAW}."heartbeat" WHERE ${isDevice} AND $timeFilter GROUP BY time($__interval) fill(null)`,
+      ),
+    );
+}
+
+/** (c) Device: one station or cluster, its heartbeat fields, events and broadcast log. */
+export function deviceDashboard(names?: PlaceNames): ClassicDashboard {
+  return classicDashboard('Loa — Device')
+    .uid('loa-device')
+    .tags(['loa'])
+    .time({ from: 'now-24h', to: 'now' })
+    .refresh('1m')
+    .timezone('browser')
+    .withVariable(provinceVariable(names))
+    .withVariable(communeVariable(names))
+    .withVariable(deviceVariable())
+    .withPanel(readings('Supply voltage', 'volt', { mains_v: 'mains', battery_v: 'battery' }, 0, 0))
+    .withPanel(
+      readings('Signal and temperature', 'none', { rssi_dbm: 'rssi dBm', temp_c: 'temperature °C' }, 0, 12),
+    )
+    .withPanel(readings('Volume', 'percent', { volume_pct: 'volume' }, 8, 0))
+    .withPanel(
+      new statetimeline.PanelBuilder()
+        .title('Power, amplifier, relay')
+        .gridPos({ x: 12, y: 8, w: 12, h: 8 })
+        .withTarget(
+          influxql(
+            `SELECT last("power") AS "power", last("amp") AS "amp", last("relay") AS "relay" FROM ${RAW}."heartbeat" WHERE ${isDevice} AND $timeFilter GROUP BY time($__interval) fill(none)`,
+          ),
+        ),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .title('Events')
+        // `count` (always 1) is selected because InfluxDB drops rows whose selected fields are all
+        // null, and most events carry no detail.
+        .gridPos({ x: 0, y: 16, w: 12, h: 9 })
+        .withTarget(
+          influxql(
+            `SELECT "type", "detail", "count" FROM ${RAW}."event" WHERE ${isDevice} AND $timeFilter ORDER BY time DESC LIMIT 500`,
+          ).table(),
+        ),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .title('Presence (connect, shutdown, lost)')
+        .gridPos({ x: 12, y: 16, w: 12, h: 9 })
+        .withTarget(
+          influxql(
+            `SELECT "online", "reason", "session" FROM ${RAW}."presence" WHERE ${isDevice} AND $timeFilter ORDER BY time DESC LIMIT 500`,
+          ).table(),
+        ),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .title('Broadcast log')
+        .gridPos({ x: 0, y: 25, w: 24, h: 10 })
+        .overrideByName('duration', [{ id: 'unit', value: 's' }])
+        .withTarget(
+          influxql(
+            `SELECT "priority", "source", "status", "duration_s" AS "duration", "program", "bulletin", "id" FROM ${RAW}."broadcast" WHERE ${isDevice} AND $timeFilter ORDER BY time DESC LIMIT 500`,
+          ).table(),
+        ),
+    )
+    .build();
+}

@@ -1,0 +1,56 @@
+import { ReduceDataOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
+import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as table from '@grafana/grafana-foundation-sdk/table';
+import { LONG, RAW } from './datasource.js';
+import { influxql, tagIs } from './influxql.js';
+import { provinceVariable } from './variables.js';
+import { classicDashboard, type ClassicDashboard } from './classic.js';
+import type { PlaceNames } from './names.js';
+
+const emergencies = `${tagIs('province')} AND "priority" = 'emergency' AND $timeFilter`;
+
+/** (e) Emergency bulletins: which clusters played each one, and where the engine saw one missing. */
+export function emergencyDashboard(names?: PlaceNames): ClassicDashboard {
+  return classicDashboard('Loa — Emergency bulletin delivery')
+    .uid('loa-emergency')
+    .tags(['loa'])
+    .time({ from: 'now-7d', to: 'now' })
+    .refresh('1m')
+    .timezone('browser')
+    .withVariable(provinceVariable(names))
+    .withPanel(
+      new stat.PanelBuilder()
+        .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
+        .title('Emergency broadcasts logged, by status')
+        .gridPos({ x: 0, y: 0, w: 8, h: 6 })
+        .withTarget(
+          influxql(
+            `SELECT count("id") AS "logs" FROM ${RAW}."broadcast" WHERE ${emergencies} GROUP BY "status"`,
+          ).alias('$tag_status'),
+        ),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .title('Undelivered bulletins (emergency_undelivered)')
+        .description(
+          'Raised when some clusters of a commune logged a bulletin and others had not within 15 min.',
+        )
+        .gridPos({ x: 8, y: 0, w: 16, h: 6 })
+        .withTarget(
+          influxql(
+            `SELECT "commune", "state", "message", "device" AS "clusters missing" FROM ${LONG}."alert" WHERE ${tagIs('province')} AND "kind" = 'emergency_undelivered' AND $timeFilter ORDER BY time DESC LIMIT 200`,
+          ).table(),
+        ),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .title('Emergency broadcast log')
+        .gridPos({ x: 0, y: 6, w: 24, h: 12 })
+        .withTarget(
+          influxql(
+            `SELECT "bulletin", "commune", "device", "status", "duration_s", "program" FROM ${RAW}."broadcast" WHERE ${emergencies} ORDER BY time DESC LIMIT 1000`,
+          ).table(),
+        ),
+    )
+    .build();
+}

@@ -1,0 +1,84 @@
+import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { PROMETHEUS_DATASOURCE, RAW } from './datasource.js';
+import { influxql } from './influxql.js';
+import { classicDashboard, type ClassicDashboard } from './classic.js';
+
+function ingestPanel(title: string, unit: string, select: string, x: number, y: number) {
+  return new timeseries.PanelBuilder()
+    .title(title)
+    .unit(unit)
+    .gridPos({ x, y, w: 12, h: 8 })
+    .withTarget(
+      influxql(
+        `SELECT ${select} FROM ${RAW}."ingest" WHERE $timeFilter GROUP BY time($__interval), "instance" fill(null)`,
+      ).alias('$tag_instance $col'),
+    );
+}
+
+/** (d) Platform health: the ingest's own metrics (measurement `ingest`), rejects, broker connections. */
+export function platformDashboard(): ClassicDashboard {
+  // The ingest's counters are cumulative since its start: a rate is their non-negative derivative.
+  const rate = (field: string) => `non_negative_derivative(last("${field}"), 1s) AS "${field}"`;
+  return classicDashboard('Loa — Platform health')
+    .uid('loa-platform')
+    .tags(['loa'])
+    .time({ from: 'now-6h', to: 'now' })
+    .refresh('30s')
+    .timezone('browser')
+    .withPanel(
+      ingestPanel(
+        'Ingest rate',
+        'reqps',
+        [rate('received'), rate('written'), rate('rejected')].join(', '),
+        0,
+        0,
+      ),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .title('Rejects by reason')
+        .gridPos({ x: 12, y: 0, w: 12, h: 8 })
+        .withTarget(
+          influxql(
+            `SELECT count("topic") AS "rejects" FROM ${RAW}."reject" WHERE $timeFilter GROUP BY time($__interval), "reason" fill(0)`,
+          ).alias('$tag_reason'),
+        ),
+    )
+    .withPanel(
+      ingestPanel(
+        'Write latency',
+        'ms',
+        'max("write_p50_ms") AS "write p50", max("write_p99_ms") AS "write p99", max("stored_delay_p99_ms") AS "publish→stored p99"',
+        0,
+        8,
+      ),
+    )
+    .withPanel(
+      ingestPanel(
+        'Buffer depth',
+        'short',
+        'max("buffered") AS "points in memory", max("wal_pending_bytes") AS "log bytes not yet written", last("write_errors") AS "write errors"',
+        12,
+        8,
+      ),
+    )
+    .withPanel(
+      // Broker connection counts live only on the broker's /metrics (Prometheus), not in InfluxDB.
+      new timeseries.PanelBuilder()
+        .title('Broker connections (Prometheus)')
+        .description(
+          'From the broker /metrics endpoint, scraped by a Prometheus data source (uid loa-prometheus).',
+        )
+        .datasource(PROMETHEUS_DATASOURCE)
+        .gridPos({ x: 0, y: 16, w: 24, h: 8 })
+        .withTarget(
+          new DataqueryBuilder()
+            .refId('A')
+            .expr('sum by (instance) (loa_broker_connected_clients)')
+            .legendFormat('{{instance}} connected')
+            .datasource(PROMETHEUS_DATASOURCE),
+        ),
+    )
+    .build();
+}

@@ -1,0 +1,355 @@
+// Issue #3, points 3, 4 and 7: the embedded broker against misbehaving and hostile clients. Each bad
+// input is refused, counted on /metrics, logged once with its reason, and the broker keeps serving a
+// well-behaved device throughout. Presence as the broker sees it is recorded with each reason.
+import type { MqttClient } from 'mqtt';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  brokerMetricFamilies,
+  createBroker,
+  type Broker,
+  type BrokerLimits,
+  type BrokerLogger,
+  type PresenceEvent,
+} from '../broker/index.js';
+import { Inventory } from '../protocol/index.js';
+import { MetricsRegistry } from '../runtime/index.js';
+import { testInventory, topicOf } from './fixtures/province.js';
+import { connectDevice, eventually, publish } from './mqtt-helpers.js';
+import { connectPacket, publishPacket, rawClient, type RawClient } from './raw-mqtt.js';
+
+const HEARTBEAT = { v: 1, ts: Date.now(), seq: 1, uptime_s: 1, power: 'mains', amp: 'on' };
+const C01 = 'vinh-an-c01';
+
+let inventory: Inventory;
+let broker: Broker;
+let url: string;
+let logged: { level: string; msg: string | undefined }[];
+let presence: PresenceEvent[];
+let accepted: string[];
+const clients: MqttClient[] = [];
+const raws: RawClient[] = [];
+
+beforeAll(async () => {
+  inventory = await testInventory();
+});
+
+const recorder =
+  (level: string) =>
+  (_obj: object, msg?: string): void => {
+    logged.push({ level, msg });
+  };
+const logger: BrokerLogger = {
+  debug: recorder('debug'),
+  info: recorder('info'),
+  warn: recorder('warn'),
+  error: recorder('error'),
+};
+
+async function startBroker(limits: Partial<BrokerLimits> = {}): Promise<void> {
+  logged = [];
+  presence = [];
+  accepted = [];
+  broker = createBroker({
+    inventory,
+    port: 0,
+    logger,
+    limits,
+    onAccepted: (topic) => accepted.push(topic),
+    onPresence: (event) => presence.push(event),
+  });
+  ({ url } = await broker.start());
+}
+
+afterEach(async () => {
+  for (const raw of raws.splice(0)) raw.socket.destroy();
+  await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+  await broker.stop();
+});
+
+async function device(id: 'vinh-an-c01' | 'vinh-an-c02' | 'tan-lap-c01', extra = {}): Promise<MqttClient> {
+  const client = await connectDevice(url, id, { protocolVersion: 4, ...extra });
+  client.on('error', () => undefined);
+  clients.push(client);
+  return client;
+}
+
+async function raw(): Promise<RawClient> {
+  const client = await rawClient(url);
+  raws.push(client);
+  return client;
+}
+
+/** A raw client logged in as vinh-an-c01. */
+async function rawDevice(keepaliveS = 60): Promise<RawClient> {
+  const client = await raw();
+  client.send(connectPacket(C01, C01, 'c01-secret', keepaliveS));
+  expect(await client.connack()).toBe(0);
+  return client;
+}
+
+/** The good citizen: still served after the abuse. */
+async function stillServes(): Promise<void> {
+  const good = await device('vinh-an-c02');
+  await publish(good, topicOf('vinh-an-c02', 'heartbeat'), HEARTBEAT);
+  expect(accepted).toContain(topicOf('vinh-an-c02', 'heartbeat'));
+}
+
+function logLines(msg: string): number {
+  return logged.filter((l) => l.msg === msg).length;
+}
+
+describe('bad input is refused, counted, logged once, and others are still served', () => {
+  it('garbage instead of MQTT', async () => {
+    await startBroker();
+    for (let i = 0; i < 3; i++) {
+      const client = await raw();
+      client.send(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+      await client.closed;
+    }
+    await eventually(() => {
+      expect(broker.metrics().connectionsRefused.protocol_error).toBe(3);
+    }, 5000);
+    expect(logLines('connection closed: protocol error')).toBe(1);
+    await stillServes();
+  });
+
+  it('a packet over the size limit is cut off at its header', async () => {
+    await startBroker();
+    const client = await rawDevice();
+    // Announces a 1 MB PUBLISH; sends only the start of it.
+    client.send(Buffer.from([0x32, 0x80, 0x80, 0x40, 0x00]));
+    await client.closed;
+    expect(broker.metrics().connectionsRefused.packet_too_large).toBe(1);
+    expect(logLines('connection closed: packet too large')).toBe(1);
+    await eventually(() => {
+      expect(presence.at(-1)).toMatchObject({ online: false, reason: 'protocol_error' });
+    });
+    await stillServes();
+  });
+
+  it('a payload over 4096 bytes but under the packet limit reaches the ingest, which rejects it', async () => {
+    await startBroker();
+    const client = await device(C01);
+    await client.publishAsync(topicOf(C01, 'event'), 'x'.repeat(5000), { qos: 1 });
+    expect(accepted).toEqual([topicOf(C01, 'event')]);
+  });
+
+  it.each([
+    ['a wildcard #', `loa/v1/an-giang/vinh-an/${C01}/#`],
+    ['a wildcard +', `loa/v1/an-giang/+/${C01}/heartbeat`],
+  ])('%s in a PUBLISH topic', async (_, topic) => {
+    await startBroker();
+    const client = await rawDevice();
+    client.send(publishPacket(topic, JSON.stringify(HEARTBEAT)));
+    await client.closed;
+    await eventually(() => {
+      expect(broker.metrics().connectionsRefused.protocol_error).toBe(1);
+    });
+    expect(accepted).toEqual([]);
+    await stillServes();
+  });
+
+  it.each([
+    ['an empty level', `loa/v1/an-giang/vinh-an//${C01}/heartbeat`, false, 'bad_topic'],
+    ['NUL', `loa/v1/an-giang/vinh-an/${C01}/heart\0beat`, false, 'bad_topic'],
+    ['a retained heartbeat', `loa/v1/an-giang/vinh-an/${C01}/heartbeat`, true, 'retain'],
+    ['another device', 'loa/v1/an-giang/vinh-an/vinh-an-c02/heartbeat', false, 'other_device'],
+    ['the platform', 'loa/v1/an-giang/vinh-an/_platform/alert', false, 'platform'],
+    ['$SYS', '$SYS/broker/clients', false, 'reserved'],
+  ] as const)('%s', async (_, topic, retain, reason) => {
+    await startBroker();
+    for (let i = 0; i < 2; i++) {
+      const client = await rawDevice();
+      client.send(publishPacket(topic, JSON.stringify(HEARTBEAT), { retain }));
+      await client.closed;
+    }
+    expect(broker.metrics().publishesRefused[reason]).toBe(2);
+    expect(logLines(`publish refused: ${reason}`)).toBe(1);
+    expect(accepted).toEqual([]);
+    await eventually(() => {
+      expect(presence.at(-1)).toMatchObject({ online: false, reason: 'refused' });
+    });
+    await stillServes();
+  });
+
+  it('wrong passwords, unknown ids and a device impersonating another', async () => {
+    await startBroker();
+    const attempts: [string, string, string, number][] = [
+      [C01, C01, 'wrong', 4],
+      ['ghost', 'ghost', 'x', 4],
+      // c01's secret presented as c02: the secret is checked against c02's hash.
+      ['vinh-an-c02', 'vinh-an-c02', 'c01-secret', 4],
+      // c01 logging in with c02's name under its own client id.
+      [C01, 'vinh-an-c02', 'c02-secret', 2],
+    ];
+    for (const [clientId, username, password, code] of attempts) {
+      const client = await raw();
+      client.send(connectPacket(clientId, username, password));
+      expect(await client.connack()).toBe(code);
+    }
+    expect(broker.metrics().authFailures).toMatchObject({
+      bad_secret: 2,
+      unknown_user: 1,
+      client_id_mismatch: 1,
+    });
+    expect(logLines('connection refused: bad_secret')).toBe(1);
+    expect(presence).toEqual([]);
+    await stillServes();
+  });
+});
+
+describe('limits', () => {
+  it('throttles failed logins per client id, without paying for a check', async () => {
+    await startBroker({ authFailuresPerClientId: 3, authFailuresPerAddress: 1000 });
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const client = await raw();
+      client.send(connectPacket(C01, C01, `guess-${i}`));
+      codes.push(await client.connack());
+    }
+    expect(codes).toEqual([4, 4, 4, 3, 3]);
+    // Even the right secret waits for the window to end; other ids are not affected.
+    const right = await raw();
+    right.send(connectPacket(C01, C01, 'c01-secret'));
+    expect(await right.connack()).toBe(3);
+    expect(broker.metrics().authFailures).toMatchObject({ bad_secret: 3, throttled: 3 });
+    expect(logLines('connection refused: throttled')).toBe(1);
+    await stillServes();
+  });
+
+  it('throttles failed logins per address across client ids', async () => {
+    await startBroker({ authFailuresPerClientId: 1000, authFailuresPerAddress: 4 });
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const client = await raw();
+      client.send(connectPacket(`ghost-${i}`, `ghost-${i}`, 'x'));
+      codes.push(await client.connack());
+    }
+    expect(codes).toEqual([4, 4, 4, 4, 3, 3]);
+    expect(broker.metrics().authFailures.throttled).toBe(2);
+  });
+
+  it('limits the publish rate of a device with a token bucket', async () => {
+    await startBroker({ publishPerSecond: 1, publishBurst: 5 });
+    const client = await device(C01);
+    for (let i = 0; i < 5; i++) await publish(client, topicOf(C01, 'heartbeat'), { ...HEARTBEAT, seq: i });
+    const closed = new Promise<void>((resolve) =>
+      client.once('close', () => {
+        resolve();
+      }),
+    );
+    client.publish(topicOf(C01, 'heartbeat'), JSON.stringify(HEARTBEAT), { qos: 1 });
+    await closed;
+    expect(broker.metrics().publishesRefused.rate_limited).toBe(1);
+    expect(accepted).toHaveLength(5);
+    await stillServes();
+  });
+
+  it('refuses connections over the limit at accept', async () => {
+    await startBroker({ maxConnections: 2 });
+    await device(C01);
+    await device('tan-lap-c01');
+    const third = await raw();
+    await third.closed;
+    expect(broker.metrics().connectionsRefused.max_connections).toBe(1);
+    expect(logLines('connection refused: too many connections')).toBe(1);
+    const registry = new MetricsRegistry();
+    registry.register(() => brokerMetricFamilies(broker.metrics()));
+    expect(registry.render()).toContain('loa_broker_connections_refused_total{reason="max_connections"} 1');
+  });
+});
+
+describe('presence from the broker', () => {
+  it('records connect, clean close and a lost link', async () => {
+    await startBroker();
+    const a = await device(C01);
+    await a.endAsync();
+    const b = await device(C01);
+    b.stream.destroy();
+    await eventually(() => {
+      expect(presence).toHaveLength(4);
+    });
+    expect(presence.map((p) => [p.online, p.reason])).toEqual([
+      [true, 'connect'],
+      [false, 'client_close'],
+      [true, 'connect'],
+      [false, 'connection_lost'],
+    ]);
+    expect(presence[0]?.address).toEqual({ province: 'an-giang', commune: 'vinh-an', device: C01 });
+  });
+
+  it('records a takeover: the first session ends, the second is connected', async () => {
+    await startBroker();
+    const first = await device(C01);
+    const closed = new Promise<void>((resolve) =>
+      first.once('close', () => {
+        resolve();
+      }),
+    );
+    await device(C01);
+    await closed;
+    await eventually(() => {
+      expect(presence).toHaveLength(3);
+    });
+    expect(presence.map((p) => [p.online, p.reason])).toEqual([
+      [true, 'connect'],
+      [false, 'takeover'],
+      [true, 'connect'],
+    ]);
+    expect(broker.metrics().deviceDisconnects.takeover).toBe(1);
+    expect(broker.metrics().connectedClients).toBe(1);
+    expect(logLines('session taken over by a new connection')).toBe(1);
+  });
+
+  it('records a keepalive timeout', async () => {
+    await startBroker();
+    const client = await rawDevice(1);
+    await client.closed; // 1.5 × 1 s without a packet
+    await eventually(() => {
+      expect(presence.at(-1)).toMatchObject({ online: false, reason: 'keepalive_timeout' });
+    });
+    expect(broker.metrics().deviceDisconnects.keepalive_timeout).toBe(1);
+  });
+
+  it('records an inventory removal, and keeps unchanged devices connected', async () => {
+    await startBroker();
+    const kept = await device('vinh-an-c02');
+    const removed = await device('tan-lap-c01');
+    const closed = new Promise<void>((resolve) =>
+      removed.once('close', () => {
+        resolve();
+      }),
+    );
+    const next = Inventory.fromFiles(
+      inventory.provinces.map((p) => ({
+        file: p.file,
+        content: {
+          province: { id: p.id, name: p.name },
+          timezone: p.timezone,
+          communes: p.communes
+            .filter((c) => c.id !== 'tan-lap')
+            .map((c) => ({
+              id: c.id,
+              name: c.name,
+              schedule: [...c.schedule],
+              hamlets: [...c.hamlets],
+              devices: c.devices.map((d) => ({
+                id: d.device,
+                kind: d.kind,
+                link: d.link,
+                hamlets: [...d.hamlets],
+                ...(d.secretHash !== undefined && { secret: d.secretHash }),
+              })),
+            })),
+        },
+      })),
+    );
+    expect(broker.setInventory(next)).toEqual(['tan-lap-c01']);
+    await closed;
+    await publish(kept, topicOf('vinh-an-c02', 'heartbeat'), HEARTBEAT);
+    expect(kept.connected).toBe(true);
+    await eventually(() => {
+      expect(presence.at(-1)).toMatchObject({ online: false, reason: 'removed' });
+    });
+  });
+});

@@ -1,0 +1,84 @@
+// `loa up` runs the coverage engine: a device's heartbeat reaches it through the ingest's observer,
+// and `loa coverage` / `loa report` read the result back from InfluxDB through the run record.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, inject, it } from 'vitest';
+import { freePort } from '../influx/index.js';
+import { spawnLoa } from './cli-process.js';
+import { testProvinceYaml, topicOf } from './fixtures/province.js';
+import { freshDatabase } from './influx-helpers.js';
+import { connectDevice, eventually, publish } from './mqtt-helpers.js';
+
+const influxUrl = inject('influxUrl');
+
+async function run(args: string[]): Promise<{ code: number | null; output: string }> {
+  const p = spawnLoa(args);
+  const code = await p.exit();
+  return { code, output: p.output() };
+}
+
+it('`loa coverage` and `loa report` show what the engine inside `loa up` computed', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'loa-coverage-cli-'));
+  const inventoryDir = join(dir, 'inventory');
+  await mkdir(inventoryDir);
+  await writeFile(join(inventoryDir, 'an-giang.yaml'), await testProvinceYaml());
+  const ql = await freshDatabase(influxUrl, 'coverage_cli');
+  const data = join(dir, 'data');
+  const mqttPort = await freePort();
+  const up = spawnLoa([
+    'up',
+    '--inventory',
+    inventoryDir,
+    '--data',
+    data,
+    '--influx-url',
+    influxUrl,
+    '--database',
+    ql.database,
+    '--mqtt-port',
+    String(mqttPort),
+    '--http-port',
+    '0',
+  ]);
+  try {
+    await up.waitFor(/broker +mqtt:/);
+    const client = await connectDevice(`mqtt://127.0.0.1:${mqttPort}`, 'tan-lap-c01');
+    const hb = { v: 1, ts: Date.now(), seq: 1, uptime_s: 5, power: 'mains', amp: 'on' };
+    await publish(client, topicOf('tan-lap-c01', 'heartbeat'), hb);
+    await client.endAsync();
+
+    // Tân Lập's only hamlet is covered as soon as the engine has evaluated (every 5 s by default).
+    const communes = await eventually(
+      async () => {
+        const { code, output } = await run(['coverage', '--data', data, '--json']);
+        expect(code).toBe(0);
+        const rows = JSON.parse(output) as { commune: string; covered: number; status: string }[];
+        expect(rows.find((r) => r.commune === 'tan-lap')).toMatchObject({ covered: 1, status: 'meets' });
+        return rows;
+      },
+      30_000,
+      1000,
+    );
+    expect(communes.find((r) => r.commune === 'vinh-an')).toMatchObject({ covered: 0, status: 'not_met' });
+
+    const table = await run(['coverage', '--data', data]);
+    expect(table.output).toMatch(/tan-lap +Xã Tân Lập +1\/1 /);
+    const hamlets = await run(['coverage', '--data', data, '--commune', 'vinh-an', '--csv']);
+    expect(hamlets.output.split('\n')[0]).toBe(
+      'hamlet,name,status,clusters up,broadcast days (8),operating regularly,since',
+    );
+    expect(hamlets.output).toContain('an-hoa,Ấp An Hòa,uncovered,0/1');
+
+    const month = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 7);
+    const report = await run(['report', '--data', data, '--month', month]);
+    expect(report.code).toBe(0);
+    expect(report.output).toContain(`# Criterion 8.3: monthly report ${month}`);
+    expect(report.output).toContain('| an-giang | tan-lap | Xã Tân Lập |');
+  } finally {
+    await up.kill('SIGTERM');
+    await ql.dropDatabase(ql.database);
+    ql.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}, 120_000);

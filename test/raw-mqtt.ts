@@ -1,0 +1,85 @@
+// Hand-built MQTT 3.1.1 packets on a raw socket, for tests that send what a well-behaved client library
+// never would: garbage, oversize headers, wildcards or NUL in a PUBLISH topic.
+import { connect, type Socket } from 'node:net';
+
+function remainingLength(n: number): Buffer {
+  const bytes: number[] = [];
+  let rest = n;
+  do {
+    let byte = rest % 128;
+    rest = Math.floor(rest / 128);
+    if (rest > 0) byte |= 0x80;
+    bytes.push(byte);
+  } while (rest > 0);
+  return Buffer.from(bytes);
+}
+
+function utf8(value: string | Buffer): Buffer {
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+}
+
+export function packet(firstByte: number, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([firstByte]), remainingLength(body.length), body]);
+}
+
+export function connectPacket(clientId: string, username: string, password: string, keepaliveS = 60): Buffer {
+  const keepalive = Buffer.alloc(2);
+  keepalive.writeUInt16BE(keepaliveS);
+  // Protocol level 4 (3.1.1); flags: username, password, clean session.
+  const header = Buffer.concat([utf8('MQTT'), Buffer.from([4, 0xc2]), keepalive]);
+  return packet(0x10, Buffer.concat([header, utf8(clientId), utf8(username), utf8(password)]));
+}
+
+export function publishPacket(
+  topic: string | Buffer,
+  payload: string,
+  { retain = false, id = 1 } = {},
+): Buffer {
+  const messageId = Buffer.alloc(2);
+  messageId.writeUInt16BE(id);
+  return packet(0x32 | (retain ? 1 : 0), Buffer.concat([utf8(topic), messageId, Buffer.from(payload)]));
+}
+
+export interface RawClient {
+  socket: Socket;
+  /** Everything received so far. */
+  received(): Buffer;
+  /** Resolves with the CONNACK return code. */
+  connack(): Promise<number>;
+  /** Resolves when the broker has closed the connection. */
+  closed: Promise<void>;
+  send(bytes: Buffer): void;
+}
+
+export async function rawClient(url: string): Promise<RawClient> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  let data = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    data = Buffer.concat([data, chunk]);
+  });
+  const closed = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      resolve();
+    }),
+  );
+  return {
+    socket,
+    received: () => data,
+    closed,
+    send: (bytes) => socket.write(bytes),
+    async connack() {
+      for (let i = 0; i < 500; i++) {
+        if (data.length >= 4 && data[0] === 0x20) return data[3] as number;
+        if (socket.destroyed) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error('no CONNACK');
+    },
+  };
+}
