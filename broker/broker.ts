@@ -6,6 +6,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { Aedes, type Client } from 'aedes';
 import type { Inventory } from '../protocol/index.js';
+import { createRateLimitedLog } from '../runtime/index.js';
 import type { Principal } from './acl.js';
 import { CredentialChecker, type ServiceAccount } from './auth.js';
 import { BrokerRefusal, createHooks, type OnAccepted } from './hooks.js';
@@ -20,7 +21,6 @@ import type { BrokerLogger } from './logger.js';
 import { BrokerCounters, type BrokerMetrics } from './metrics.js';
 import type { DisconnectReason, OnPresence } from './presence.js';
 import { createRedisBackend } from './redis.js';
-import { createRefusalLog } from './refusal-log.js';
 
 export interface BrokerOptions {
   /** Source of device identity: username = device id, password = the secret hashed in the inventory. */
@@ -101,7 +101,7 @@ export function createBroker(options: BrokerOptions): Broker {
   const limits: BrokerLimits = { ...DEFAULT_BROKER_LIMITS, ...options.limits };
   let inventory = options.inventory;
   const counters = new BrokerCounters();
-  const refusalLog = createRefusalLog(logger);
+  const refusalLog = createRateLimitedLog(logger);
   const connected = new Set<Client>();
   /** Why the broker is closing a client, when it knows; the first reason wins. */
   const ends = new WeakMap<Client, DisconnectReason>();

@@ -13,7 +13,7 @@ import type { FailureThrottle, TokenBuckets } from './limits.js';
 import type { BrokerLogger } from './logger.js';
 import type { BrokerCounters } from './metrics.js';
 import type { DisconnectReason } from './presence.js';
-import type { RefusalLog } from './refusal-log.js';
+import type { RateLimitedLog as RefusalLog } from '../runtime/index.js';
 
 /**
  * The durability hook: called synchronously for each accepted device publication and Will, after the

@@ -7,10 +7,16 @@ import {
   type Inventory,
   type MessageOf,
 } from '../protocol/index.js';
-import { backoffDelay, sleep, type Health, type Logger, type MetricFamily } from '../runtime/index.js';
+import {
+  backoffDelay,
+  createRateLimitedLog,
+  sleep,
+  type Health,
+  type Logger,
+  type MetricFamily,
+} from '../runtime/index.js';
 import { BROKER_PRESENCE_TOPIC, encodeBrokerPresence, type BrokerPresenceEvent } from './broker-presence.js';
 import { createPipeline, reject, type Pipeline, type PipelineResult } from './pipeline.js';
-import { createRateLimitedLog } from './reject-log.js';
 import { IngestCounters, ingestMetricFamilies } from './stats.js';
 import { comparePositions, Wal, type WalPosition, type WalRecord } from './wal.js';
 

@@ -3,3 +3,4 @@ export * from './logger.js';
 export * from './backoff.js';
 export * from './metrics.js';
 export * from './http.js';
+export * from './rate-limited-log.js';

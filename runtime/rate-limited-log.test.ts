@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { createRateLimitedLog } from './reject-log.js';
+import { createRateLimitedLog } from './rate-limited-log.js';
 
 it('logs once per reason per interval, with the number of lines folded into the next one', () => {
   const lines: [Record<string, unknown>, string][] = [];
