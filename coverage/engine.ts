@@ -432,8 +432,8 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       }
     }
     if (full) {
-      // One line per device: 150,000 a minute at national scale, as many as the heartbeats the ingest
-      // writes in that minute; the map needs every device, FM ones included, within its time range.
+      // One line per device: 150,000 a minute at national scale, about as many as the heartbeats the
+      // ingest writes in that minute; the map needs every device, FM ones included, in its time range.
       for (let d = 0; d < nd; d++) lines.push(deviceLine(model, ev, d, t));
       for (let h = 0; h < nh; h++) lines.push(hamletLine(model, ev, h, hamletSince[h] ?? t, t));
       for (let c = 0; c < nc; c++) lines.push(communeLine(model, ev, c, communeSince[c] ?? t, t));
