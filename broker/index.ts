@@ -21,6 +21,7 @@ export type { BrokerLogger } from './logger.js';
 export {
   CONNECTION_REFUSALS,
   brokerMetricFamilies,
+  brokerSelfMetricsLine,
   type BrokerMetrics,
   type ConnectionRefusal,
 } from './metrics.js';

@@ -1,4 +1,5 @@
-import { createBroker, type Broker, type ServiceAccount } from '../broker/index.js';
+import { hostname } from 'node:os';
+import { brokerSelfMetricsLine, createBroker, type Broker, type ServiceAccount } from '../broker/index.js';
 import type { PointWriter } from '../influx/index.js';
 import { createIngest, type Ingest, type IngestOptions } from '../ingest/index.js';
 import type { Inventory } from '../protocol/index.js';
@@ -27,8 +28,12 @@ export interface LocalStack {
  * run this same composition.
  */
 export function createLocalStack(options: LocalStackOptions): LocalStack {
+  const instance = options.ingest?.instance ?? hostname();
   const ingest = createIngest({
     ...options.ingest,
+    instance,
+    // The embedded broker has no writer of its own: its `broker` self-metrics ride with the ingest's.
+    selfMetricsSources: [() => brokerSelfMetricsLine(broker.metrics(), instance, Date.now())],
     inventory: options.inventory,
     writer: options.writer,
     walDir: options.walDir,

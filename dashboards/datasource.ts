@@ -3,7 +3,6 @@
  * so a Grafana that provisions both finds them without any manual mapping.
  */
 export const INFLUX_DATASOURCE = { type: 'influxdb', uid: 'loa-influxdb' } as const;
-export const PROMETHEUS_DATASOURCE = { type: 'prometheus', uid: 'loa-prometheus' } as const;
 
 /** Retention policies of the storage schema (docs/protocol.md §10), named in every query. */
 export const RAW = '"raw"';

@@ -3,7 +3,7 @@
  * targets from a small builder of our own, and the provisioning tree Grafana loads from files.
  */
 export { alertRules, ALERT_RULE_QUERIES } from './alert-rules.js';
-export { INFLUX_DATASOURCE, PROMETHEUS_DATASOURCE } from './datasource.js';
+export { INFLUX_DATASOURCE } from './datasource.js';
 export {
   expandQuery,
   formatInterval,

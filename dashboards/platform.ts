@@ -1,6 +1,5 @@
-import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { PROMETHEUS_DATASOURCE, RAW } from './datasource.js';
+import { RAW } from './datasource.js';
 import { influxql } from './influxql.js';
 import { classicDashboard, type ClassicDashboard } from './classic.js';
 
@@ -64,20 +63,16 @@ export function platformDashboard(): ClassicDashboard {
       ),
     )
     .withPanel(
-      // Broker connection counts live only on the broker's /metrics (Prometheus), not in InfluxDB.
       new timeseries.PanelBuilder()
-        .title('Broker connections (Prometheus)')
+        .title('Broker connections')
         .description(
-          'From the broker /metrics endpoint, scraped by a Prometheus data source (uid loa-prometheus).',
+          'Devices connected to the embedded broker, and refusals per interval (measurement `broker`, written every 10 s beside the ingest self-metrics).',
         )
-        .datasource(PROMETHEUS_DATASOURCE)
         .gridPos({ x: 0, y: 16, w: 24, h: 8 })
         .withTarget(
-          new DataqueryBuilder()
-            .refId('A')
-            .expr('sum by (instance) (loa_broker_connected_clients)')
-            .legendFormat('{{instance}} connected')
-            .datasource(PROMETHEUS_DATASOURCE),
+          influxql(
+            `SELECT last("connected") AS "connected", non_negative_derivative(last("auth_failures"), 1s) AS "refused logins/s", non_negative_derivative(last("publishes_refused"), 1s) AS "refused publishes/s" FROM ${RAW}."broker" WHERE $timeFilter GROUP BY time($__interval), "instance" fill(null)`,
+          ).alias('$tag_instance $col'),
         ),
     )
     .build();

@@ -2,7 +2,7 @@ import type { ClassicDashboard as Dashboard } from './classic.js';
 import { stringify } from 'yaml';
 import { alertRules } from './alert-rules.js';
 import { communeDashboard } from './commune.js';
-import { INFLUX_DATASOURCE, PROMETHEUS_DATASOURCE } from './datasource.js';
+import { INFLUX_DATASOURCE } from './datasource.js';
 import { deviceDashboard } from './device.js';
 import type { PlaceNames } from './names.js';
 import { emergencyDashboard } from './emergency.js';
@@ -60,14 +60,6 @@ function datasourcesYaml(): string {
         url: 'http://localhost:8086',
         isDefault: true,
         jsonData: { dbName: 'loa', httpMode: 'POST', timeInterval: '10s' },
-      },
-      {
-        // Broker connection counts exist only on /metrics: scrape it with Prometheus (docs/grafana.md).
-        name: 'Loa Prometheus',
-        uid: PROMETHEUS_DATASOURCE.uid,
-        type: PROMETHEUS_DATASOURCE.type,
-        access: 'proxy',
-        url: 'http://localhost:9090',
       },
     ],
   };

@@ -42,6 +42,11 @@ export interface IngestOptions {
   fsyncIntervalMs?: number;
   /** Interval of the `ingest` self-metrics point; 0 disables it. */
   selfMetricsIntervalMs?: number;
+  /**
+   * More self-metrics lines written with the ingest's own at each interval, for parts that run beside
+   * it and have no writer of their own (the embedded broker's `broker` measurement).
+   */
+  selfMetricsSources?: readonly (() => string)[];
   /** Writes failing for longer than this make /healthz answer 503. */
   unhealthyAfterMs?: number;
   now?: () => number;
@@ -374,7 +379,9 @@ export function createIngest(options: IngestOptions) {
       }, o.flushIntervalMs);
       if (o.selfMetricsIntervalMs > 0) {
         metricsTimer = setInterval(() => {
-          (current ??= newBatch(now())).lines.push(selfMetricsLine());
+          const batch = (current ??= newBatch(now()));
+          batch.lines.push(selfMetricsLine());
+          for (const source of o.selfMetricsSources ?? []) batch.lines.push(source());
         }, o.selfMetricsIntervalMs);
       }
       await catchUp();

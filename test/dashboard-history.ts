@@ -152,6 +152,10 @@ export function provinceHistory(inventory: Inventory, end: number): ProvinceHist
     raw.push(
       `ingest,instance=test-ingest received=${seq}i,written=${seq - rejected}i,rejected=${rejected}i,buffered=${minute % 7}i,` +
         `wal_pending_bytes=${(minute % 5) * 1000}i,write_errors=0i,write_p50_ms=4.5,write_p99_ms=19,stored_delay_p99_ms=240 ${t}000000`,
+      // The embedded broker's self-metrics, in the shape of broker/metrics.ts brokerSelfMetricsLine.
+      `broker,instance=test-ingest connected=${3 + (minute % 2)}i,connections_total=${10 + minute}i,` +
+        `disconnections_total=${7 + minute}i,auth_failures=${minute}i,publishes_accepted=${seq}i,` +
+        `publishes_refused=${Math.floor(minute / 10)}i,wills_accepted=0i ${t}000000`,
     );
   }
   const provinceLine = long.filter((l) => l.startsWith('coverage_province,')).at(-1) ?? '';

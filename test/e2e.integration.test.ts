@@ -60,7 +60,7 @@ describe('through the embedded broker', () => {
       walDir: join(await tempDir(), 'wal'),
       logger: silentLogger(),
       mqtt: { host: '127.0.0.1', port: 0 },
-      ingest: { selfMetricsIntervalMs: 0, flushIntervalMs: 50 },
+      ingest: { selfMetricsIntervalMs: 100, flushIntervalMs: 50, instance: 'e2e' },
     });
     ({ brokerUrl } = await stack.start());
   });
@@ -182,6 +182,17 @@ describe('through the embedded broker', () => {
     expect(stats.rejected).toBe(6);
     expect(stats.rejectedByReason.schema).toBe(2);
     expect(stats.accepted.heartbeat).toBe(21);
+  });
+
+  it('the ingest and the embedded broker write their own metrics to InfluxDB', async () => {
+    const c01 = await connectDevice(brokerUrl, 'vinh-an-c01');
+    await eventually(async () => {
+      const [broker] = await ql.query(`SELECT last("connected") FROM "broker" WHERE "instance" = 'e2e'`);
+      expect(broker?.values[0]?.[1]).toBe(1);
+      const [ingest] = await ql.query(`SELECT last("received") FROM "ingest" WHERE "instance" = 'e2e'`);
+      expect(Number(ingest?.values[0]?.[1])).toBeGreaterThan(0);
+    }, 10_000);
+    await c01.endAsync();
   });
 
   it('the broker refuses what a device may not publish, and the ingest never sees it', async () => {
