@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { AedesOptions } from 'aedes';
-import MQEmitterRedis from 'mqemitter-redis';
 
 /**
  * Several embedded brokers sharing one Redis (DESIGN §2, issue #3 point 6): messages between the
@@ -48,6 +47,9 @@ export function createRedisBackend(url: string): RedisBackend {
     createRetainedStreamCombi: (patterns: string[]) => Readable.from(combi(patterns)),
     createRetainedStream: (pattern: string) => Readable.from(combi([pattern])),
   });
+  // Loaded here, not at the top: the Redis packages cost every broker tens of MB of memory, and only
+  // a broker configured with Redis needs them.
+  const MQEmitterRedis = require('mqemitter-redis') as (options: object) => object;
   const aedesOptions: Pick<AedesOptions, 'mq' | 'persistence'> = {
     mq: MQEmitterRedis(connection),
     persistence: persistence,

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { placeNames, writeProvisioning } from '../dashboards/index.js';
 import { loadInventory } from '../protocol/index.js';
 
 /** `loa dashboards build`: the Grafana provisioning tree (data sources, dashboards, alert rules). */
@@ -23,6 +22,8 @@ export function registerDashboards(program: Command): void {
       ].join('\n'),
     )
     .action(async (o: { out: string; inventory?: string }) => {
+      // Loaded only for this command: the dashboard SDK would otherwise sit in the memory of `loa up`.
+      const { placeNames, writeProvisioning } = await import('../dashboards/index.js');
       const names = o.inventory === undefined ? undefined : placeNames(await loadInventory(o.inventory));
       const files = await writeProvisioning(o.out, names);
       for (const file of files) process.stdout.write(`${path.join(o.out, file)}\n`);

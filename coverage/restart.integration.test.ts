@@ -31,8 +31,18 @@ let ql: Awaited<ReturnType<typeof freshDatabase>>;
 let ingest: Ingest;
 let store: LineStore;
 let current: CoverageEngine | undefined;
-// Forty minutes ago, so that the scripted half hour ends before the real now.
-let t = Date.now() - 40 * 60_000;
+/**
+ * The scripted clock starts at the latest 02:00 local time (UTC+7, 19:00 UTC) at least an hour past:
+ * the scripted half hour then ends before the real now (device times may not be in the future) and
+ * crosses none of the test province's broadcast windows (05:00–06:00, 17:00–18:00), whatever the hour
+ * the test runs at. Starting from the real now, a run just after 06:00 local saw a broadcast_missed.
+ */
+function quietStart(real: number): number {
+  const day = 86_400_000;
+  const start = Math.floor((real - 19 * 3_600_000) / day) * day + 19 * 3_600_000;
+  return real - start < 3_600_000 ? start - day : start;
+}
+let t = quietStart(Date.now());
 const now = () => t;
 
 beforeAll(async () => {
@@ -140,13 +150,13 @@ it('restarted mid-outage: no duplicate alert, the right since, one resolution', 
 
   // What `loa coverage` reads back.
   await store.flush();
-  const communes = await readCommuneCoverage(ql);
+  const communes = await readCommuneCoverage(ql, { freshMs: 2 * 86_400_000 });
   expect(communes.find((c) => c.commune === 'vinh-an')).toMatchObject({
     status: 'not_met',
     hamlets: 3,
     covered: 2,
   });
-  const hamlets = await readHamletCoverage(ql, 'vinh-an');
+  const hamlets = await readHamletCoverage(ql, 'vinh-an', { freshMs: 2 * 86_400_000 });
   expect(hamlets.find((h) => h.hamlet === 'an-hoa')).toMatchObject({
     status: 'uncovered',
     name: 'Ấp An Hòa',
