@@ -6,13 +6,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { createLocalStack, type LocalStack } from '../cli/index.js';
-import { createV1Writer, type InfluxQl } from '../influx/index.js';
-import { silentLogger } from '../runtime/index.js';
+import type { LocalStack } from '../cli/index.js';
+import type { InfluxQl } from '../influx/index.js';
 import { spawnLoa, type LoaProcess } from './cli-process.js';
-import { SECRETS, testInventory } from './fixtures/province.js';
+import { SECRETS } from './fixtures/province.js';
 import { freshDatabase } from './influx-helpers.js';
 import { eventually } from './mqtt-helpers.js';
+import { testStack } from './stack-helpers.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const influxUrl = inject('influxUrl');
@@ -27,14 +27,7 @@ const children: LoaProcess[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'loa-agent-replay-'));
   ql = await freshDatabase(influxUrl, 'agent_replay');
-  stack = createLocalStack({
-    inventory: await testInventory(),
-    writer: createV1Writer({ url: influxUrl, database: ql.database, timeoutMs: 10_000, gzip: false }),
-    walDir: join(dir, 'wal'),
-    logger: silentLogger(),
-    mqtt: { host: '127.0.0.1', port: 0 },
-    ingest: { selfMetricsIntervalMs: 0, flushIntervalMs: 50 },
-  });
+  stack = await testStack({ influxUrl, database: ql.database, dir });
   const { brokerUrl } = await stack.start();
   const { hostname, port } = new URL(brokerUrl);
   proxy = await startTcpProxy({ host: hostname, port: Number(port) });

@@ -4,12 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { createLocalStack, type LocalStack } from '../cli/index.js';
-import { createV1Writer, type InfluxQl } from '../influx/index.js';
-import { silentLogger } from '../runtime/index.js';
-import { testInventory } from './fixtures/province.js';
+import type { LocalStack } from '../cli/index.js';
+import type { InfluxQl } from '../influx/index.js';
 import { freshDatabase } from './influx-helpers.js';
 import { connectDevice, eventually } from './mqtt-helpers.js';
+import { testStack } from './stack-helpers.js';
 
 const influxUrl = inject('influxUrl');
 let dir: string;
@@ -20,14 +19,7 @@ let brokerUrl: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'loa-broker-presence-'));
   ql = await freshDatabase(influxUrl, 'broker_presence');
-  stack = createLocalStack({
-    inventory: await testInventory(),
-    writer: createV1Writer({ url: influxUrl, database: ql.database, timeoutMs: 10_000, gzip: false }),
-    walDir: join(dir, 'wal'),
-    logger: silentLogger(),
-    mqtt: { host: '127.0.0.1', port: 0 },
-    ingest: { selfMetricsIntervalMs: 0, flushIntervalMs: 50 },
-  });
+  stack = await testStack({ influxUrl, database: ql.database, dir });
   ({ brokerUrl } = await stack.start());
 });
 

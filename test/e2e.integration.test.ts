@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLocalStack, type LocalStack } from '../cli/index.js';
+import type { LocalStack } from '../cli/index.js';
 import { createV1Writer, type InfluxQl } from '../influx/index.js';
 import { createIngest, createMqttSource } from '../ingest/index.js';
 import type { Inventory } from '../protocol/index.js';
@@ -17,6 +17,7 @@ import { createOpsServer, MetricsRegistry, silentLogger } from '../runtime/index
 import { testInventory, topicOf, type TestDevice } from './fixtures/province.js';
 import { freshDatabase } from './influx-helpers.js';
 import { connectDevice, eventually, publish } from './mqtt-helpers.js';
+import { testStack } from './stack-helpers.js';
 
 const influxUrl = inject('influxUrl');
 const NOW = Date.now();
@@ -54,13 +55,12 @@ describe('through the embedded broker', () => {
 
   beforeAll(async () => {
     ql = await freshDatabase(influxUrl, 'e2e_embedded');
-    stack = createLocalStack({
-      inventory,
-      writer: createV1Writer({ url: influxUrl, database: ql.database, timeoutMs: 10_000, gzip: true }),
-      walDir: join(await tempDir(), 'wal'),
-      logger: silentLogger(),
-      mqtt: { host: '127.0.0.1', port: 0 },
-      ingest: { selfMetricsIntervalMs: 100, flushIntervalMs: 50, instance: 'e2e' },
+    stack = await testStack({
+      influxUrl,
+      database: ql.database,
+      dir: await tempDir(),
+      gzip: true,
+      ingest: { selfMetricsIntervalMs: 100, instance: 'e2e' },
     });
     ({ brokerUrl } = await stack.start());
   });
