@@ -1,16 +1,5 @@
 import type { Command } from 'commander';
-import {
-  monthlyReport,
-  readBulletin,
-  readCommuneCoverage,
-  readHamletCoverage,
-  reportCsv,
-  reportMarkdown,
-  type BulletinDelivery,
-  type CommuneCoverageRow,
-  type HamletCoverageRow,
-} from '../coverage/index.js';
-import { createInfluxQl } from '../influx/index.js';
+import type { BulletinDelivery, CommuneCoverageRow, HamletCoverageRow } from '../coverage/index.js';
 import { loadInventory } from '../protocol/index.js';
 import { readRecord } from './record.js';
 import { defaultDataDir } from './schema.js';
@@ -25,6 +14,8 @@ export function registerCoverage(program: Command): void {
     .option('--json', 'JSON for machines')
     .option('--csv', 'CSV for spreadsheets')
     .action(async (o: { data: string; commune?: string; json?: boolean; csv?: boolean }) => {
+      const { readCommuneCoverage, readHamletCoverage } = await import('../coverage/index.js');
+      const { createInfluxQl } = await import('../influx/index.js');
       const record = await readRecord(o.data);
       const ql = createInfluxQl({ url: record.influx, database: record.database });
       try {
@@ -53,6 +44,8 @@ export function registerCoverage(program: Command): void {
     .option('--inventory <dir>', 'inventory folder (default: the one `loa up` recorded)')
     .option('--json', 'JSON for machines')
     .action(async (id: string, o: { data: string; inventory?: string; json?: boolean }) => {
+      const { readBulletin } = await import('../coverage/index.js');
+      const { createInfluxQl } = await import('../influx/index.js');
       const record = await readRecord(o.data);
       const dir = o.inventory ?? record.inventory;
       if (dir === undefined) throw new Error('no inventory recorded: pass --inventory DIR');
@@ -165,6 +158,8 @@ export function registerReport(program: Command): void {
     .option('--timezone <zone>', 'IANA zone of the local days', 'Asia/Ho_Chi_Minh')
     .option('--csv', 'CSV instead of Markdown')
     .action(async (o: { month: string; data: string; timezone: string; csv?: boolean }) => {
+      const { monthlyReport, reportCsv, reportMarkdown } = await import('../coverage/index.js');
+      const { createInfluxQl } = await import('../influx/index.js');
       const record = await readRecord(o.data);
       const ql = createInfluxQl({ url: record.influx, database: record.database });
       try {

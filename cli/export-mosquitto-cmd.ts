@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
 import { DEFAULT_BROKER_LIMITS, exportMosquitto, type ServiceAccount } from '../broker/index.js';
 import { loadInventory, verifySecret, type Inventory } from '../protocol/index.js';
 import { loadServiceAccounts } from './broker-cmd.js';
@@ -87,37 +86,4 @@ async function checkedSecrets(
     );
   }
   return checked;
-}
-
-export function registerExportMosquitto(broker: Command): void {
-  // `loa broker` has --inventory too: its own options stop at the subcommand's name (commander needs
-  // this on the program as well; the program has no options of its own, so nothing else changes).
-  broker.parent?.enablePositionalOptions();
-  broker.enablePositionalOptions();
-  broker
-    .command('export-mosquitto')
-    .description('write a Mosquitto 2 password file, ACL file and configuration snippet from the inventory')
-    .requiredOption('--inventory <dir>', 'folder of province inventory files')
-    .requiredOption('--out <dir>', 'folder to write passwd, acl and mosquitto.conf into')
-    .requiredOption(
-      '--secrets <file>',
-      'JSON map of device ids (and service account names) to plain secrets, checked against the hashes',
-    )
-    .option('--service-accounts <file>', 'the service accounts file of `loa broker`')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Mosquitto hashes passwords its own way (PBKDF2-SHA512), which cannot be derived from the',
-        "inventory's scrypt hashes: the plain secrets are needed once, here. Accounts without one are",
-        'left out. Then append OUT/mosquitto.conf to the Mosquitto configuration, after the listener.',
-        '',
-        'Example:',
-        '  loa broker export-mosquitto --inventory inventory --secrets secrets.json \\',
-        '    --service-accounts service-accounts.yaml --out /etc/mosquitto/loa',
-      ].join('\n'),
-    )
-    .action(async (o: ExportMosquittoOptions) => {
-      await runExportMosquitto(o);
-    });
 }

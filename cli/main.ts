@@ -1,12 +1,10 @@
 import { Command, Option } from 'commander';
 import { InventoryError } from '../protocol/index.js';
 import { registerAgent } from './agent-register.js';
-import { runBroker } from './broker-cmd.js';
 import { ConfigError, resolveConfig } from './config.js';
-import { registerExportMosquitto } from './export-mosquitto-cmd.js';
+import { registerExportMosquitto } from './export-mosquitto-register.js';
 import { registerCoverage, registerReport } from './coverage-cmd.js';
 import { registerDashboards } from './dashboards-cmd.js';
-import { runIngest } from './ingest-cmd.js';
 import {
   brokerConfigSchema,
   ingestConfigSchema,
@@ -15,10 +13,12 @@ import {
   upConfigSchema,
 } from './schema.js';
 import { registerSecret } from './secret-cmd.js';
-import { runSimulate, runSimulateGenerate } from './simulate-cmd.js';
-import { runUp } from './up.js';
 
-/** `loa`: one binary for every part (DESIGN §7). Every command has --help. */
+/**
+ * `loa`: one binary for every part (DESIGN §7). Every command has --help.
+ * Each command loads its implementation when it runs, not before: `loa agent` on a small box must not pay
+ * for the broker, the ingest and InfluxDB clients in memory (docs/performance.md, agent RSS).
+ */
 const program = new Command('loa')
   .description('Loa: telemetry for commune loudspeaker radio (criterion 8.3)')
   .showHelpAfterError()
@@ -63,6 +63,7 @@ program
         coverage: { webhook: o.webhook },
       },
     });
+    const { runUp } = await import('./up.js');
     await runUp(config);
   });
 
@@ -97,6 +98,7 @@ program
         influx: { url: o.influxUrl, database: o.database },
       },
     });
+    const { runIngest } = await import('./ingest-cmd.js');
     await runIngest(config);
   });
 
@@ -159,6 +161,7 @@ const brokerCommand = program
         http: { port: o.httpPort },
       },
     });
+    const { runBroker } = await import('./broker-cmd.js');
     await runBroker(config);
   });
 registerExportMosquitto(brokerCommand);
@@ -212,6 +215,7 @@ simulate
         },
       },
     });
+    const { runSimulateGenerate } = await import('./simulate-cmd.js');
     await runSimulateGenerate(config);
   });
 
@@ -248,6 +252,7 @@ simulate
         simulation: { heartbeatS: o.heartbeat, seed: o.seed },
       },
     });
+    const { runSimulate } = await import('./simulate-cmd.js');
     await runSimulate(config);
   });
 
