@@ -66,7 +66,13 @@ export function createLocalCoverage(
     ),
   ];
   if (config.coverage.webhook !== undefined) {
-    sinks.push(createWebhookAlertSink({ url: config.coverage.webhook, logger: log }));
+    sinks.push(
+      createWebhookAlertSink({
+        url: config.coverage.webhook,
+        logger: log,
+        digestAbove: config.coverage.webhookDigestAbove,
+      }),
+    );
   }
   const engine = createCoverageEngine({
     inventory,

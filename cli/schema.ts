@@ -78,6 +78,8 @@ export const upConfigSchema = z.strictObject({
     .strictObject({
       /** Alerts are also POSTed here as JSON (chat-bot ready: it carries `text`). */
       webhook: z.url().optional(),
+      /** More alerts than this at once go to the webhook as one digest; 0 sends each alone. */
+      webhookDigestAbove: z.int().min(0).max(10_000).default(10),
       /** Seconds between evaluations of the whole fleet. */
       evaluateEveryS: z.number().min(1).max(300).default(5),
     })

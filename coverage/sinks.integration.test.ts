@@ -100,3 +100,45 @@ it('publishes each change on _platform/alert and retains the current state per a
   await sink.flush();
   expect(published[3]?.topic).toBe('loa/v1/an-giang/vinh-an/_platform/alert/emergency_undelivered/AG_1-__');
 });
+
+it('sends a burst of alerts as one digest, and alerts after it one by one again', async () => {
+  const bodies: Record<string, unknown>[] = [];
+  const url = await server((_req, body, res) => {
+    bodies.push(JSON.parse(body) as Record<string, unknown>);
+    res.end();
+  });
+  const sink = createWebhookAlertSink({ url, logger: silentLogger(), digestAbove: 3 });
+  closers.push(() => sink.close());
+  // One evaluation after a power cut: 70 hamlets of two communes silent, one device back.
+  const burst: Alert[] = Array.from({ length: 70 }, (_, i) => ({
+    ...alert,
+    id: `hamlet_uncovered/an-giang/${i < 50 ? 'vinh-an' : 'tan-chau'}/ap-${i}`,
+    where: { province: 'an-giang', commune: i < 50 ? 'vinh-an' : 'tan-chau', hamlet: `ap-${i}` },
+  }));
+  burst.push({
+    ...alert,
+    id: 'device_offline/an-giang/vinh-an/c9',
+    kind: 'device_offline',
+    state: 'resolved',
+  });
+  for (const a of burst) sink.deliver(a);
+  await sink.flush();
+  expect(bodies).toHaveLength(1);
+  const digest = bodies[0] ?? {};
+  expect(digest).toMatchObject({
+    digest: true,
+    count: 71,
+    counts: { firing: { hamlet_uncovered: 70 }, resolved: { device_offline: 1 } },
+    communes: { 'an-giang/vinh-an': 51, 'an-giang/tan-chau': 20 },
+  });
+  expect(digest.alerts).toHaveLength(50);
+  expect(String(digest.text)).toContain('71 alerts at once: 70 FIRING (70 hamlet_uncovered); 1 RESOLVED');
+  expect(String(digest.text)).toContain('Most in: an-giang/vinh-an 51, an-giang/tan-chau 20');
+  expect(String(digest.text)).toContain('… and 61 more');
+
+  sink.deliver({ ...alert, state: 'resolved' });
+  await sink.flush();
+  expect(bodies).toHaveLength(2);
+  expect(bodies[1]).toMatchObject({ id: alert.id, state: 'resolved' });
+  expect(bodies[1]?.digest).toBeUndefined();
+});

@@ -1,6 +1,7 @@
 import type { PointWriter } from '../influx/index.js';
 import { backoffDelay, sleep, type Logger } from '../runtime/index.js';
 import type { Alert } from './alert.js';
+import { alertDigest } from './digest.js';
 import { alertTitle } from './points.js';
 
 /** Where alerts go. `deliver` never throws and never blocks the engine: each sink queues and retries. */
@@ -55,12 +56,16 @@ export interface WebhookOptions {
   capMs?: number;
   /** Alerts waiting at most; beyond it the oldest are dropped (and logged) so memory stays bounded. */
   maxQueue?: number;
+  /** More alerts than this waiting at once go out as one digest (digest.ts); 0 never digests. */
+  digestAbove?: number;
 }
 
 /**
  * Webhook delivery: one JSON POST per alert, in order, retried with exponential backoff and full
  * jitter. The body carries `text` (and `content` for Discord), which Slack, Mattermost, Rocket.Chat,
- * Google Chat and Discord incoming webhooks post as is, beside the alert's own fields.
+ * Google Chat and Discord incoming webhooks post as is, beside the alert's own fields. A burst (more
+ * than `digestAbove` waiting: a regional power cut, a fresh install where nothing reports yet) goes out
+ * as one digest instead, so the on-call phone gets one message, not hundreds.
  */
 export function createWebhookAlertSink(options: WebhookOptions): AlertSink {
   const { url, logger } = options;
@@ -68,6 +73,7 @@ export function createWebhookAlertSink(options: WebhookOptions): AlertSink {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const backoff = { baseMs: options.baseMs ?? 500, capMs: options.capMs ?? 60_000 };
   const maxQueue = options.maxQueue ?? 10_000;
+  const digestAbove = options.digestAbove ?? 10;
   const queue: Alert[] = [];
   const abort = new AbortController();
   let running: Promise<void> | undefined;
@@ -75,9 +81,13 @@ export function createWebhookAlertSink(options: WebhookOptions): AlertSink {
   /** Read through a function: close() flips it while a request is awaiting. */
   const isClosed = () => closed;
 
-  async function post(alert: Alert): Promise<boolean> {
+  function alertBody(alert: Alert): string {
     const text = `${alertTitle(alert)}: ${alert.message}`;
-    const body = JSON.stringify({ text, content: text.slice(0, 2000), ...alert });
+    return JSON.stringify({ text, content: text.slice(0, 2000), ...alert });
+  }
+
+  /** POSTs one body until taken, refused or out of attempts; `what` names it in the log. */
+  async function post(body: string, what: string): Promise<boolean> {
     for (let attempt = 0; attempt < attempts && !closed; attempt++) {
       try {
         const res = await fetch(url, {
@@ -90,7 +100,7 @@ export function createWebhookAlertSink(options: WebhookOptions): AlertSink {
         if (res.ok) return true;
         // A 4xx other than 408/429 will not get better by retrying the same body.
         if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-          logger.warn({ status: res.status, alert: alert.id }, 'webhook refused the alert');
+          logger.warn({ status: res.status, alert: what }, 'webhook refused the alert');
           return false;
         }
       } catch (error) {
@@ -99,14 +109,22 @@ export function createWebhookAlertSink(options: WebhookOptions): AlertSink {
       }
       await sleep(backoffDelay(attempt, backoff), abort.signal);
     }
-    logger.warn({ alert: alert.id, attempts }, 'webhook gave up on an alert');
+    logger.warn({ alert: what, attempts }, 'webhook gave up on an alert');
     return false;
   }
 
   async function run(): Promise<void> {
+    // One evaluation delivers its alerts synchronously: wait for all of them before deciding whether
+    // they make a burst.
+    await new Promise((resolve) => setImmediate(resolve));
     while (queue.length > 0 && !closed) {
+      if (digestAbove > 0 && queue.length > digestAbove) {
+        const burst = queue.splice(0, queue.length);
+        await post(JSON.stringify(alertDigest(burst)), `digest of ${burst.length} alerts`);
+        continue;
+      }
       const alert = queue[0];
-      if (alert) await post(alert);
+      if (alert) await post(alertBody(alert), alert.id);
       queue.shift();
     }
     running = undefined;
