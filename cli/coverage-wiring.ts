@@ -26,7 +26,13 @@ export function createLocalCoverage(
   influxUrl: string,
   inventory: Inventory,
   logger: Logger,
-): { engine: CoverageEngine; store: LineStore; bindBroker(broker: Broker): void; close(): Promise<void> } {
+): {
+  readonly engine: CoverageEngine;
+  reload(next: Inventory): void;
+  store: LineStore;
+  bindBroker(broker: Broker): void;
+  close(): Promise<void>;
+} {
   const log = logger.child({ part: 'coverage' });
   const auth = {
     ...(config.influx.username !== undefined && { username: config.influx.username }),
@@ -74,16 +80,31 @@ export function createLocalCoverage(
       }),
     );
   }
-  const engine = createCoverageEngine({
-    inventory,
-    logger: log,
-    sinks,
-    store,
-    evaluateEveryMs: config.coverage.evaluateEveryS * 1000,
-    restore: restoreFromInflux(ql, { lookbackMs: config.influx.retentionDays * 86_400_000 }),
-  });
+  const make = (inv: Inventory, previous?: CoverageEngine) =>
+    createCoverageEngine({
+      inventory: inv,
+      logger: log,
+      sinks,
+      store,
+      evaluateEveryMs: config.coverage.evaluateEveryS * 1000,
+      restore: restoreFromInflux(ql, { lookbackMs: config.influx.retentionDays * 86_400_000 }),
+      ...(previous && { previous }),
+    });
+  let engine = make(inventory);
   return {
-    engine,
+    /** The engine in force: a reload replaces it (read it at each use, do not keep it). */
+    get engine() {
+      return engine;
+    },
+    /**
+     * Puts a reloaded inventory in force: a new engine on the new model takes over the old one's state
+     * by device and hamlet id, synchronously, so no message falls between the two.
+     */
+    reload(next: Inventory): void {
+      const successor = make(next, engine);
+      void successor.start();
+      engine = successor;
+    },
     store,
     bindBroker(b) {
       broker = b;

@@ -72,6 +72,7 @@ export async function runUp(config: UpConfig): Promise<void> {
         apply: (next) => {
           broker.setInventory(next);
           ingest.setInventory(next);
+          coverage.reload(next);
         },
         failed: () => {
           broker.reloadFailed();

@@ -165,6 +165,61 @@ communes:
     expect(points('vinh-an-fm02')).toHaveLength(1);
   });
 
+  it('follows an inventory reload: state kept by id, nothing announced twice, a removed device resolved', async () => {
+    const hash = await hashSecret('x', CHEAP);
+    const province = (devices: string) =>
+      Inventory.fromFiles([
+        {
+          file: 'a.yaml',
+          content: parseInventoryFile(
+            `province: { id: an-giang, name: "An Giang" }
+communes:
+  - id: vinh-an
+    name: "Xã Vĩnh An"
+    hamlets:
+      - { id: an-hoa, name: "Ấp An Hòa" }
+      - { id: an-thanh, name: "Ấp An Thạnh" }
+    devices:
+${devices}`,
+            'a.yaml',
+          ),
+        },
+      ]);
+    const c01 = `      - { id: vinh-an-c01, kind: cluster, hamlets: [an-hoa], link: 4g, secret: "${hash}" }\n`;
+    const c02 = `      - { id: vinh-an-c02, kind: cluster, hamlets: [an-thanh], link: 4g, secret: "${hash}" }\n`;
+    const c03 = `      - { id: vinh-an-c03, kind: cluster, hamlets: [an-thanh], link: 4g, secret: "${hash}" }\n`;
+    const s = createScenario(province(c01 + c02), START);
+    s.alive.add('vinh-an-c01');
+    s.alive.add('vinh-an-c02');
+    s.beat('vinh-an-c01');
+    s.beat('vinh-an-c02');
+    s.advance(5 * 60_000);
+    s.alive.delete('vinh-an-c02');
+    s.advance(20 * 60_000);
+    expect(s.fired('device_offline').map((a) => a.where.device)).toEqual(['vinh-an-c02']);
+    expect(s.fired('hamlet_uncovered').map((a) => a.where.hamlet)).toEqual(['an-thanh']);
+    const announced = s.sink.alerts.length;
+
+    // The dead box is replaced by a new one: the inventory file changes while c01 keeps reporting.
+    s.reload(province(c01 + c03));
+    // The new engine evaluated once on start, before any new message: an-hoa is covered because
+    // c01's newest heartbeat came across.
+    expect(s.engine.evaluation.hamletStatus[0]).toBe(0);
+    s.advance(60_000);
+    // an-thanh is still uncovered: its alert keeps firing without a second announcement; the removed
+    // box's alert resolves at once, saying why.
+    expect(s.fired('hamlet_uncovered')).toHaveLength(1);
+    expect(s.sink.alerts.slice(announced).map((a) => [a.kind, a.state, a.where.device])).toEqual([
+      ['device_offline', 'resolved', 'vinh-an-c02'],
+    ]);
+    expect(s.sink.alerts.at(-1)?.message).toBe('vinh-an-c02 was removed from the inventory.');
+    s.alive.add('vinh-an-c03');
+    s.beat('vinh-an-c03');
+    s.advance(3 * 60_000);
+    expect(s.resolved('hamlet_uncovered').map((a) => a.where.hamlet)).toEqual(['an-thanh']);
+    expect(s.fired()).toHaveLength(3); // c02 offline, an-thanh uncovered, commune criterion lost
+  });
+
   it('alerts a missed broadcast window once, naming the up clusters that logged nothing', async () => {
     const s = await scenario(BEFORE_DAWN);
     s.advance(10 * 60_000); // 05:00

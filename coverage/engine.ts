@@ -38,6 +38,11 @@ export interface CoverageEngineOptions {
   emergencyWindowMs?: number;
   /** Fills the state from storage before the first evaluation (see restore.ts). */
   restore?: (engine: CoverageEngine) => Promise<void>;
+  /**
+   * An engine built on the previous inventory (a reload): its state, firing alerts and open bulletins
+   * are taken over at start instead of a restore, and it is stopped without closing the shared sinks.
+   */
+  previous?: CoverageEngine;
 }
 
 interface Bulletin {
@@ -201,17 +206,13 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       }
     }
     out.push(
-      ...book.endPass(
-        'device_offline',
-        t,
-        (a) => `${a.where.device ?? ''} in ${placeName(communeOf(a))} is up again.`,
-      ),
+      ...book.endPass('device_offline', t, (a) => `${a.where.device ?? ''} in ${alertPlace(a)} is up again.`),
     );
     out.push(
       ...book.endPass(
         'on_battery',
         t,
-        (a) => `${a.where.device ?? ''} in ${placeName(communeOf(a))} is back on mains power.`,
+        (a) => `${a.where.device ?? ''} in ${alertPlace(a)} is back on mains power.`,
       ),
     );
 
@@ -245,7 +246,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
         'hamlet_uncovered',
         t,
         (a) =>
-          `${a.where.hamlet ?? ''} of ${placeName(communeOf(a))} has working loudspeakers again (out since ${localTime(a.since, offsetOfCommune(communeOf(a)))}).`,
+          `${a.where.hamlet ?? ''} of ${alertPlace(a)} has working loudspeakers again (out since ${localTime(a.since, offsetOfCommune(communeOf(a)))}).`,
       ),
     );
 
@@ -271,7 +272,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       ...book.endPass(
         'commune_criterion_lost',
         t,
-        (a) => `${placeName(communeOf(a))} meets criterion 8.3 again (restored).`,
+        (a) => `${alertPlace(a)} meets criterion 8.3 again (restored).`,
       ),
     );
     emit(out);
@@ -282,6 +283,27 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       (x) => x.id === alert.where.commune && x.province === alert.where.province,
     );
     return c < 0 ? 0 : c;
+  }
+
+  /** Whether the place an alert is about (device, hamlet or commune) is in this engine's inventory. */
+  function inModel(w: Alert['where']): boolean {
+    if (w.device !== undefined) return model.deviceIndex.has(w.device);
+    const c = model.communes.findIndex((x) => x.id === w.commune && x.province === w.province);
+    if (c < 0 || w.hamlet === undefined) return c >= 0;
+    for (let h = model.communeHamletStart[c] ?? 0; h < (model.communeHamletStart[c + 1] ?? 0); h++) {
+      if (model.hamletIds[h] === w.hamlet) return true;
+    }
+    return false;
+  }
+
+  /** The commune of an alert by name; after an inventory change it may be gone from the model. */
+  function alertPlace(alert: Alert): string {
+    const known = model.communes.some(
+      (x) => x.id === alert.where.commune && x.province === alert.where.province,
+    );
+    return known
+      ? placeName(communeOf(alert))
+      : `${alert.where.commune} (${alert.where.province}, no longer in the inventory)`;
   }
 
   function communeGaps(c: number): string {
@@ -474,6 +496,36 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     bulletinPass(t);
   }
 
+  /** Takes over a predecessor's state (a reload); alerts about places it no longer has resolve now. */
+  function takeOver(from: ReturnType<CoverageEngine['handOver']>): void {
+    state.adopt(from.state);
+    const gone: (Alert | undefined)[] = [];
+    for (const alert of from.firing) {
+      book.restore(alert);
+      if (!inModel(alert.where)) {
+        const what = alert.where.device ?? alert.where.hamlet ?? alert.where.commune;
+        gone.push(book.resolve(alert.id, now(), `${what} was removed from the inventory.`));
+      }
+    }
+    emit(gone);
+    for (const b of from.bulletins) {
+      const c = model.communes.findIndex((x) => x.id === b.commune && x.province === b.province);
+      if (c < 0) continue;
+      const devices = new Set<number>();
+      for (const id of b.devices) {
+        const d = model.deviceIndex.get(id);
+        if (d !== undefined) devices.add(d);
+      }
+      bulletins.set(`${c}/${b.bulletin}`, {
+        commune: c,
+        bulletin: b.bulletin,
+        firstAt: b.firstAt,
+        devices,
+        checked: b.checked,
+      });
+    }
+  }
+
   const engine = {
     model,
     state,
@@ -498,9 +550,28 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     stats() {
       return { evaluations, firing: book.firing().length, bulletins: bulletins.size };
     },
+    /** What a successor built on a newer inventory takes over (see `previous`). */
+    handOver() {
+      clearInterval(timer);
+      timer = undefined;
+      return {
+        state,
+        firing: book.firing(),
+        bulletins: [...bulletins.values()].map((b) => ({
+          province: model.communes[b.commune]?.province ?? '',
+          commune: model.communes[b.commune]?.id ?? '',
+          bulletin: b.bulletin,
+          firstAt: b.firstAt,
+          checked: b.checked,
+          devices: [...b.devices].map((d) => model.devices[d]?.device ?? ''),
+        })),
+      };
+    },
     async start(): Promise<void> {
       startedAt = now();
-      if (options.restore) {
+      if (options.previous) {
+        takeOver(options.previous.handOver());
+      } else if (options.restore) {
         // Without its history the engine still works; it may announce again what was already firing.
         try {
           await options.restore(engine);

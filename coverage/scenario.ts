@@ -29,14 +29,15 @@ export function createScenario(
   let t = start;
   const sink = memorySink();
   const lines: string[] = [];
-  const engine = createCoverageEngine({
+  const options: CoverageEngineOptions = {
     inventory,
     logger: silentLogger(),
     now: () => t,
     sinks: [sink],
     store: { write: (l) => lines.push(...l) },
     ...extra,
-  });
+  };
+  let engine = createCoverageEngine(options);
   const alive = new Set<string>();
   const seq = new Map<string, number>();
   const heartbeatMs = 60_000;
@@ -62,7 +63,15 @@ export function createScenario(
     });
   }
   return {
-    engine,
+    get engine() {
+      return engine;
+    },
+    /** An inventory reload: a new engine takes over from the current one, as `loa up` does. */
+    reload(next: Inventory): void {
+      const successor = createCoverageEngine({ ...options, inventory: next, previous: engine });
+      void successor.start();
+      engine = successor;
+    },
     sink,
     lines,
     now: () => t,

@@ -49,6 +49,46 @@ export class FleetState {
     this.windowDay = new Int32Array(nd * this.windowSlots).fill(-1);
   }
 
+  /**
+   * Takes over what `previous` (built on an older inventory) knew: per device by id, per hamlet by
+   * province/commune/hamlet, schedule windows by position. New devices and hamlets start knowing
+   * nothing, as on a first start; removed ones are forgotten.
+   */
+  adopt(previous: FleetState): void {
+    const old = previous.model;
+    const perDevice = [
+      [this.lastHeartbeat, previous.lastHeartbeat],
+      [this.birthSession, previous.birthSession],
+      [this.deathAt, previous.deathAt],
+      [this.ampFaultSince, previous.ampFaultSince],
+      [this.ampAt, previous.ampAt],
+      [this.relayTrippedSince, previous.relayTrippedSince],
+      [this.relayAt, previous.relayAt],
+      [this.onBatterySince, previous.onBatterySince],
+      [this.powerAt, previous.powerAt],
+    ] as const;
+    const slots = Math.min(this.windowSlots, previous.windowSlots);
+    for (const [id, d] of this.model.deviceIndex) {
+      const o = old.deviceIndex.get(id);
+      if (o === undefined) continue;
+      for (const [to, from] of perDevice) to[d] = from[o] ?? 0;
+      for (let k = 0; k < slots; k++) {
+        this.windowDay[d * this.windowSlots + k] = previous.windowDay[o * previous.windowSlots + k] ?? -1;
+      }
+    }
+    const oldHamlets = new Map<string, number>();
+    for (let h = 0; h < old.hamletIds.length; h++) oldHamlets.set(hamletKey(old, h), h);
+    for (let h = 0; h < this.model.hamletIds.length; h++) {
+      const o = oldHamlets.get(hamletKey(this.model, h));
+      if (o === undefined) continue;
+      this.hamletDays.set(
+        previous.hamletDays.subarray(o * HISTORY_DAYS, (o + 1) * HISTORY_DAYS),
+        h * HISTORY_DAYS,
+      );
+    }
+    this.historyStart = previous.historyStart;
+  }
+
   /** Applies one accepted message. Unknown device ids are ignored (the inventory changed). */
   observe(deviceId: string, channel: Channel, message: MessageOf[Channel], receivedAt: number): void {
     const d = this.model.deviceIndex.get(deviceId);
@@ -182,4 +222,9 @@ export class FleetState {
     if (!tripped) this.relayTrippedSince[d] = 0;
     else if (this.relayTrippedSince[d] === 0) this.relayTrippedSince[d] = ts;
   }
+}
+
+function hamletKey(model: CoverageModel, h: number): string {
+  const commune = model.communes[model.hamletCommune[h] ?? 0];
+  return `${commune?.province ?? ''}/${commune?.id ?? ''}/${model.hamletIds[h] ?? ''}`;
 }
