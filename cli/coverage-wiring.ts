@@ -1,8 +1,6 @@
 import type { Broker } from '../broker/index.js';
 import {
-  alertLine,
   createCoverageEngine,
-  createInfluxAlertSink,
   createLineStore,
   createMqttAlertSink,
   createWebhookAlertSink,
@@ -52,7 +50,6 @@ export function createLocalCoverage(
   );
   let broker: Broker | undefined;
   const sinks: AlertSink[] = [
-    createInfluxAlertSink(store, (a) => alertLine(a, 0)),
     createMqttAlertSink(
       (topic, payload, { retain }) =>
         new Promise((resolve, reject) => {

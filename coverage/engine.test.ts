@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { hashSecret, Inventory, parseInventoryFile } from '../protocol/index.js';
 import { CHEAP, testInventory } from '../test/fixtures/province.js';
-import { createScenario } from './scenario.js';
+import { silentLogger } from '../runtime/index.js';
+import { createCoverageEngine } from './engine.js';
+import { createScenario, memorySink } from './scenario.js';
 
 // 2026-06-15 07:00 in Vietnam (UTC+7), between the test commune's broadcast windows; and 04:50.
 const START = Date.UTC(2026, 5, 15, 0, 0);
@@ -283,5 +285,40 @@ ${devices}`,
     s.advance(7 * 86_400_000 + 60_000, 60_000);
     expect(s.engine.evaluation.regularityJudged).toBe(true);
     expect(s.engine.evaluation.communeStatus[0]).toBe(2);
+  });
+
+  it('wakes when a death becomes due instead of waiting for the next periodic evaluation', async () => {
+    // Real timers: the periodic evaluation is an hour away, so only the deadline wake-ups can raise
+    // these alerts while the test waits.
+    const sink = memorySink();
+    const engine = createCoverageEngine({
+      inventory: await testInventory(),
+      logger: silentLogger(),
+      sinks: [sink],
+      evaluateEveryMs: 3_600_000,
+      rules: { device_offline: { fireAfterMs: 300 } },
+    });
+    const timeoutMs = engine.model.deviceTimeoutMs[engine.model.deviceIndex.get('vinh-an-c01') ?? 0] ?? 0;
+    const t = Date.now();
+    const beat = (device: string, ts: number) => {
+      engine.observe(device, 'heartbeat', { v: 1, ts, seq: 1, uptime_s: 60, power: 'mains', amp: 'on' }, t);
+    };
+    // Silent death: c01's newest heartbeat expires 1.5 s from now. c02 is fresh, then its Will comes:
+    // its alert must come first, woken by the Will, not with c01's on c01's deadline.
+    beat('vinh-an-c01', t - timeoutMs + 1500);
+    beat('vinh-an-c02', t);
+    await engine.start();
+    await new Promise((r) => setTimeout(r, 20)); // the Will comes after the heartbeat
+    engine.observe('vinh-an-c02', 'state', { v: 1, online: false, session: 0, reason: 'lost' }, Date.now());
+    try {
+      const deadline = Date.now() + 4000;
+      while (sink.alerts.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(sink.alerts.map((a) => [a.kind, a.where.device])).toEqual([
+        ['device_offline', 'vinh-an-c02'],
+        ['device_offline', 'vinh-an-c01'],
+      ]);
+    } finally {
+      await engine.stop();
+    }
   });
 });

@@ -20,6 +20,34 @@ export const DEFAULT_ALERT_RULES: Readonly<Record<AlertKind, AlertRule>> = {
   emergency_undelivered: { fireAfterMs: 0, resolveAfterMs: 0 },
 };
 
+/**
+ * Messages that can put a device down at once (a Will or shutdown, an amplifier fault, a tripped relay):
+ * the engine then wakes when that device's device_offline alert becomes due. Field checks only: this
+ * runs for every message.
+ */
+function mayTakeDown(channel: Channel, message: MessageOf[Channel]): boolean {
+  switch (channel) {
+    case 'state':
+      return !(message as MessageOf['state']).online;
+    case 'event': {
+      const type = (message as MessageOf['event']).type;
+      return type === 'amp_fault' || type === 'relay_tripped';
+    }
+    case 'heartbeat': {
+      const m = message as MessageOf['heartbeat'];
+      return m.amp === 'fault' || m.relay === 'tripped';
+    }
+    case 'broadcast':
+    case 'meta':
+      return false;
+    default:
+      return channel satisfies never;
+  }
+}
+
+/** Deadline wake-ups (see `nextDeviceDeadline`) come at most this often. */
+const MIN_TICK_SPACING_MS = 200;
+
 export interface CoverageEngineOptions {
   inventory: Inventory;
   logger: Logger;
@@ -28,7 +56,7 @@ export interface CoverageEngineOptions {
   /** Receives coverage lines (every minute in full, and on every change). */
   store?: { write(lines: readonly string[]): void };
   rules?: Partial<Record<AlertKind, Partial<AlertRule>>>;
-  /** How often the fleet is evaluated. */
+  /** How often the fleet is evaluated at least; also when a device's deadline passes (see below). */
   evaluateEveryMs?: number;
   /** How often every place's coverage is written, changed or not. */
   writeEveryMs?: number;
@@ -109,6 +137,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     receivedAt: number,
   ): void {
     state.observe(deviceId, channel, message, receivedAt);
+    if (mayTakeDown(channel, message)) wakeBy(receivedAt + rules.device_offline.fireAfterMs + 1);
     if (channel === 'broadcast') {
       const b = message as MessageOf['broadcast'];
       if (b.priority === 'emergency' && b.bulletin !== undefined) {
@@ -483,6 +512,54 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     return since > 0 ? since : t;
   }
 
+  /**
+   * The earliest time a device_offline alert could become due if nothing else arrives: when an up
+   * device's newest heartbeat expires, plus the rule's wait; or, for a device already down, when its
+   * wait ends. The timer wakes up then instead of on the next periodic evaluation, so a death is
+   * announced within 3 heartbeats + 10 s (DESIGN §8) and not up to an evaluation period later.
+   */
+  function nextDeviceDeadline(t: number): number {
+    const fireAfter = rules.device_offline.fireAfterMs;
+    let next = Infinity;
+    for (let d = 0; d < nd; d++) {
+      const hb = state.lastHeartbeat[d] ?? 0;
+      if (hb === 0 || model.deviceMonitored[d] === 0) continue;
+      const due =
+        ev.deviceUp[d] === 1
+          ? hb + (model.deviceTimeoutMs[d] ?? 0) + fireAfter
+          : (ev.deviceDownSince[d] ?? 0) + fireAfter;
+      if (due > t && due < next) next = due;
+    }
+    return next;
+  }
+
+  /** When the next scheduled evaluation runs (engine time); Infinity while stopped. */
+  let wakeAt = Infinity;
+
+  /** Brings the next evaluation forward to `due` (engine time) if it was later. */
+  function wakeBy(due: number): void {
+    if (timer === undefined || due >= wakeAt) return;
+    clearTimeout(timer);
+    wakeAt = due;
+    timer = setTimeout(scheduled, Math.max(0, due - now()));
+    timer.unref();
+  }
+
+  /** Runs a tick, then sleeps until the next periodic evaluation or the next deadline. */
+  function scheduled(): void {
+    const started = performance.now();
+    tick();
+    // Deadline wake-ups are spaced so that evaluation never takes more than about 5 % of a core, even
+    // for a national fleet whose deadlines fall every few milliseconds.
+    const spacing = Math.max(MIN_TICK_SPACING_MS, 20 * (performance.now() - started));
+    const t = now();
+    // Deadlines after the evaluation's own time were not yet due in it, even if the clock moved on.
+    const wait = Math.min(evaluateEveryMs, Math.max(spacing, nextDeviceDeadline(ev.at) + 1 - t));
+    wakeAt = t + wait;
+    timer = setTimeout(scheduled, wait);
+    timer.unref();
+  }
+
   function tick(): void {
     const t = now();
     evaluate(model, state, t, ev);
@@ -552,8 +629,9 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     },
     /** What a successor built on a newer inventory takes over (see `previous`). */
     handOver() {
-      clearInterval(timer);
+      clearTimeout(timer);
       timer = undefined;
+      wakeAt = Infinity;
       return {
         state,
         firing: book.firing(),
@@ -580,13 +658,12 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
         }
       }
       if (state.historyStart === 0) state.historyStart = startedAt;
-      tick();
-      timer = setInterval(tick, evaluateEveryMs);
-      timer.unref();
+      scheduled();
     },
     async stop(): Promise<void> {
-      clearInterval(timer);
+      clearTimeout(timer);
       timer = undefined;
+      wakeAt = Infinity;
       await Promise.all(sinks.map((s) => s.flush()));
       await Promise.all(sinks.map((s) => s.close()));
     },

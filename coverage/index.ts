@@ -20,7 +20,6 @@ export {
 } from './evaluate.js';
 export { FleetState } from './state.js';
 export {
-  createInfluxAlertSink,
   createLineStore,
   createMqttAlertSink,
   createWebhookAlertSink,
@@ -29,7 +28,6 @@ export {
   type Publish,
   type WebhookOptions,
 } from './sinks.js';
-export { alertLine } from './points.js';
 export { restoreFromInflux, type RestoreOptions } from './restore.js';
 export {
   readCommuneCoverage,

@@ -11,9 +11,7 @@ import { silentLogger } from '../runtime/index.js';
 import { freshDatabase } from '../test/influx-helpers.js';
 import { testInventory, topicOf, type TestDevice } from '../test/fixtures/province.js';
 import {
-  alertLine,
   createCoverageEngine,
-  createInfluxAlertSink,
   createLineStore,
   readCommuneCoverage,
   readBulletin,
@@ -87,7 +85,7 @@ async function newEngine() {
     inventory: await testInventory(),
     logger: silentLogger(),
     now,
-    sinks: [sink, createInfluxAlertSink(store, (a) => alertLine(a, 0))],
+    sinks: [sink],
     store,
     evaluateEveryMs: 3_600_000, // the test ticks by hand
     restore: restoreFromInflux(ql, { now }),

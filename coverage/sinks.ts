@@ -206,14 +206,3 @@ export function createLineStore(
 }
 
 export type LineStore = ReturnType<typeof createLineStore>;
-
-/** Alerts into InfluxDB (`alert` measurement), for Grafana annotations and for restoring after a restart. */
-export function createInfluxAlertSink(store: LineStore, toLine: (alert: Alert) => string): AlertSink {
-  return {
-    deliver(alert) {
-      store.write([toLine(alert)]);
-    },
-    flush: () => store.flush(),
-    close: () => Promise.resolve(),
-  };
-}

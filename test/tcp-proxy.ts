@@ -8,6 +8,11 @@ export interface TcpProxy {
   /** `mqtt://127.0.0.1:PORT`, the address to give the agent. */
   url: string;
   cut(): void;
+  /**
+   * Silent death: nothing passes any more, yet no connection is closed, as when a box behind a NAT
+   * loses power or a 4G cell goes quiet; only keepalives can tell. New connections are held, unanswered.
+   */
+  freeze(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -15,9 +20,17 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let open = true;
+  let frozen = false;
   const server = createServer((client) => {
     if (!open) {
       client.destroy();
+      return;
+    }
+    if (frozen) {
+      sockets.add(client);
+      client.pause();
+      client.on('error', () => client.destroy());
+      client.on('close', () => sockets.delete(client));
       return;
     }
     const upstream = connect(target.port, target.host);
@@ -42,8 +55,16 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       open = false;
       for (const socket of sockets) socket.destroy();
     },
+    freeze() {
+      frozen = true;
+      for (const socket of sockets) {
+        socket.unpipe();
+        socket.pause();
+      }
+    },
     restore() {
       open = true;
+      frozen = false; // connections held while frozen stay dead: their clients time out and reconnect
     },
     async close() {
       open = false;
