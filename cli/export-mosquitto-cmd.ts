@@ -9,7 +9,8 @@ import { readSecretsFile } from './simulate-cmd.js';
 export interface ExportMosquittoOptions {
   inventory: string;
   out: string;
-  secrets: string;
+  /** Plain secrets: a password file. Without: identity by TLS client certificate, no password file. */
+  secrets?: string;
   serviceAccounts?: string;
 }
 
@@ -24,11 +25,19 @@ export async function runExportMosquitto(options: ExportMosquittoOptions): Promi
   const inventory = await loadInventory(options.inventory);
   const serviceAccounts =
     options.serviceAccounts === undefined ? [] : await loadServiceAccounts(options.serviceAccounts);
-  const plain = await readSecretsFile(options.secrets);
-  const secrets = await checkedSecrets(inventory, serviceAccounts, plain, options.secrets);
+  const secrets =
+    options.secrets === undefined
+      ? undefined
+      : await checkedSecrets(
+          inventory,
+          serviceAccounts,
+          await readSecretsFile(options.secrets),
+          options.secrets,
+        );
   const out = resolve(options.out);
   const passwdPath = join(out, 'passwd');
   const aclPath = join(out, 'acl');
+  const confPath = join(out, 'mosquitto.conf');
   const result = await exportMosquitto({
     inventory,
     serviceAccounts,
@@ -39,12 +48,15 @@ export async function runExportMosquitto(options: ExportMosquittoOptions): Promi
   });
   await mkdir(out, { recursive: true });
   // The password file holds hashes only, but they are still worth guessing at: owner-only.
-  await writeFile(passwdPath, result.passwd, { mode: 0o600 });
+  if (result.passwd !== undefined) await writeFile(passwdPath, result.passwd, { mode: 0o600 });
   await writeFile(aclPath, result.acl);
-  await writeFile(join(out, 'mosquitto.conf'), result.conf);
+  await writeFile(confPath, result.conf);
   process.stdout.write(
     [
-      `wrote ${passwdPath} (${result.accounts} accounts), ${aclPath}, ${join(out, 'mosquitto.conf')}`,
+      result.passwd === undefined
+        ? `wrote ${aclPath} (${result.accounts} accounts) and ${confPath}: accounts log in with a TLS ` +
+          'client certificate whose CN is their id (no --secrets, so no password file)'
+        : `wrote ${passwdPath} (${result.accounts} accounts), ${aclPath}, ${confPath}`,
       ...(result.missing.length === 0
         ? []
         : [

@@ -12,9 +12,10 @@ export function registerExportMosquitto(broker: Command): void {
     .description('write a Mosquitto 2 password file, ACL file and configuration snippet from the inventory')
     .requiredOption('--inventory <dir>', 'folder of province inventory files')
     .requiredOption('--out <dir>', 'folder to write passwd, acl and mosquitto.conf into')
-    .requiredOption(
+    .option(
       '--secrets <file>',
-      'JSON map of device ids (and service account names) to plain secrets, checked against the hashes',
+      'JSON map of device ids (and service account names) to plain secrets, checked against the hashes; ' +
+        'without it, accounts log in with TLS client certificates (CN = id) and no password file is written',
     )
     .option('--service-accounts <file>', 'the service accounts file of `loa broker`')
     .addHelpText(
@@ -22,12 +23,15 @@ export function registerExportMosquitto(broker: Command): void {
       [
         '',
         'Mosquitto hashes passwords its own way (PBKDF2-SHA512), which cannot be derived from the',
-        "inventory's scrypt hashes: the plain secrets are needed once, here. Accounts without one are",
-        'left out. Then append OUT/mosquitto.conf to the Mosquitto configuration, after the listener.',
+        "inventory's scrypt hashes: for password logins the plain secrets are needed once, here",
+        '(--secrets); accounts without one are left out. Without --secrets the export is for TLS client',
+        'certificates whose CN is the account id: ACL and configuration only. Then append',
+        'OUT/mosquitto.conf to the Mosquitto configuration, after the listener.',
         '',
-        'Example:',
+        'Examples:',
         '  loa broker export-mosquitto --inventory inventory --secrets secrets.json \\',
         '    --service-accounts service-accounts.yaml --out /etc/mosquitto/loa',
+        '  loa broker export-mosquitto --inventory inventory --out /etc/mosquitto/loa   # certificates',
       ].join('\n'),
     )
     .action(async (o: ExportMosquittoOptions) => {
