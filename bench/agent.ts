@@ -1,6 +1,8 @@
-// The edge agent as an operator runs it (`bin/loa.js agent`, from the build), in its own process: its
-// memory idle and while it replays a day offline, the time that replay takes while live heartbeats keep
-// going out, and the CPU time per heartbeat. The broker is an in-process aedes without authentication.
+// The edge agent as an operator runs it (`bin/loa-agent.js`, from the build, as deploy/loa-agent.service
+// does), in its own process: its memory idle and while it replays a day offline, the time that replay
+// takes while live heartbeats keep going out, and the CPU time per heartbeat; and, as a baseline, its
+// memory idle run as `bin/loa.js agent`, with V8's default settings. The broker is an in-process aedes
+// without authentication.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
@@ -16,9 +18,11 @@ export interface AgentBenchResult {
   idleRssMb: number;
   /** Private memory (smaps Private_Dirty): RSS without the node binary's code shared with every process. */
   idlePrivateMb: number;
+  replayPrivateMedianMb: number;
   replayPrivateMaxMb: number;
-  /** Idle RSS when run as the systemd unit runs it (NODE_OPTIONS=--jitless). */
-  idleJitlessRssMb: number;
+  /** Idle RSS and private memory run as `loa agent` (V8's default settings, not the agent's). */
+  idleDefaultRssMb: number;
+  idleDefaultPrivateMb: number;
   replayRssMedianMb: number;
   replayRssMaxMb: number;
   /** Records in the day's backlog: heartbeats, broadcasts, events. */
@@ -122,13 +126,18 @@ async function cpuMs(pid: number): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `loa-agent` (the agent's V8 settings, in its shebang), or `loa agent` (those of every command). */
+const AGENT_COMMAND = ['bin/loa-agent.js'];
+const LOA_AGENT_COMMAND = ['bin/loa.js', 'agent'];
+
 async function startAgent(
   config: string,
-  nodeOptions = '',
+  command = AGENT_COMMAND,
 ): Promise<{ child: ChildProcess; status: () => Promise<Status> }> {
-  const child = spawn('bin/loa.js', ['agent', '--config', config], {
+  const [file = '', ...args] = command;
+  const child = spawn(file, [...args, '--config', config], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LOA_LOG_LEVEL: 'warn', LOA_LOG_FORMAT: 'json', NODE_OPTIONS: nodeOptions },
+    env: { ...process.env, LOA_LOG_LEVEL: 'warn', LOA_LOG_FORMAT: 'json', NODE_OPTIONS: '' },
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -209,15 +218,17 @@ export async function benchAgent({ repeats = 3 }: { repeats?: number } = {}): Pr
     const cpuMsPerHeartbeat = ((await cpuMs(pid)) - cpu0) / ((await idle.status()).heartbeats - beats0);
     await stopAgent(idle.child);
 
-    const jitless = await startAgent(await config(join(dir, 'jitless')), '--jitless');
-    while (!(await jitless.status()).online) await sleep(50);
+    const plain = await startAgent(await config(join(dir, 'default')), LOA_AGENT_COMMAND);
+    while (!(await plain.status()).online) await sleep(50);
     await sleep(2_000);
-    const jitlessRss: number[] = [];
+    const defaultRss: number[] = [];
+    const defaultPrivate: number[] = [];
     for (let i = 0; i < 10; i++) {
-      jitlessRss.push(await rssMb(jitless.child.pid ?? 0));
+      defaultRss.push(await rssMb(plain.child.pid ?? 0));
+      defaultPrivate.push(await privateMb(plain.child.pid ?? 0));
       await sleep(300);
     }
-    await stopAgent(jitless.child);
+    await stopAgent(plain.child);
 
     const replaySeconds: number[] = [];
     const replayRss: number[] = [];
@@ -247,8 +258,10 @@ export async function benchAgent({ repeats = 3 }: { repeats?: number } = {}): Pr
     return {
       idleRssMb: median(idleRss),
       idlePrivateMb: median(idlePrivate),
+      replayPrivateMedianMb: median(replayPrivate),
       replayPrivateMaxMb: Math.max(...replayPrivate),
-      idleJitlessRssMb: median(jitlessRss),
+      idleDefaultRssMb: median(defaultRss),
+      idleDefaultPrivateMb: median(defaultPrivate),
       replayRssMedianMb: median(replayRss),
       replayRssMaxMb: Math.max(...replayRss),
       backlog,

@@ -13,6 +13,8 @@ if (mode === 'loa') {
     inventory: await loadInventory(inventoryDir ?? ''),
     port: 0,
     logger: silentLogger(),
+    // A few clients at thousands of messages a second each: the per-device rate limit would refuse them.
+    limits: { publishPerSecond: 0 },
   });
   const { url } = await broker.start();
   process.stdout.write(`port ${new URL(url).port}\n`);

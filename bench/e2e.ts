@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
 import {
   createInfluxdServer,
   createInfluxQl,
@@ -16,10 +15,18 @@ import {
   type InfluxQl,
 } from '../influx/index.js';
 import { silentLogger } from '../runtime/index.js';
-import { generateProvince, writeProvince } from '../simulator/index.js';
-import { createLoad } from './load.js';
+import { loadInventory } from '../protocol/index.js';
+import {
+  closeLoadFleet,
+  connectLoadFleet,
+  createPublishLoop,
+  generateProvince,
+  writeProvince,
+  type LoadFleet,
+} from '../simulator/index.js';
 import { naiveBaseline, type NaiveResult } from './naive.js';
-import { median, percentile } from './stats.js';
+import { latencyProbe } from './latency.js';
+import { median } from './stats.js';
 
 export interface E2eResult {
   devices: number;
@@ -39,11 +46,14 @@ export interface E2eResult {
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencySamples: number;
+  latencyRuns: number;
   /** The second phase, held at 20,000 msg/s. */
   pacedRate: number;
   pacedMaxRssMb: number;
   pacedMedianRssMb: number;
   medianRssMb: number;
+  /** `loa up` just after start, before any traffic. */
+  idleRssMb: number;
   ceilingRate: number;
 }
 
@@ -106,7 +116,7 @@ export async function benchEndToEnd({
 }): Promise<E2eResult> {
   const dir = await mkdtemp(join(tmpdir(), 'loa-bench-'));
   const influxd = createInfluxdServer({ dataDir: join(dir, 'influxdb'), logger: silentLogger() });
-  const clients: MqttClient[] = [];
+  let fleet: LoadFleet | undefined;
   let up: ReturnType<typeof spawn> | undefined;
   try {
     const { url: influxUrl } = await influxd.start();
@@ -144,6 +154,9 @@ export async function benchEndToEnd({
         String(mqttPort),
         '--http-port',
         '0',
+        // Each simulated device sends far more than a real one: no per-device rate limit.
+        '--publish-rate',
+        '0',
       ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -166,29 +179,30 @@ export async function benchEndToEnd({
       });
     });
     const pid = child.pid ?? 0;
+    // The baseline of the memory rows: the same process started, inventory loaded, no traffic yet.
+    await new Promise((r) => setTimeout(r, 1000));
+    const idleRssMb = await rssMb(pid);
 
-    const ids = Object.keys(generated.secrets).slice(0, devices);
-    for (const id of ids) {
-      clients.push(
-        await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
-          clientId: id,
-          username: id,
-          password: generated.secrets[id] ?? '',
-          reconnectPeriod: 0,
-        }),
-      );
-    }
-    const topics = ids.map((id) => {
-      const commune = generated.inventory.communes.find((c) => c.devices?.some((d) => d.id === id));
-      return `loa/v1/an-giang/${commune?.id ?? ''}/${id}/heartbeat`;
+    // The simulator's load mode: one connection per device, each logged in as itself.
+    const connected = await connectLoadFleet({
+      brokerUrl: `mqtt://127.0.0.1:${mqttPort}`,
+      inventory: await loadInventory(join(dir, 'province', 'inventory')),
+      devices,
+      secrets: generated.secrets,
     });
+    fleet = connected;
+    const { ids, topics } = connected;
 
     const baseTs = Date.now() - 3_600_000;
-    const publishedAt = new Map<number, number>();
-    const probe = 0; // the device whose points the latency probe watches
-    const load = createLoad({ clients, topics }, baseTs, (device, seq) => {
-      if (device === probe) publishedAt.set(seq, performance.now());
+    // The latency probe watches the points of device 0.
+    const probe = latencyProbe(ql, ids[0] ?? '');
+    const loop = createPublishLoop(connected, {
+      baseTs,
+      onPublish: (device, seq) => {
+        if (device === 0) probe.publishedAt.set(seq, performance.now());
+      },
     });
+    const load = (seconds: number, rate?: number) => loop.run(seconds, rate);
     async function drained(expected: number): Promise<number> {
       let stored = await count(ql);
       const deadline = Date.now() + 120_000;
@@ -225,35 +239,17 @@ export async function benchEndToEnd({
     const paced = await load(Math.min(30, seconds), 20_000);
     const pacedMemory = pacedSampler.stop();
     await drained(full.acked + paced.acked);
-    // Phase 3: publish to queryable at 5,000 msg/s. A probe asks InfluxDB every 25 ms for the newest
-    // seq of one device; every seq that became visible since the last answer is counted with the delay
-    // from its publish to that answer (an upper bound: it may have been visible a little earlier).
-    publishedAt.clear();
-    const latencies: number[] = [];
-    const newestSeq = async () =>
-      seqs0(await ql.query(`SELECT last("seq") FROM "heartbeat" WHERE "device" = '${ids[probe] ?? ''}'`));
-    let seen = await newestSeq();
-    const probing = { on: true };
-    const prober = (async () => {
-      while (probing.on) {
-        const answer = await newestSeq();
-        const at = performance.now();
-        for (let s = seen + 1; s <= answer; s++) {
-          const sent = publishedAt.get(s);
-          if (sent !== undefined) latencies.push(at - sent);
-        }
-        seen = Math.max(seen, answer);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    })();
-    const latencyRun = await load(Math.min(20, seconds), 5_000);
-    await drained(full.acked + paced.acked + latencyRun.acked);
-    await new Promise((r) => setTimeout(r, 300));
-    probing.on = false;
-    await prober;
+    // Phase 3: publish to queryable at 5,000 msg/s (bench/latency.ts), three runs.
+    const latency = await probe.measure({
+      loop,
+      rate: 5_000,
+      seconds: Math.min(10, seconds),
+      runs: 3,
+      drained: (published) => drained(full.acked + paced.acked + published),
+    });
     ql.close();
     // The naive baseline, after the stack under test has nothing left to do.
-    const naive = await naiveBaseline({ influxUrl, topics, seconds: Math.min(15, seconds) });
+    const naive = await naiveBaseline({ influxUrl, topics, seconds: Math.min(5, seconds), runs: 3 });
     const acked = full.acked;
     const publishSeconds = full.seconds;
     const rss = fullMemory.rss;
@@ -270,17 +266,19 @@ export async function benchEndToEnd({
       maxHeapMb: Math.max(...heap),
       pacedRate: paced.acked / paced.seconds,
       naive,
-      latencyRate: latencyRun.acked / latencyRun.seconds,
-      latencyP50Ms: percentile(latencies, 50),
-      latencyP99Ms: percentile(latencies, 99),
-      latencySamples: latencies.length,
+      latencyRate: latency.rate,
+      latencyP50Ms: latency.p50Ms,
+      latencyP99Ms: latency.p99Ms,
+      latencySamples: latency.samples,
+      latencyRuns: latency.runs,
       pacedMaxRssMb: Math.max(...pacedMemory.rss),
       pacedMedianRssMb: median(pacedMemory.rss),
       medianRssMb: median(rss),
+      idleRssMb,
       ceilingRate,
     };
   } finally {
-    await Promise.all(clients.map((c) => c.endAsync()));
+    if (fleet) await closeLoadFleet(fleet);
     if (up && up.exitCode === null) {
       const exited = new Promise((r) => up?.once('exit', r));
       up.kill('SIGTERM');
@@ -289,8 +287,4 @@ export async function benchEndToEnd({
     await influxd.stop();
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-function seqs0(series: readonly { values: readonly (readonly unknown[])[] }[]): number {
-  return Number(series[0]?.values[0]?.[1] ?? 0);
 }

@@ -5,23 +5,34 @@ import { Aedes } from 'aedes';
 import { createServer, type AddressInfo } from 'node:net';
 import { InfluxDB } from 'influx';
 import mqtt, { type MqttClient } from 'mqtt';
-import { createLoad } from './load.js';
+import { createInfluxQl } from '../influx/index.js';
+import { createPublishLoop } from '../simulator/index.js';
+import { latencyProbe, type LatencyResult } from './latency.js';
+import { median } from './stats.js';
 
 export interface NaiveResult {
   acked: number;
   stored: number;
+  /** Median over the runs of the points stored per second, from first publish to last point stored. */
   storedRate: number;
+  storedRates: number[];
   writeErrors: number;
+  /** Publish → queryable at the same rate as Loa's probe (bench/latency.ts). */
+  latency: LatencyResult;
 }
 
 export async function naiveBaseline({
   influxUrl,
   topics,
   seconds,
+  runs,
+  latencyRate = 5_000,
 }: {
   influxUrl: string;
   topics: readonly string[];
   seconds: number;
+  runs: number;
+  latencyRate?: number;
 }): Promise<NaiveResult> {
   const url = new URL(influxUrl);
   const influx = new InfluxDB({ host: url.hostname, port: Number(url.port), database: 'naive' });
@@ -31,6 +42,7 @@ export async function naiveBaseline({
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const brokerUrl = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clients: MqttClient[] = [];
+  const probeQl = createInfluxQl({ url: influxUrl, database: 'naive' });
   let writeErrors = 0;
   try {
     const consumer = await mqtt.connectAsync(brokerUrl, { clientId: 'naive-consumer' });
@@ -59,20 +71,50 @@ export async function naiveBaseline({
     for (let i = 0; i < topics.length; i++) {
       clients.push(await mqtt.connectAsync(brokerUrl, { clientId: `naive-${i}`, reconnectPeriod: 0 }));
     }
-    const devices = clients.slice(1);
-    const load = createLoad({ clients: devices, topics }, Date.now() - 3_600_000);
-    const start = Date.now();
-    const { acked } = await load(seconds);
+    // The same load generator as the stack under test: one connection per device.
+    const probe = latencyProbe(probeQl, topics[0]?.split('/')[4] ?? '');
+    const fleet = { connections: clients.slice(1).map((client, i) => ({ client, devices: [i] })), topics };
+    const loop = createPublishLoop(fleet, {
+      baseTs: Date.now() - 3_600_000,
+      onPublish: (device, seq) => {
+        if (device === 0) probe.publishedAt.set(seq, performance.now());
+      },
+    });
+    const count = async () =>
+      (await influx.query<{ count: number }>('SELECT count("seq") FROM "heartbeat"'))[0]?.count ?? 0;
+    /** Waits until `expected` points are stored or failed, a minute at most; returns those stored. */
+    const drained = async (expected: number) => {
+      const deadline = Date.now() + 60_000;
+      let stored = await count();
+      while (stored + writeErrors < expected && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        stored = await count();
+      }
+      return stored;
+    };
+    let acked = 0;
     let stored = 0;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const rows = await influx.query<{ count: number }>('SELECT count("seq") FROM "heartbeat"');
-      stored = rows[0]?.count ?? 0;
-      if (stored + writeErrors >= acked || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 250));
+    const storedRates: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const start = Date.now();
+      const run = await loop.run(seconds);
+      acked += run.acked;
+      const now = await drained(acked);
+      storedRates.push((now - stored) / ((Date.now() - start) / 1000));
+      stored = now;
     }
-    return { acked, stored, storedRate: stored / ((Date.now() - start) / 1000), writeErrors };
+    const latency = await probe.measure({
+      loop,
+      rate: latencyRate,
+      seconds,
+      runs,
+      drained: (published) => drained(acked + published),
+    });
+    acked += latency.acked;
+    stored = await drained(acked);
+    return { acked, stored, storedRate: median(storedRates), storedRates, writeErrors, latency };
   } finally {
+    probeQl.close();
     await Promise.all(clients.map((c) => c.endAsync()));
     await new Promise<void>((resolve) => {
       aedes.close(() => {

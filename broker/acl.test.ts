@@ -38,6 +38,8 @@ describe('device publications', () => {
     ['elsewhere', 'outside_namespace'],
     ['loa/v1', 'outside_namespace'],
     ['loa/v1/an-giang/vinh-an/_platform/alert', 'platform'],
+    // A device cannot forge the broker's presence records for itself or anyone (ingest/broker-presence.ts).
+    ['loa/v1/an-giang/vinh-an/_platform/broker-presence', 'platform'],
     ['loa/v1/an-giang/vinh-an/vinh-an-c02/heartbeat', 'other_device'],
     ['loa/v1/an-giang/vinh-an', 'other_device'],
     ['loa/v1/an-giang/vinh-an/', 'other_device'],

@@ -10,6 +10,7 @@ const SECRETS = {
   'binh-hoa-c01': 'bh-secret',
   'loa-ingest': 'ingest-secret',
   console: 'console-secret',
+  'console-an-giang': 'province-console-secret',
 } as const;
 type Account = keyof typeof SECRETS;
 const CLOCK = 1_750_000_000_000;
@@ -77,6 +78,12 @@ beforeAll(async () => {
   serviceAccounts = [
     { username: 'loa-ingest', secretHash: await hash('loa-ingest'), role: 'ingest' },
     { username: 'console', secretHash: await hash('console'), role: 'reader' },
+    {
+      username: 'console-an-giang',
+      secretHash: await hash('console-an-giang'),
+      role: 'reader',
+      province: 'an-giang',
+    },
   ];
 });
 
@@ -330,6 +337,41 @@ describe('subscriptions', () => {
     // Platform output is not device telemetry: it does not go through the durability hook.
     expect(accepted.map((a) => a.topic)).toEqual([`${C01}/heartbeat`]);
     expect(broker.metrics().subscriptionsRefused).toBe(1);
+  });
+
+  it('confines a province console to its province, read-only', async () => {
+    const provincial = await connect('console-an-giang');
+    expect(await subscribe(provincial, ['loa/v1/#', 'loa/v1/+/vinh-an/#', 'loa/v1/kien-giang/#'])).toEqual([
+      128, 128, 128,
+    ]);
+    expect(await subscribe(provincial, ['loa/v1/an-giang/#'])).toEqual([1]);
+    const received = new Promise<string>((resolve) => provincial.once('message', resolve));
+    const device = await connect('vinh-an-c01');
+    await device.publishAsync(`${C01}/heartbeat`, HEARTBEAT, { qos: 1 });
+    expect(await received).toBe(`${C01}/heartbeat`);
+    const closed = nextEvent(provincial, 'close');
+    provincial.publish('loa/v1/an-giang/vinh-an/_platform/alert', '{}', { qos: 1 }, () => undefined);
+    await closed;
+    expect(broker.metrics().publishesRefused.role).toBe(1);
+  });
+
+  it('queues what the broker publishes for a persistent session that is away (presence to an ingest)', async () => {
+    const topic = 'loa/v1/an-giang/vinh-an/_platform/broker-presence';
+    const session = { clientId: 'loa-ingest-1', clean: false };
+    const first = await connect('loa-ingest', session);
+    expect(await subscribe(first, ['loa/v1/#'])).toEqual([1]);
+    await first.endAsync();
+    broker.publish(topic, Buffer.from('{"while":"away"}'));
+    const again = mqtt.connect(url, options('loa-ingest', session));
+    clients.push(again);
+    const message = await new Promise<[string, string]>((resolve) =>
+      again.once('message', (t, payload) => {
+        resolve([t, payload.toString()]);
+      }),
+    );
+    expect(message).toEqual([topic, '{"while":"away"}']);
+    // The broker's own output does not pass the device rules or the durability hook.
+    expect(accepted).toEqual([]);
   });
 
   it('refuses device telemetry from a service account', async () => {

@@ -85,6 +85,12 @@ export interface Broker {
   setInventory(next: Inventory): string[];
   /** Counts a refused reload on /metrics (the inventory in force did not change). */
   reloadFailed(): void;
+  /**
+   * Publishes platform output from the broker itself (no access rules: it is the broker speaking), QoS 1,
+   * not retained: delivered to subscribers on every instance, and queued for a persistent session that
+   * is away (the ingest's, clean: false) as aedes queues any QoS 1 message. A failure is logged.
+   */
+  publish(topic: string, payload: Buffer): void;
   /** The embedded aedes instance, for in-process consumers. */
   readonly aedes: Aedes;
 }
@@ -132,8 +138,8 @@ export function createBroker(options: BrokerOptions): Broker {
     addressThrottle,
     markEnd,
     authenticated: (client) => {
-      // aedes keeps live clients by id (not in its typings); the older one is closed when this registers.
-      const older = (broker as unknown as { clients: Record<string, Client | undefined> }).clients[client.id];
+      // The older session of this id is closed when this one registers.
+      const older = liveClient(client.id);
       if (older && older !== client) {
         markEnd(older, 'takeover');
         logger.warn(
@@ -145,6 +151,17 @@ export function createBroker(options: BrokerOptions): Broker {
   });
   const { principalOf } = hooks;
   const redis = options.redis === undefined ? undefined : createRedisBackend(options.redis);
+  // A device that reconnects to another instance: that instance announces it, and aedes here closes
+  // the old session (MQTT 3.1.1 §3.1.4 across instances). Marked before aedes closes it.
+  redis?.onNewClient((brokerId, clientId) => {
+    const local = liveClient(clientId);
+    if (brokerId === broker.id || !local || local.closed) return;
+    markEnd(local, 'takeover');
+    logger.warn(
+      { clientId, address: remoteOf(local), by: brokerId },
+      'session taken over by a connection to another broker instance',
+    );
+  });
   const broker = new Aedes({
     ...redis?.aedesOptions,
     authenticate: hooks.authenticate,
@@ -153,10 +170,18 @@ export function createBroker(options: BrokerOptions): Broker {
     maxClientsIdLength: MAX_CLIENT_ID_CHARS,
   });
 
+  /** Numbers presence events: with the time, the key that makes a redelivered event the same point. */
+  let presenceSeq = 0;
+  /** aedes keeps its live clients by id (not in its typings). */
+  function liveClient(id: string): Client | undefined {
+    return (broker as unknown as { clients: Record<string, Client | undefined> }).clients[id];
+  }
+
   function presence(principal: Principal | undefined, online: boolean, reason: DisconnectReason | 'connect') {
     if (principal?.kind !== 'device' || !options.onPresence) return;
+    presenceSeq = (presenceSeq + 1) % 1_000_000;
     try {
-      options.onPresence({ address: principal.address, online, reason, at: now() });
+      options.onPresence({ address: principal.address, online, reason, at: now(), seq: presenceSeq });
     } catch (error) {
       counters.presenceErrors++;
       refusalLog('presence', { err: error, device: principal.address.device }, 'presence event not kept');
@@ -378,6 +403,11 @@ export function createBroker(options: BrokerOptions): Broker {
     setInventory,
     reloadFailed: () => {
       counters.inventoryReloadFailures++;
+    },
+    publish(topic, payload) {
+      broker.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, (error) => {
+        if (error) refusalLog('platform_publish', { err: error, topic }, 'platform publication failed');
+      });
     },
     aedes: broker,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FailureThrottle, PacketSizeGuard, TokenBuckets } from './limits.js';
+import { DEFAULT_BROKER_LIMITS, FailureThrottle, PacketSizeGuard, TokenBuckets } from './limits.js';
 
 describe('TokenBuckets', () => {
   it('allows a burst, then the refill rate, per key', () => {
@@ -22,6 +22,33 @@ describe('TokenBuckets', () => {
     expect(buckets.size).toBe(0);
     const off = new TokenBuckets(0, 10, () => t);
     for (let i = 0; i < 100; i++) expect(off.take('a')).toBe(true);
+  });
+});
+
+describe('the default publish rate', () => {
+  const { publishPerSecond, publishBurst } = DEFAULT_BROKER_LIMITS;
+
+  it('lets an agent replay a day offline at its replay rate, then live, and stops a flood', () => {
+    let t = 0;
+    const buckets = new TokenBuckets(publishPerSecond, publishBurst, () => t);
+    // docs/agent.md: a day offline is 1,440 heartbeats, 9 broadcasts and 20 events, replayed at 20/s
+    // while live heartbeats go on.
+    for (let i = 0; i < 1440 + 9 + 20; i++) {
+      expect(buckets.take('agent')).toBe(true);
+      t += 50;
+    }
+    for (let i = 0; i < 24 * 60; i++) {
+      expect(buckets.take('agent')).toBe(true);
+      t += 60_000;
+    }
+    // A device publishing 1,000 a second is cut off once the burst is spent.
+    let accepted = 0;
+    while (buckets.take('agent')) {
+      accepted++;
+      t += 1;
+    }
+    expect(accepted).toBeGreaterThanOrEqual(publishBurst);
+    expect(accepted).toBeLessThan(publishBurst * 1.01);
   });
 });
 

@@ -14,10 +14,11 @@ export interface BrokerLimits {
   /** Open sockets at most; more are closed at accept. */
   maxConnections: number;
   /**
-   * Per-device publish token bucket: `burst` tokens, refilled at `perSecond`. The burst lets a device
-   * that was offline replay its outbox (a day of 60 s heartbeats is 1,440 messages); 0 turns it off.
-   * Off by default: load tests and benchmarks drive a few devices at thousands of messages a second.
-   * Suggested in production: 2 per second, burst 5,000 (docs/architecture.md, "Broker").
+   * Per-device publish token bucket: `burst` tokens, refilled at `perSecond`; 0 turns it off. On by
+   * default at 2 per second, burst 5,000: an agent heartbeats once a minute, and back from a day
+   * offline it replays its outbox (1,440 heartbeats plus its events and broadcasts) as fast as the
+   * link allows, which the burst absorbs; a flood empties it and is refused. Load tests and benchmarks
+   * that drive a few devices at thousands of messages a second set 0 explicitly.
    */
   publishPerSecond: number;
   publishBurst: number;
@@ -34,7 +35,7 @@ export interface BrokerLimits {
 export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   maxPacketBytes: 8192,
   maxConnections: 20_000,
-  publishPerSecond: 0,
+  publishPerSecond: 2,
   publishBurst: 5000,
   authFailuresPerClientId: 5,
   authFailuresPerAddress: 100,

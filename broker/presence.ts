@@ -32,11 +32,17 @@ export interface PresenceEvent {
   reason: DisconnectReason | 'connect';
   /** Milliseconds since the epoch, the broker's clock. */
   at: number;
+  /**
+   * This broker's counter of presence events (0–999,999, wrapping): two events of one device in one
+   * millisecond stay distinct, and a stored event redelivered is recognised as the same.
+   */
+  seq: number;
 }
 
 /**
  * Called synchronously for each device connect and disconnect. Like OnAccepted it should make the event
- * durable (the one-machine stack appends it to the ingest's write-ahead log); a throw is counted and
- * logged, never fatal: presence must not keep a device off the broker.
+ * durable: the one-machine stack appends it to the ingest's write-ahead log, a standalone `loa broker`
+ * publishes it with QoS 1 to the ingest's persistent session (Broker.publish). A throw is counted
+ * and logged, never fatal: presence must not keep a device off the broker.
  */
 export type OnPresence = (event: PresenceEvent) => void;

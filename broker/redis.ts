@@ -12,8 +12,24 @@ import type { AedesOptions } from 'aedes';
 export interface RedisBackend {
   /** The `mq` and `persistence` options of aedes. */
   aedesOptions: Pick<AedesOptions, 'mq' | 'persistence'>;
+  /**
+   * Calls `listener` when an instance announces a new client (aedes publishes `$SYS/{brokerId}/new/clients`
+   * with the client id, and every other instance closes its own session of that id). Registered before
+   * aedes is created, it runs before aedes's own listener (mqemitter calls listeners in the order they
+   * were added), so the session about to be closed can be marked a takeover.
+   */
+  onNewClient(listener: (brokerId: string, clientId: string) => void): void;
   /** Closes the persistence's connection (aedes closes the emitter itself). */
   close(): Promise<void>;
+}
+
+/** What is used here of an mqemitter (mqemitter-redis has no typings). */
+interface Emitter {
+  on(
+    topic: string,
+    listener: (packet: { topic: string; payload?: unknown }, done: () => void) => void,
+    done?: () => void,
+  ): void;
 }
 
 interface AsyncRedisPersistence {
@@ -49,13 +65,20 @@ export function createRedisBackend(url: string): RedisBackend {
   });
   // Loaded here, not at the top: the Redis packages cost every broker tens of MB of memory, and only
   // a broker configured with Redis needs them.
-  const MQEmitterRedis = require('mqemitter-redis') as (options: object) => object;
-  const aedesOptions: Pick<AedesOptions, 'mq' | 'persistence'> = {
-    mq: MQEmitterRedis(connection),
-    persistence: persistence,
-  };
+  const MQEmitterRedis = require('mqemitter-redis') as (options: object) => Emitter;
+  const mq = MQEmitterRedis(connection);
+  const aedesOptions: Pick<AedesOptions, 'mq' | 'persistence'> = { mq, persistence };
   return {
     aedesOptions,
+    onNewClient(listener) {
+      mq.on('$SYS/+/new/clients', (packet, done) => {
+        const brokerId = packet.topic.split('/')[1] ?? '';
+        const { payload } = packet;
+        const clientId = Buffer.isBuffer(payload) ? payload.toString('utf8') : String(payload);
+        listener(brokerId, clientId);
+        done();
+      });
+    },
     close: () => persistence.destroy(),
   };
 }

@@ -68,6 +68,19 @@ describe('loa agent configuration', () => {
     );
   });
 
+  it('needs no secret with a client certificate', async () => {
+    const file = await agentFile('cert.yaml', [
+      ...BASE,
+      'tls: { certFile: /etc/loa/agent.crt, keyFile: /etc/loa/agent.key }',
+    ]);
+    const { agent } = await resolveAgentConfig({ file, flags: {}, env: {} });
+    expect(agent).not.toHaveProperty('secret');
+    expect(parseAgentConfig(agent).tls).toEqual({
+      certFile: '/etc/loa/agent.crt',
+      keyFile: '/etc/loa/agent.key',
+    });
+  });
+
   it('refuses two secrets, an unreadable or empty secretFile', async () => {
     const both = await agentFile('both.yaml', [...BASE, 'secret: a', 'secretFile: b']);
     await expect(resolveAgentConfig({ file: both, flags: {}, env: {} })).rejects.toThrow(

@@ -24,7 +24,8 @@ export interface ResolvedAgent {
 
 /**
  * The agent's file ← `LOA_*` variables ← flags, validated with devices/'s schema (unknown keys refused).
- * The secret comes from `LOA_AGENT_SECRET`, else from the file's `secret` or `secretFile` (one of them).
+ * The secret comes from `LOA_AGENT_SECRET`, else from the file's `secret` or `secretFile` (one of them);
+ * a box with a client certificate (`tls.certFile`) may have none.
  */
 export async function resolveAgentConfig(sources: {
   file: string;
@@ -40,7 +41,7 @@ export async function resolveAgentConfig(sources: {
   });
   const { secret: fileSecret, secretFile, logLevel, ...settings } = config;
   const where = sources.file;
-  let secret: string;
+  let secret: string | undefined;
   const fromEnv = env[AGENT_SECRET_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
     secret = fromEnv;
@@ -50,12 +51,14 @@ export async function resolveAgentConfig(sources: {
     secret = fileSecret;
   } else if (secretFile !== undefined) {
     secret = await readSecretFile(secretFile, where);
-  } else {
+  } else if (settings.tls?.certFile === undefined) {
     throw new ConfigError(
-      `${where}: secret: missing: set secret or secretFile in the file, or the ${AGENT_SECRET_ENV} variable`,
+      `${where}: secret: missing: set secret or secretFile in the file, or the ${AGENT_SECRET_ENV} variable, ` +
+        'or give a client certificate (tls.certFile and tls.keyFile)',
     );
   }
-  return { agent: { ...settings, secret }, logLevel };
+  // With a client certificate and no secret, the broker knows the box by the certificate alone.
+  return { agent: { ...settings, ...(secret !== undefined && { secret }) }, logLevel };
 }
 
 async function readSecretFile(path: string, where: string): Promise<string> {
@@ -79,7 +82,8 @@ export async function runAgent(resolved: ResolvedAgent, file: string): Promise<v
   const logger = createLogger({ name: 'loa-agent', level: resolved.logLevel });
   let agent: ReturnType<typeof createAgent>;
   try {
-    agent = createAgent({ ...resolved.agent, logger });
+    // The box's only MQTT client: 6 MB of prepared packet ids would be a tenth of its memory budget.
+    agent = createAgent({ ...resolved.agent, logger, packetIdCache: false });
   } catch (error) {
     if (!(error instanceof AgentConfigError)) throw error;
     throw new ConfigError(error.problems.map((p) => `${file}: ${p}`).join('\n'));

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { parse } from 'yaml';
 import { ConfigError } from './config.js';
 
@@ -15,14 +16,14 @@ export async function runAgentLog(options: {
 }): Promise<number> {
   const url = options.url ?? endpointFromConfig(options.config);
   const body = options.records.length > 0 ? options.records.join('\n') : await readStdin();
-  let response: Response;
+  let response: { status: number; text: string };
   try {
-    response = await fetch(new URL('/v1/records', url), { method: 'POST', body });
+    response = await post(new URL('/v1/records', url), body);
   } catch (error) {
     process.stderr.write(`agent not reachable at ${url}: ${(error as Error).message}\n`);
     return 75;
   }
-  const reply = (await response.json()) as { results?: { ok: boolean; error?: string }[]; error?: string };
+  const reply = JSON.parse(response.text) as { results?: { ok: boolean; error?: string }[]; error?: string };
   if (!reply.results) {
     process.stderr.write(`agent answered ${response.status}: ${reply.error ?? ''}\n`);
     return 1;
@@ -56,4 +57,23 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * node:http, not fetch: fetch's HTTP parser is WebAssembly, which `loa-agent` (run with --lite-mode,
+ * hence without a JIT) does not have.
+ */
+function post(url: URL, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

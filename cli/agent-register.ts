@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { resolveAgentConfig, runAgent } from './agent-cmd.js';
-import { runAgentLog } from './agent-log-cmd.js';
 import { ConfigError } from './config.js';
 
 /** `loa agent` (the edge agent) and `loa agent log` (hands records to a running one). */
@@ -16,7 +14,9 @@ export function registerAgent(program: Command): void {
       'after',
       [
         '',
-        'The secret comes from LOA_AGENT_SECRET, else from the file: `secret` or `secretFile`.',
+        'The secret comes from LOA_AGENT_SECRET, else from the file: `secret` or `secretFile`; with a',
+        'client certificate (`tls.certFile`, `tls.keyFile`) none is needed.',
+        '`loa-agent …` runs `loa agent …` with Node.js set to use less memory (as the systemd unit does).',
         'SIGINT/SIGTERM publish the retained shutdown state and disconnect cleanly.',
         'A commented sample: docs/agent.example.yaml; for operators: docs/agent.md.',
         '',
@@ -26,6 +26,8 @@ export function registerAgent(program: Command): void {
     )
     .action(async (o: { config?: string; broker?: string; logLevel?: string }) => {
       if (o.config === undefined) throw new ConfigError("required option '--config <file>' not specified");
+      // Loaded when it runs, as every command's implementation (cli/main.ts).
+      const { resolveAgentConfig, runAgent } = await import('./agent-cmd.js');
       const resolved = await resolveAgentConfig({
         file: o.config,
         flags: { brokerUrl: o.broker, logLevel: o.logLevel },
@@ -52,6 +54,7 @@ export function registerAgent(program: Command): void {
     )
     .action(async (records: string[], _o: unknown, command: Command) => {
       const o = command.optsWithGlobals<{ config?: string; url?: string }>();
+      const { runAgentLog } = await import('./agent-log-cmd.js');
       process.exitCode = await runAgentLog({ ...o, records });
     });
 }

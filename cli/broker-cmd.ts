@@ -6,10 +6,10 @@ import {
   createInventoryReloader,
   type Broker,
   type ServiceAccount,
-  type TlsListenerOptions,
 } from '../broker/index.js';
-import { loadInventory } from '../protocol/index.js';
+import { brokerPresenceTopic, encodeBrokerPresence, loadInventory } from '../protocol/index.js';
 import { createLogger, createOpsServer, MetricsRegistry } from '../runtime/index.js';
+import { brokerListenerOptions } from './broker-listeners.js';
 import { ConfigError } from './config.js';
 import { serviceAccountsFileSchema, type BrokerConfig } from './schema.js';
 
@@ -23,7 +23,7 @@ export async function runBroker(config: BrokerConfig): Promise<void> {
   const serviceAccounts =
     config.serviceAccounts === undefined ? [] : await loadServiceAccounts(config.serviceAccounts);
 
-  const tls = config.tls === undefined ? undefined : await readTls(config.tls);
+  const listeners = await brokerListenerOptions(config);
 
   const logger = createLogger({ name: 'loa-broker' });
   let broker: Broker;
@@ -33,11 +33,13 @@ export async function runBroker(config: BrokerConfig): Promise<void> {
       serviceAccounts,
       host: config.mqtt.host,
       port: config.mqtt.port,
-      ...(tls && { tls }),
-      ...(config.ws && { ws: config.ws }),
-      ...(config.redis !== undefined && { redis: config.redis }),
-      ...(config.limits && { limits: stripUndefined(config.limits) }),
+      ...listeners,
       logger: logger.child({ part: 'broker' }),
+      // No ingest in this process: presence goes to the `loa ingest` replicas over MQTT, QoS 1, on a
+      // `_platform` topic no device can write; the broker queues it while an ingest is away.
+      onPresence: (event) => {
+        broker.publish(brokerPresenceTopic(event.address), encodeBrokerPresence(event));
+      },
     });
   } catch (error) {
     // The accounts clash with the inventory (a username that is also a device id).
@@ -108,24 +110,6 @@ export async function runBroker(config: BrokerConfig): Promise<void> {
   }
 }
 
-/** The TLS listener's PEM files, read once at start; a missing one names its setting. */
-async function readTls(tls: NonNullable<BrokerConfig['tls']>): Promise<TlsListenerOptions> {
-  const read = async (what: string, file: string) => {
-    try {
-      return await readFile(file);
-    } catch (error) {
-      throw new ConfigError(`tls.${what}: cannot read ${file}: ${(error as Error).message}`);
-    }
-  };
-  return {
-    port: tls.port,
-    key: await read('key', tls.key),
-    cert: await read('cert', tls.cert),
-    ...(tls.ca !== undefined && { ca: await read('ca', tls.ca) }),
-    requireClientCert: tls.requireClientCert,
-  };
-}
-
 /** Reads and validates the service accounts file; problems name the file, the line and the field. */
 export async function loadServiceAccounts(file: string): Promise<ServiceAccount[]> {
   let text: string;
@@ -183,8 +167,4 @@ function lineOf(doc: Document, path: readonly PropertyKey[], lines: LineCounter)
     if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
   }
   return undefined;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

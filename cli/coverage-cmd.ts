@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { BulletinDelivery, CommuneCoverageRow, HamletCoverageRow } from '../coverage/index.js';
 import { loadInventory } from '../protocol/index.js';
+import { registerCoverageRun } from './coverage-run-register.js';
 import { readRecord } from './record.js';
 import { defaultDataDir } from './schema.js';
 
@@ -61,6 +62,8 @@ export function registerCoverage(program: Command): void {
         ql.close();
       }
     });
+
+  registerCoverageRun(coverage);
 }
 
 export function formatBulletin(id: string, deliveries: readonly BulletinDelivery[]): string {

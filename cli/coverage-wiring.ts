@@ -8,6 +8,7 @@ import {
   type AlertSink,
   type CoverageEngine,
   type LineStore,
+  type Publish,
 } from '../coverage/index.js';
 import { createInfluxQl, createV1Writer, LONG_RETENTION_POLICY } from '../influx/index.js';
 import type { Inventory } from '../protocol/index.js';
@@ -15,12 +16,13 @@ import type { Logger } from '../runtime/index.js';
 import type { UpConfig } from './schema.js';
 
 /**
- * The coverage engine of `loa up`: state restored from InfluxDB, coverage and alerts written to the
- * retention policy `long`, alerts published on the embedded broker and, when configured, a webhook.
- * The broker is bound late: it is created after the engine, whose observer the ingest needs first.
+ * The coverage engine of `loa up` and `loa coverage run`: state restored from InfluxDB, coverage and
+ * alerts written to the retention policy `long`, alerts published over MQTT and, when configured, a
+ * webhook. The MQTT side is bound late: in `loa up` the broker is created after the engine, whose
+ * observer the ingest needs first.
  */
 export function createLocalCoverage(
-  config: UpConfig,
+  config: Pick<UpConfig, 'influx' | 'coverage'>,
   influxUrl: string,
   inventory: Inventory,
   logger: Logger,
@@ -28,7 +30,10 @@ export function createLocalCoverage(
   readonly engine: CoverageEngine;
   reload(next: Inventory): void;
   store: LineStore;
+  /** Alerts go out through the embedded broker (`loa up`). */
   bindBroker(broker: Broker): void;
+  /** Alerts go out through this publish (an MQTT client, `loa coverage run`). */
+  bindPublish(publish: Publish): void;
   close(): Promise<void>;
 } {
   const log = logger.child({ part: 'coverage' });
@@ -48,23 +53,11 @@ export function createLocalCoverage(
     }),
     log,
   );
-  let broker: Broker | undefined;
+  let publish: Publish | undefined;
   const sinks: AlertSink[] = [
+    // Before an MQTT side is bound there is no one to tell; InfluxDB and the webhook still are.
     createMqttAlertSink(
-      (topic, payload, { retain }) =>
-        new Promise((resolve, reject) => {
-          if (!broker) {
-            resolve();
-            return;
-          }
-          broker.aedes.publish(
-            { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false },
-            (error) => {
-              if (error) reject(error);
-              else resolve();
-            },
-          );
-        }),
+      (topic, payload, options) => publish?.(topic, payload, options) ?? Promise.resolve(),
       log,
     ),
   ];
@@ -103,8 +96,20 @@ export function createLocalCoverage(
       engine = successor;
     },
     store,
-    bindBroker(b) {
-      broker = b;
+    bindBroker(broker) {
+      publish = (topic, payload, { retain }) =>
+        new Promise((resolve, reject) => {
+          broker.aedes.publish(
+            { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false },
+            (error) => {
+              if (error) reject(error);
+              else resolve();
+            },
+          );
+        });
+    },
+    bindPublish(p) {
+      publish = p;
     },
     async close() {
       await engine.stop();

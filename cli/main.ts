@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { InventoryError } from '../protocol/index.js';
 import { registerAgent } from './agent-register.js';
+import { addBrokerListenerOptions, brokerListenerFlags } from './broker-flags.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { registerExportMosquitto } from './export-mosquitto-register.js';
 import { registerCoverage, registerReport } from './coverage-cmd.js';
@@ -8,11 +9,14 @@ import { registerDashboards } from './dashboards-cmd.js';
 import {
   brokerConfigSchema,
   ingestConfigSchema,
+  simulateBackfillConfigSchema,
   simulateGenerateConfigSchema,
+  simulateLoadConfigSchema,
   simulateRunConfigSchema,
   upConfigSchema,
 } from './schema.js';
 import { registerSecret } from './secret-cmd.js';
+import { num } from './number-option.js';
 
 /**
  * `loa`: one binary for every part (DESIGN §7). Every command has --help.
@@ -24,13 +28,7 @@ const program = new Command('loa')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
-function num(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new Error(`"${value}" is not a number`);
-  return n;
-}
-
-program
+const upCommand = program
   .command('up')
   .description(
     'run InfluxDB, the broker and the ingest on this machine (optionally with a simulated province)',
@@ -48,8 +46,9 @@ program
   .option('--influx-port <port>', 'port of the private influxd', num)
   .option('--influxd <path>', 'the influxd binary (default: found on PATH)')
   .option('--database <name>', 'InfluxDB database')
-  .option('--webhook <url>', 'also POST every alert here as JSON (chat-bot ready)')
-  .action(async (o: Record<string, string | number | boolean | undefined>) => {
+  .option('--webhook <url>', 'also POST every alert here as JSON (chat-bot ready)');
+addBrokerListenerOptions(upCommand, num).action(
+  async (o: Record<string, string | number | boolean | undefined>) => {
     const config = resolveConfig(upConfigSchema, {
       ...(typeof o.config === 'string' && { file: o.config }),
       flags: {
@@ -61,11 +60,13 @@ program
         influx: { url: o.influxUrl, port: o.influxPort, binary: o.influxd, database: o.database },
         simulation: { communes: o.communes, heartbeatS: o.heartbeat },
         coverage: { webhook: o.webhook },
+        ...brokerListenerFlags(o),
       },
     });
     const { runUp } = await import('./up.js');
     await runUp(config);
-  });
+  },
+);
 
 program
   .command('ingest')
@@ -113,20 +114,8 @@ const brokerCommand = program
     '--service-accounts <file>',
     'YAML list of service accounts: - { username, secret: <hash from loa secret hash>, role: ingest|reader }',
   )
-  .option('--http-port <port>', '/metrics and /healthz port (default 9466)', num)
-  .option('--tls-port <port>', 'TLS listener port (default 8883, with --tls-cert)', num)
-  .option('--tls-cert <file>', 'PEM certificate of the TLS listener')
-  .option('--tls-key <file>', 'PEM key of the TLS listener')
-  .option(
-    '--tls-ca <file>',
-    'PEM CA of device certificates: a certificate whose CN is a device id logs it in',
-  )
-  .option('--tls-require-client-cert', 'mutual TLS only on the TLS listener')
-  .option('--ws-port <port>', 'MQTT over WebSocket listener port (path /mqtt)', num)
-  .option(
-    '--redis <url>',
-    'share the stream with other `loa broker` instances through Redis, e.g. redis://127.0.0.1:6379',
-  )
+  .option('--http-port <port>', '/metrics and /healthz port (default 9466)', num);
+addBrokerListenerOptions(brokerCommand, num)
   .addHelpText(
     'after',
     [
@@ -146,17 +135,7 @@ const brokerCommand = program
       flags: {
         inventory: o.inventory,
         serviceAccounts: o.serviceAccounts,
-        ...(o.tlsCert !== undefined && {
-          tls: {
-            port: o.tlsPort,
-            key: o.tlsKey,
-            cert: o.tlsCert,
-            ca: o.tlsCa,
-            requireClientCert: o.tlsRequireClientCert,
-          },
-        }),
-        ...(o.wsPort !== undefined && { ws: { port: o.wsPort } }),
-        redis: o.redis,
+        ...brokerListenerFlags(o),
         mqtt: { host: o.host, port: o.port },
         http: { port: o.httpPort },
       },
@@ -195,11 +174,28 @@ simulate
   .option('--heartbeat <seconds>', "the inventory's heartbeat_s, 5–3600 (default 10)", num)
   .option('--province-id <slug>', 'province id (default an-giang)')
   .option('--province-name <name>', 'province name (default "An Giang")')
+  .option(
+    '--preset <name>',
+    'a named province instead of --communes/--hamlets/--clusters/--fm-share: an-giang (102 communes)',
+  )
   .addHelpText(
     'after',
-    '\nExample:\n  loa simulate generate --out sim --communes 20 --seed 7 --province-id an-giang --province-name "An Giang"',
+    [
+      '',
+      'Examples:',
+      '  loa simulate generate --out sim --communes 20 --seed 7 --province-id an-giang --province-name "An Giang"',
+      '  loa simulate generate --out an-giang --preset an-giang --heartbeat 60',
+    ].join('\n'),
   )
   .action(async (o: Record<string, string | number | undefined>) => {
+    if (o.preset !== undefined) {
+      const shaped = ['communes', 'hamlets', 'clusters', 'fmShare'].filter((k) => o[k] !== undefined);
+      if (shaped.length > 0) {
+        throw new ConfigError(
+          `--preset sets the province's shape: drop --${shaped.join(', --')}`.replace('fmShare', 'fm-share'),
+        );
+      }
+    }
     const config = resolveConfig(simulateGenerateConfigSchema, {
       ...(typeof o.config === 'string' && { file: o.config }),
       flags: {
@@ -212,6 +208,7 @@ simulate
           fmShare: o.fmShare,
           seed: o.seed,
           heartbeatS: o.heartbeat,
+          preset: o.preset,
         },
       },
     });
@@ -223,37 +220,159 @@ simulate
   .command('run')
   .description('run one real agent per monitored device of an inventory against a broker')
   .option('--config <file>', 'YAML configuration file (flags and LOA_* variables override it)')
-  .option('--broker <url>', 'broker URL, e.g. mqtt://127.0.0.1:1883')
-  .option('--inventory <dir>', 'folder of province inventory files')
+  .option('--broker <url>', 'broker URL, e.g. mqtt://127.0.0.1:1883 (default: the one of --data)')
+  .option('--inventory <dir>', 'folder of province inventory files (default: the one of --data)')
   .option(
     '--secrets <file>',
     'plain secrets by device id (default: secrets.json next to the inventory folder)',
   )
   .option('--heartbeat <seconds>', "heartbeat interval, fractions allowed (default: the inventory's)", num)
-  .option('--seed <n>', 'seed of the virtual hardware readings (default 1)', num)
+  .option('--seed <n>', 'seed of the virtual hardware readings and the faults (default 1)', num)
+  .option(
+    '--scenario <file>',
+    'YAML scenario of faults and emergency bulletins (docs/examples/scenario.yaml)',
+  )
+  .option('--duration <seconds>', "stop by itself after this long (default: the scenario's duration)", num)
+  .option(
+    '--verify',
+    'after the run, check InfluxDB: every acknowledged message stored once, every alert raised',
+  )
+  .option(
+    '--verify-timeout <seconds>',
+    'how long --verify waits for the platform to catch up (default 60)',
+    num,
+  )
+  .option(
+    '--data <dir>',
+    "data folder of a running `loa up`: its broker, inventory, InfluxDB and metrics (default: loa up's)",
+  )
+  .option('--influx-url <url>', 'InfluxDB that --verify reads (default: the one of --data)')
+  .option('--database <name>', 'its database (default: the one of --data, else loa)')
   .addHelpText(
     'after',
     [
       '',
-      'Prints devices online, messages sent and acknowledged every second on a terminal (every 30 s',
-      'otherwise), and a summary on SIGINT/SIGTERM.',
+      'Prints devices online, messages per second, faults active, messages sent and acknowledged every',
+      'second on a terminal (every 30 s otherwise), and a summary at the end (after --duration, or on',
+      'SIGINT/SIGTERM). With --verify the exit code is 1 when anything acknowledged is missing or',
+      'duplicated in InfluxDB, or an injected fault did not raise its alert.',
       '',
-      'Example:',
+      'Examples:',
       '  loa simulate run --broker mqtt://127.0.0.1:1883 --inventory sim/inventory --secrets sim/secrets.json',
+      '  loa simulate run --data ~/.local/share/loa --secrets sim/secrets.json \\',
+      '    --scenario docs/examples/scenario.yaml --duration 120 --verify',
     ].join('\n'),
   )
-  .action(async (o: Record<string, string | number | undefined>) => {
+  .action(async (o: Record<string, string | number | boolean | undefined>) => {
     const config = resolveConfig(simulateRunConfigSchema, {
       ...(typeof o.config === 'string' && { file: o.config }),
       flags: {
-        broker: { url: o.broker },
+        ...(o.broker !== undefined && { broker: { url: o.broker } }),
         inventory: o.inventory,
         secrets: o.secrets,
+        scenario: o.scenario,
+        durationS: o.duration,
+        verify: o.verify,
+        verifyTimeoutS: o.verifyTimeout,
+        data: o.data,
+        influx: { url: o.influxUrl, database: o.database },
         simulation: { heartbeatS: o.heartbeat, seed: o.seed },
       },
     });
     const { runSimulate } = await import('./simulate-cmd.js');
-    await runSimulate(config);
+    process.exitCode = await runSimulate(config);
+  });
+
+simulate
+  .command('backfill')
+  .description(
+    'write the last N days of realistic telemetry straight into InfluxDB (history for a fresh install)',
+  )
+  .option('--config <file>', 'YAML configuration file (flags and LOA_* variables override it)')
+  .option(
+    '--days <n>',
+    'days of history, below the raw retention (default 8: the regularity rule needs 7)',
+    num,
+  )
+  .option('--step <seconds>', "seconds between heartbeats (default: each device's heartbeat_s)", num)
+  .option('--seed <n>', 'seed: the same seed writes the same points (default 1)', num)
+  .option('--outage-chance <p>', 'per device and day, the chance an outage begins (default 0.02)', num)
+  .option('--data <dir>', 'data folder of a running `loa up`: its InfluxDB and inventory')
+  .option('--inventory <dir>', 'folder of province inventory files')
+  .option('--influx-url <url>', 'InfluxDB URL (instead of the run record)')
+  .option('--database <name>', 'InfluxDB database (default loa)')
+  .option('--retention-days <n>', "the target's raw retention in days (default 30)", num)
+  .addHelpText(
+    'after',
+    [
+      '',
+      "Points go through the ingest's own pipeline, so they are what live devices would have stored. It stops",
+      'at now, or where a running platform began writing; running it twice overwrites the same points.',
+      '',
+      'Examples:',
+      '  loa simulate backfill --days 8 --data ~/.local/share/loa',
+      '  loa simulate backfill --days 14 --step 300 --inventory sim/inventory --influx-url http://127.0.0.1:8086',
+    ].join('\n'),
+  )
+  .action(async (o: Record<string, string | number | undefined>) => {
+    const config = resolveConfig(simulateBackfillConfigSchema, {
+      ...(typeof o.config === 'string' && { file: o.config }),
+      flags: {
+        data: o.data,
+        inventory: o.inventory,
+        influx: { url: o.influxUrl, database: o.database, retentionDays: o.retentionDays },
+        backfill: { days: o.days, stepS: o.step, seed: o.seed, outageChance: o.outageChance },
+      },
+    });
+    const { runSimulateBackfill } = await import('./simulate-backfill-cmd.js');
+    await runSimulateBackfill(config);
+  });
+
+simulate
+  .command('load')
+  .description('many virtual devices over a pool of connections at a target rate, for benchmarks')
+  .option('--config <file>', 'YAML configuration file (flags and LOA_* variables override it)')
+  .option('--broker <url>', 'broker URL, e.g. mqtt://127.0.0.1:1883')
+  .option('--inventory <dir>', 'folder of province inventory files')
+  .option('--secrets <file>', 'device secrets (default: secrets.json next to the inventory folder)')
+  .option('--devices <n>', 'virtual devices: the first N monitored devices of the inventory', num)
+  .option('--connections <n>', 'connections (default: one per device)', num)
+  .option('--rate <msgs>', 'messages per second overall (default: as fast as acknowledged)', num)
+  .option('--duration <seconds>', 'how long to publish (default 10)', num)
+  .option('--in-flight <n>', 'QoS 1 messages awaiting their PUBACK per connection (default 8)', num)
+  .option('--username <name>', 'a load-generator account, to pool devices over fewer connections')
+  .addOption(new Option('--password <secret>', 'its secret').env('LOA_BROKER_PASSWORD'))
+  .addHelpText(
+    'after',
+    [
+      '',
+      'With device secrets each device logs in as itself (one connection each): any broker takes that. To pool',
+      "N devices over fewer connections the broker must grant a load-generator account the devices' topics:",
+      'see "Load mode" in simulator/README.md. The embedded broker limits each device to 2 msg/s beyond a',
+      'burst of 5,000: run it with --publish-rate 0 for long load runs.',
+      '',
+      'Example:',
+      '  loa simulate load --broker mqtt://127.0.0.1:1883 --inventory sim/inventory --devices 200 --rate 5000 --duration 30',
+    ].join('\n'),
+  )
+  .action(async (o: Record<string, string | number | undefined>) => {
+    const config = resolveConfig(simulateLoadConfigSchema, {
+      ...(typeof o.config === 'string' && { file: o.config }),
+      flags: {
+        broker: { url: o.broker, username: o.username, password: o.password },
+        inventory: o.inventory,
+        secrets: o.secrets,
+        load: {
+          devices: o.devices,
+          connections: o.connections,
+          rate: o.rate,
+          durationS: o.duration,
+          inFlight: o.inFlight,
+        },
+      },
+    });
+    const { runSimulateLoad } = await import('./simulate-load-cmd.js');
+    await runSimulateLoad(config);
   });
 
 registerSecret(program);

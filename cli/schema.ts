@@ -56,9 +56,65 @@ const provinceSimulationSchema = z.strictObject({
   /** The inventory's `heartbeat_s` (5–3600 s); `loa simulate run --heartbeat` may run faster. */
   heartbeatS: z.int().min(5).max(3600).default(10),
   seed: z.int().default(1),
+  /**
+   * A named province (the simulator's PROVINCE_PRESETS, checked when it is generated, so that this
+   * schema does not load the simulator): its shape replaces communes, hamlets, clusters and fmShare.
+   */
+  preset: z.string().regex(SLUG_PATTERN, 'must be a preset name such as "an-giang"').optional(),
 });
 
 export type ProvinceSimulation = z.infer<typeof provinceSimulationSchema>;
+
+/**
+ * What `loa broker` and `loa up` both offer of the embedded broker (one fragment, spread into both
+ * schemas): the optional TLS and WebSocket listeners, the limits and Redis.
+ */
+const brokerListenerShape = {
+  /** An optional TLS listener; with `ca`, a device may log in by a client certificate whose CN is its id. */
+  tls: z
+    .strictObject({
+      port: port.default(8883),
+      /** PEM files. */
+      key: z.string().min(1),
+      cert: z.string().min(1),
+      ca: z.string().min(1).optional(),
+      /** Mutual TLS only: refuse TLS connections without a valid client certificate. */
+      requireClientCert: z.boolean().default(false),
+    })
+    .optional(),
+  /** An optional MQTT-over-WebSocket listener (path /mqtt). */
+  ws: z.strictObject({ port }).optional(),
+  /** Limits against misbehaving clients (broker/limits.ts); unset ones keep their defaults. */
+  limits: z
+    .strictObject({
+      maxPacketBytes: z.int().min(4200).optional(),
+      maxConnections: z.int().min(1).optional(),
+      /** Per-device publish token bucket (default 2/s, burst 5,000); 0 turns it off. */
+      publishPerSecond: z.number().min(0).optional(),
+      publishBurst: z.int().min(1).optional(),
+      authFailuresPerClientId: z.int().min(1).optional(),
+      authFailuresPerAddress: z.int().min(1).optional(),
+      authWindowMs: z.int().min(1000).optional(),
+    })
+    .optional(),
+  /** `redis://host:port`: several brokers sharing one Redis (mqemitter-redis). */
+  redis: z
+    .string()
+    .regex(/^redis:\/\/[^/\s]+/, 'must be a URL such as redis://127.0.0.1:6379')
+    .optional(),
+};
+
+export type BrokerListenerConfig = z.infer<z.ZodObject<typeof brokerListenerShape>>;
+
+/** The coverage engine's settings, the same in `loa up` and `loa coverage run`. */
+const coverageSchema = z.strictObject({
+  /** Alerts are also POSTed here as JSON (chat-bot ready: it carries `text`). */
+  webhook: z.url().optional(),
+  /** More alerts than this at once go to the webhook as one digest; 0 sends each alone. */
+  webhookDigestAbove: z.int().min(0).max(10_000).default(10),
+  /** Seconds between evaluations of the whole fleet. */
+  evaluateEveryS: z.number().min(1).max(300).default(5),
+});
 
 export const upConfigSchema = z.strictObject({
   data: z.string().min(1).default(defaultDataDir()),
@@ -74,16 +130,8 @@ export const upConfigSchema = z.strictObject({
   influx: influxSchema.prefault({}),
   ingest: ingestSchema.prefault({}),
   simulation: provinceSimulationSchema.prefault({}),
-  coverage: z
-    .strictObject({
-      /** Alerts are also POSTed here as JSON (chat-bot ready: it carries `text`). */
-      webhook: z.url().optional(),
-      /** More alerts than this at once go to the webhook as one digest; 0 sends each alone. */
-      webhookDigestAbove: z.int().min(0).max(10_000).default(10),
-      /** Seconds between evaluations of the whole fleet. */
-      evaluateEveryS: z.number().min(1).max(300).default(5),
-    })
-    .prefault({}),
+  ...brokerListenerShape,
+  coverage: coverageSchema.prefault({}),
 });
 
 export type UpConfig = z.infer<typeof upConfigSchema>;
@@ -108,6 +156,27 @@ export const ingestConfigSchema = z.strictObject({
 
 export type IngestConfig = z.infer<typeof ingestConfigSchema>;
 
+/**
+ * `loa coverage run`: the coverage engine as a service of its own, for deployments whose ingest runs as
+ * `loa ingest` replicas. One instance: it needs the whole stream, not a share of it.
+ */
+export const coverageRunConfigSchema = z.strictObject({
+  inventory: z.string().min(1),
+  broker: z.strictObject({
+    url: z.string().min(1),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    clientId: z.string().min(1).default('loa-coverage'),
+  }),
+  http: z
+    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: port.default(9467) })
+    .prefault({}),
+  influx: influxSchema.extend({ url: z.url() }),
+  coverage: coverageSchema.prefault({}),
+});
+
+export type CoverageRunConfig = z.infer<typeof coverageRunConfigSchema>;
+
 const slug = z.string().regex(SLUG_PATTERN, 'must be a lowercase slug such as "an-giang" (a-z, 0-9, -)');
 const mqttUrl = z.string().regex(/^(mqtts?|wss?):\/\/[^/\s]+/, 'must be a URL such as mqtt://127.0.0.1:1883');
 
@@ -122,38 +191,7 @@ export const brokerConfigSchema = z.strictObject({
     .prefault({}),
   /** A YAML file listing the service accounts (ingest replicas, read-only consoles); none by default. */
   serviceAccounts: z.string().min(1).optional(),
-  /** An optional TLS listener; with `ca`, a device may log in by a client certificate whose CN is its id. */
-  tls: z
-    .strictObject({
-      port: port.default(8883),
-      /** PEM files. */
-      key: z.string().min(1),
-      cert: z.string().min(1),
-      ca: z.string().min(1).optional(),
-      /** Mutual TLS only: refuse TLS connections without a valid client certificate. */
-      requireClientCert: z.boolean().default(false),
-    })
-    .optional(),
-  /** An optional MQTT-over-WebSocket listener (path /mqtt). */
-  ws: z.strictObject({ port }).optional(),
-  /** Limits against misbehaving clients (broker/limits.ts); unset ones keep their defaults. */
-  limits: z
-    .strictObject({
-      maxPacketBytes: z.int().min(4200).optional(),
-      maxConnections: z.int().min(1).optional(),
-      /** 0 turns the per-device publish rate off (the default). */
-      publishPerSecond: z.number().min(0).optional(),
-      publishBurst: z.int().min(1).optional(),
-      authFailuresPerClientId: z.int().min(1).optional(),
-      authFailuresPerAddress: z.int().min(1).optional(),
-      authWindowMs: z.int().min(1000).optional(),
-    })
-    .optional(),
-  /** `redis://host:port`: several `loa broker` instances sharing one Redis (mqemitter-redis). */
-  redis: z
-    .string()
-    .regex(/^redis:\/\/[^/\s]+/, 'must be a URL such as redis://127.0.0.1:6379')
-    .optional(),
+  ...brokerListenerShape,
 });
 
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;
@@ -229,17 +267,92 @@ export type SimulateGenerateConfig = z.infer<typeof simulateGenerateConfigSchema
 
 /** `loa simulate run`: one real agent per monitored device of an inventory, against a broker. */
 export const simulateRunConfigSchema = z.strictObject({
-  broker: z.strictObject({ url: mqttUrl }),
-  inventory: z.string().min(1),
+  /** By default the broker of the running `loa up` recorded in `data`. */
+  broker: z.strictObject({ url: mqttUrl }).optional(),
+  /** By default the inventory of the running `loa up` recorded in `data`. */
+  inventory: z.string().min(1).optional(),
   /** The generator's `secrets.json`; by default the one next to the inventory folder. */
   secrets: z.string().min(1).optional(),
+  /** A scenario file of faults and emergency bulletins (simulator/README.md). */
+  scenario: z.string().min(1).optional(),
+  /** Stop by itself after this many seconds (the scenario's `duration` otherwise; none: until a signal). */
+  durationS: z.number().positive().optional(),
+  /** After the run, check InfluxDB: every acknowledged message stored once, every fault's alert raised. */
+  verify: z.boolean().default(false),
+  /** How long --verify waits for the platform to catch up before it reports what is missing. */
+  verifyTimeoutS: z.number().positive().max(3600).default(60),
+  /** The data folder of a running `loa up`: its run record gives InfluxDB, the broker and its metrics. */
+  data: z.string().min(1).optional(),
+  /** The InfluxDB --verify reads (default: the run record's). */
+  influx: z.strictObject({ url: z.url().optional(), database: z.string().min(1).optional() }).prefault({}),
   simulation: z
     .strictObject({
       /** Seconds between heartbeats (fractions allowed); by default each device's `heartbeat_s`. */
       heartbeatS: z.number().positive().max(3600).optional(),
       seed: z.int().default(1),
+      /**
+       * Longest reconnect delay of a virtual agent, in seconds (a real box waits up to 60): short enough
+       * that the backlog of an outage is replayed, and verifiable, soon after the outage ends.
+       */
+      reconnectMaxS: z.number().min(0.1).max(600).default(15),
     })
     .prefault({}),
 });
 
 export type SimulateRunConfig = z.infer<typeof simulateRunConfigSchema>;
+
+/**
+ * `loa simulate backfill`: the last N days of a province's telemetry straight into InfluxDB. The target
+ * is `--inventory` and `--influx-url`, or else the run record of `loa up` in the data folder.
+ */
+export const simulateBackfillConfigSchema = z.strictObject({
+  data: z.string().min(1).default(defaultDataDir()),
+  inventory: z.string().min(1).optional(),
+  influx: z
+    .strictObject({
+      url: z.url().optional(),
+      database: z.string().min(1).optional(),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      /** The raw retention (days) of the target: points older than that would be dropped by InfluxDB. */
+      retentionDays: z.int().min(1).max(3650).default(30),
+    })
+    .prefault({}),
+  backfill: z
+    .strictObject({
+      /** Enough for the seven-day regularity rule by default. */
+      days: z.int().min(1).max(3649).default(8),
+      /** Seconds between heartbeats; by default each device's `heartbeat_s`. */
+      stepS: z.int().min(1).max(86_400).optional(),
+      seed: z.int().default(1),
+      /** Per device and local day, the chance that an outage begins. */
+      outageChance: z.number().min(0).max(1).default(0.02),
+    })
+    .prefault({}),
+});
+
+export type SimulateBackfillConfig = z.infer<typeof simulateBackfillConfigSchema>;
+
+/** `loa simulate load`: many virtual devices over a pool of connections, at a target rate. */
+export const simulateLoadConfigSchema = z.strictObject({
+  broker: z.strictObject({
+    url: mqttUrl,
+    /** A load-generator account (pooled connections); without it each device logs in as itself. */
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+  }),
+  inventory: z.string().min(1),
+  /** The generator's `secrets.json` (device accounts); by default the one next to the inventory folder. */
+  secrets: z.string().min(1).optional(),
+  load: z.strictObject({
+    devices: z.int().min(1),
+    /** By default one per device (device accounts need that). */
+    connections: z.int().min(1).optional(),
+    /** Messages per second overall; as fast as acknowledged when absent. */
+    rate: z.number().positive().optional(),
+    durationS: z.number().positive().max(86_400).default(10),
+    inFlight: z.int().min(1).max(1000).default(8),
+  }),
+});
+
+export type SimulateLoadConfig = z.infer<typeof simulateLoadConfigSchema>;

@@ -2,16 +2,28 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadInventory } from '../protocol/index.js';
+import { InventoryError, loadInventory } from '../protocol/index.js';
+import { DeviceLedger } from '../simulator/index.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { simulateGenerateConfigSchema, simulateRunConfigSchema } from './schema.js';
 import {
   defaultSecretsFile,
   formatSimulationStatus,
   formatSimulationSummary,
+  formatVerification,
   readSecretsFile,
+  runSimulate,
   runSimulateGenerate,
 } from './simulate-cmd.js';
+
+async function runQuietly(action: () => Promise<void>): Promise<void> {
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    await action();
+  } finally {
+    write.mockRestore();
+  }
+}
 
 let dir: string;
 beforeAll(async () => {
@@ -21,7 +33,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const STATS = { devices: 3, online: 2, sent: 1234, acked: 1230, refused: 0, failed: 0, dropped: 0 };
+const STATS = {
+  devices: 3,
+  online: 2,
+  sent: 1234,
+  acked: 1230,
+  refused: 0,
+  failed: 0,
+  dropped: 0,
+  pending: 0,
+  faults: 0,
+  faultsActive: 0,
+};
 
 describe('progress and summary', () => {
   it('one line: devices online, sent, acked; problems only when there are some', () => {
@@ -31,9 +54,54 @@ describe('progress and summary', () => {
     );
   });
 
+  it('with a rate and a scenario: messages per second, faults active, messages queued', () => {
+    expect(formatSimulationStatus({ ...STATS, faults: 3, faultsActive: 1, pending: 12 }, 1520.4)).toBe(
+      '2/3 devices online · 1,520 msg/s · 1 fault active · 1,234 sent · 1,230 acked · 12 queued',
+    );
+  });
+
   it('the summary counts sent, acknowledged, refused and failed', () => {
     expect(formatSimulationSummary({ ...STATS, refused: 1, failed: 3 })).toBe(
       'simulation stopped: 1,234 sent, 1,230 acknowledged, 1 refused, 3 failed, 0 dropped (3 devices)',
+    );
+  });
+
+  it('after a scenario: what InfluxDB should hold, and the faults injected', () => {
+    const ledger = new DeviceLedger();
+    const at = 1_750_000_000_000;
+    ledger.acked.push(
+      { channel: 'heartbeat', time: at, label: '0', skewMs: 0, at },
+      { channel: 'heartbeat', time: at + 1000, label: '1', skewMs: 0, at },
+      { channel: 'event', time: at, label: 'amp_fault', skewMs: 0, at },
+      // Ten minutes ahead: the ingest refuses it (ts_future).
+      { channel: 'heartbeat', time: at + 600_000, label: '2', skewMs: 600_000, at },
+    );
+    const summary = formatSimulationSummary(
+      { ...STATS, pending: 2, faults: 2 },
+      {
+        startedAt: at,
+        stoppedAt: at + 60_000,
+        ledgers: new Map([['vinh-an-c01', ledger]]),
+        faults: [
+          { kind: 'amp_fault', devices: ['vinh-an-c01'], start: at },
+          { kind: 'clock_skew', devices: ['vinh-an-c01'], start: at },
+        ],
+        dark: [],
+      },
+    );
+    expect(summary.split('\n').slice(1)).toEqual([
+      '  expected in InfluxDB: 3 points (heartbeat 2 · broadcast 0 · event 1), besides presence; ' +
+        '1 to be refused by the ingest; 2 still queued',
+      '  faults injected: amp_fault ×1, clock_skew ×1',
+    ]);
+  });
+
+  it('the verification: one line per check, and the verdict', () => {
+    expect(formatVerification({ ok: false, held: ['a held'], problems: ['b missing'] })).toBe(
+      '  ok      a held\n  FAILED  b missing\nverify: FAILED (1 problem: see the lines above)\n',
+    );
+    expect(formatVerification({ ok: true, held: ['a held'], problems: [] })).toBe(
+      '  ok      a held\nverify: passed\n',
     );
   });
 });
@@ -80,13 +148,40 @@ describe('loa simulate run', () => {
       env: {},
       flags: { broker: { url: 'mqtt://127.0.0.1:1883' }, inventory: 'inv', simulation: { heartbeatS: 0.5 } },
     });
-    expect(config.simulation).toEqual({ heartbeatS: 0.5, seed: 1 });
+    expect(config.simulation).toEqual({ heartbeatS: 0.5, seed: 1, reconnectMaxS: 15 });
     expect(() =>
       resolveConfig(simulateRunConfigSchema, {
         env: {},
         flags: { broker: { url: 'localhost' }, inventory: 'i' },
       }),
     ).toThrow(/broker\.url: must be a URL such as mqtt:/);
+  });
+
+  it('a bad scenario stops the run before it connects, naming the file, the line and the field', async () => {
+    const out = join(dir, 'scenario-sim');
+    await runQuietly(() =>
+      runSimulateGenerate(
+        resolveConfig(simulateGenerateConfigSchema, {
+          env: {},
+          flags: { out, simulation: { communes: 1, hamletsPerCommune: 1, clustersPerHamlet: 1, fmShare: 0 } },
+        }),
+      ),
+    );
+    const scenario = join(dir, 'bad-scenario.yaml');
+    await writeFile(
+      scenario,
+      'faults:\n  - at: 2s\n    kind: link_drop\n    for: 10s\n    target: { commune: nowhere }\n',
+    );
+    const config = resolveConfig(simulateRunConfigSchema, {
+      env: {},
+      // Nothing listens there: the scenario must be refused before any connection is tried.
+      flags: { broker: { url: 'mqtt://127.0.0.1:1' }, inventory: join(out, 'inventory'), scenario },
+    });
+    const run = runSimulate(config);
+    await expect(run).rejects.toThrow(InventoryError);
+    await expect(run).rejects.toThrow(
+      `${scenario}:5: faults[0].target.commune: "nowhere" is not a commune of the inventory`,
+    );
   });
 
   it('the secrets file is named when it is missing, not JSON, or not a map of secrets', async () => {

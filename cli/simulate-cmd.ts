@@ -1,18 +1,31 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { createInfluxQl } from '../influx/index.js';
 import { loadInventory } from '../protocol/index.js';
 import { createLogger } from '../runtime/index.js';
 import {
   createSimulation,
+  expectedPoints,
   generateProvince,
+  loadScenario,
+  verifyRun,
+  presetSpec,
   SimulationConfigError,
   writeProvince,
   type Simulation,
+  type SimulationReport,
   type SimulationStats,
+  type Verification,
 } from '../simulator/index.js';
 import { ConfigError } from './config.js';
-import type { ProvinceSimulation, SimulateGenerateConfig, SimulateRunConfig } from './schema.js';
+import { readRecord } from './record.js';
+import {
+  defaultDataDir,
+  type ProvinceSimulation,
+  type SimulateGenerateConfig,
+  type SimulateRunConfig,
+} from './schema.js';
 
 /** Generates a province and writes `OUT/inventory/<province>.yaml` and `OUT/secrets.json`. */
 export async function generateSimulatedProvince(
@@ -20,17 +33,21 @@ export async function generateSimulatedProvince(
   s: ProvinceSimulation,
   out: string,
 ) {
-  const generated = await generateProvince({
-    provinceId: province.id,
-    provinceName: province.name,
-    communes: s.communes,
-    hamletsPerCommune: s.hamletsPerCommune,
-    clustersPerHamlet: s.clustersPerHamlet,
-    fmShare: s.fmShare,
-    stations: true,
-    seed: s.seed,
-    heartbeatS: s.heartbeatS,
-  });
+  const generated = await generateProvince(
+    s.preset === undefined
+      ? {
+          provinceId: province.id,
+          provinceName: province.name,
+          communes: s.communes,
+          hamletsPerCommune: s.hamletsPerCommune,
+          clustersPerHamlet: s.clustersPerHamlet,
+          fmShare: s.fmShare,
+          stations: true,
+          seed: s.seed,
+          heartbeatS: s.heartbeatS,
+        }
+      : presetSpec(s.preset, { seed: s.seed, heartbeatS: s.heartbeatS }),
+  );
   return { generated, ...(await writeProvince(out, generated)) };
 }
 
@@ -91,8 +108,11 @@ export async function readSecretsFile(file: string): Promise<Record<string, stri
   return parsed.data;
 }
 
-/** `1/3 devices online · 12 sent · 11 acked`, with the problems only when there are some. */
-export function formatSimulationStatus(s: SimulationStats): string {
+/**
+ * `1/3 devices online · 120 msg/s · 2 faults active · 12 sent · 11 acked`, with the problems only when
+ * there are some. `rate` is acknowledged messages per second since the previous line.
+ */
+export function formatSimulationStatus(s: SimulationStats, rate?: number): string {
   const n = (v: number) => v.toLocaleString('en-US');
   const problems = [
     s.refused > 0 ? `${n(s.refused)} refused` : '',
@@ -101,74 +121,185 @@ export function formatSimulationStatus(s: SimulationStats): string {
   ].filter((p) => p !== '');
   return [
     `${n(s.online)}/${n(s.devices)} devices online`,
+    ...(rate === undefined ? [] : [`${n(Math.round(rate))} msg/s`]),
+    ...(s.faults > 0 ? [`${plural(s.faultsActive, 'fault')} active`] : []),
     `${n(s.sent)} sent`,
     `${n(s.acked)} acked`,
+    ...(s.pending > 0 ? [`${n(s.pending)} queued`] : []),
     ...problems,
   ].join(' · ');
 }
 
-export function formatSimulationSummary(s: SimulationStats): string {
+/** The end of a run: what was sent and acknowledged, and what InfluxDB should now hold. */
+export function formatSimulationSummary(s: SimulationStats, report?: SimulationReport): string {
   const n = (v: number) => v.toLocaleString('en-US');
-  return (
+  const lines = [
     `simulation stopped: ${n(s.sent)} sent, ${n(s.acked)} acknowledged, ${n(s.refused)} refused, ` +
-    `${n(s.failed)} failed, ${n(s.dropped)} dropped (${n(s.devices)} devices)`
-  );
+      `${n(s.failed)} failed, ${n(s.dropped)} dropped (${n(s.devices)} devices)`,
+  ];
+  if (report !== undefined) {
+    const e = expectedPoints(report);
+    lines.push(
+      `  expected in InfluxDB: ${n(e.heartbeat + e.broadcast + e.event)} points ` +
+        `(heartbeat ${n(e.heartbeat)} · broadcast ${n(e.broadcast)} · event ${n(e.event)}), ` +
+        `besides presence; ${n(e.refused)} to be refused by the ingest; ${n(s.pending)} still queued`,
+    );
+    if (report.faults.length > 0) {
+      const kinds = new Map<string, number>();
+      for (const f of report.faults) kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
+      lines.push(`  faults injected: ${[...kinds].map(([k, c]) => `${k} ×${c}`).join(', ')}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Where a run's broker, inventory and InfluxDB are: flags first, then the record of `loa up --data`. */
+async function resolveRun(config: SimulateRunConfig) {
+  // Like `loa coverage`, the default data folder stands in when something is not given otherwise.
+  const incomplete =
+    config.broker === undefined ||
+    config.inventory === undefined ||
+    (config.verify && config.influx.url === undefined);
+  const dataDir = config.data ?? (incomplete ? defaultDataDir() : undefined);
+  const record = dataDir === undefined ? undefined : await readRecord(dataDir);
+  const brokerUrl = config.broker?.url ?? record?.broker;
+  const inventoryDir = config.inventory ?? record?.inventory;
+  if (brokerUrl === undefined)
+    throw new ConfigError('broker.url: give --broker, or --data of a running `loa up`');
+  if (inventoryDir === undefined) {
+    throw new ConfigError('inventory: give --inventory, or --data of a running `loa up`');
+  }
+  const influxUrl = config.influx.url ?? record?.influx;
+  const database = config.influx.database ?? record?.database ?? 'loa';
+  if (config.verify && influxUrl === undefined) {
+    throw new ConfigError(
+      '--verify reads InfluxDB: give --influx-url (and --database), or --data of `loa up`',
+    );
+  }
+  return { brokerUrl, inventoryDir, influxUrl, database, metricsUrl: record && `${record.http}/metrics` };
 }
 
 /**
- * `loa simulate run`: one real agent per monitored device, against any broker that knows the inventory.
- * A live line every second on a terminal (every 30 s in a log); a summary when stopped.
+ * `loa simulate run`: one real agent per monitored device, against any broker that knows the inventory,
+ * with a scenario's faults. A live line every second on a terminal (every 30 s in a log); a summary when
+ * stopped (by a signal or after the duration); then, with --verify, the check of InfluxDB. Resolves with
+ * the exit code: 1 when verification fails.
  */
-export async function runSimulate(config: SimulateRunConfig): Promise<void> {
-  const inventory = await loadInventory(config.inventory);
-  const secretsFile = config.secrets ?? defaultSecretsFile(config.inventory);
+export async function runSimulate(config: SimulateRunConfig): Promise<number> {
+  const run = await resolveRun(config);
+  const inventory = await loadInventory(run.inventoryDir);
+  const secretsFile = config.secrets ?? defaultSecretsFile(run.inventoryDir);
   const secrets = await readSecretsFile(secretsFile);
+  // A bad scenario stops here with its file, line and field (InventoryError, like a province file).
+  const scenario = config.scenario === undefined ? undefined : await loadScenario(config.scenario, inventory);
   const logger = createLogger({ name: 'loa-simulate' });
   let simulation: Simulation;
   try {
     simulation = createSimulation({
-      brokerUrl: config.broker.url,
+      brokerUrl: run.brokerUrl,
       inventory,
       secrets,
       seed: config.simulation.seed,
       logger,
+      reconnect: {
+        minMs: Math.min(1000, config.simulation.reconnectMaxS * 1000),
+        maxMs: config.simulation.reconnectMaxS * 1000,
+      },
       ...(config.simulation.heartbeatS !== undefined && { heartbeatS: config.simulation.heartbeatS }),
+      ...(scenario && { scenario }),
     });
   } catch (error) {
     if (!(error instanceof SimulationConfigError)) throw error;
-    throw new ConfigError(`${secretsFile}: ${error.message}`);
+    throw new ConfigError(`${config.scenario ?? secretsFile}: ${error.message}`);
   }
+  const refusals = run.metricsUrl === undefined ? undefined : brokerRefusals(run.metricsUrl);
+  const refusalsBefore = config.verify && refusals ? await refusals().catch(() => undefined) : undefined;
 
   const tty = process.stdout.isTTY;
-  const timer = setInterval(
-    () => {
-      const line = formatSimulationStatus(simulation.stats());
-      if (tty) process.stdout.write(`\r\x1b[2K${line}`);
-      else process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-    },
-    tty ? 1000 : 30_000,
-  );
+  let last = { at: performance.now(), acked: 0 };
+  const progress = () => {
+    const stats = simulation.stats();
+    const now = performance.now();
+    const rate = ((stats.acked - last.acked) * 1000) / Math.max(1, now - last.at);
+    last = { at: now, acked: stats.acked };
+    const line = formatSimulationStatus(stats, rate);
+    if (tty) process.stdout.write(`\r\x1b[2K${line}`);
+    else process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  };
+  const timer = setInterval(progress, tty ? 1000 : 30_000);
 
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      clearInterval(timer);
-      try {
-        await simulation.stop();
-      } catch (error) {
-        logger.error({ err: error }, 'error while stopping');
-      }
-      if (tty) process.stdout.write('\n');
-      process.stdout.write(`${formatSimulationSummary(simulation.stats())}\n`);
-    })());
-  process.once('SIGINT', () => void stop().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  process.once('SIGINT', finish);
+  process.once('SIGTERM', finish);
+  const durationMs = config.durationS === undefined ? scenario?.duration : config.durationS * 1000;
+  const until = durationMs === undefined ? undefined : setTimeout(finish, durationMs);
 
   const { devices } = simulation.stats();
-  process.stdout.write(`simulating ${plural(devices, 'device')} → ${config.broker.url}\n`);
+  process.stdout.write(
+    `simulating ${plural(devices, 'device')} → ${run.brokerUrl}` +
+      (durationMs === undefined ? '' : ` for ${durationMs / 1000} s`) +
+      (scenario === undefined ? '' : ` with ${config.scenario ?? ''}`) +
+      '\n',
+  );
   await simulation.start();
-  // Every device has made its first attempt: say where that left things, without waiting for the timer.
-  if (stopping === undefined && !tty) {
-    process.stdout.write(`${new Date().toISOString()} ${formatSimulationStatus(simulation.stats())}\n`);
+  if (!tty) progress();
+  await finished;
+  clearTimeout(until);
+  process.off('SIGINT', finish);
+  process.off('SIGTERM', finish);
+
+  // What the outages left queued goes out before the devices stop, so that it can be verified.
+  if (!(await simulation.drain(2 * config.simulation.reconnectMaxS * 1000 + 5000)))
+    logger.warn('some devices still had messages queued at the end');
+  try {
+    await simulation.stop();
+  } catch (error) {
+    logger.error({ err: error }, 'error while stopping');
   }
+  clearInterval(timer);
+  if (tty) process.stdout.write('\n');
+  const report = simulation.report();
+  process.stdout.write(`${formatSimulationSummary(simulation.stats(), report)}\n`);
+  if (!config.verify || run.influxUrl === undefined) return 0;
+
+  process.stdout.write(`verifying against ${run.influxUrl} (database "${run.database}")…\n`);
+  const ql = createInfluxQl({ url: run.influxUrl, database: run.database });
+  try {
+    const result = await verifyRun({
+      ql,
+      inventory,
+      report,
+      heartbeatMs: (id) => (config.simulation.heartbeatS ?? inventory.device(id)?.heartbeatS ?? 60) * 1000,
+      ...(refusals &&
+        refusalsBefore !== undefined && {
+          impersonationRefusals: refusals,
+          impersonationRefusalsBefore: refusalsBefore,
+        }),
+      timeoutMs: config.verifyTimeoutS * 1000,
+    });
+    process.stdout.write(formatVerification(result));
+    return result.ok ? 0 : 1;
+  } finally {
+    ql.close();
+  }
+}
+
+export function formatVerification(v: Verification): string {
+  const lines = v.held.map((h) => `  ok      ${h}`);
+  for (const p of v.problems) lines.push(`  FAILED  ${p}`);
+  lines.push(
+    v.ok ? 'verify: passed' : `verify: FAILED (${plural(v.problems.length, 'problem')}: see the lines above)`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** Publications the broker refused as another device's topic, read from `loa up`'s metrics. */
+function brokerRefusals(metricsUrl: string): () => Promise<number> {
+  return async () => {
+    const res = await fetch(metricsUrl);
+    const text = await res.text();
+    const m = /^loa_broker_publishes_refused_total\{reason="other_device"\} (\d+)/m.exec(text);
+    return Number(m?.[1] ?? 0);
+  };
 }

@@ -1,5 +1,11 @@
 import { hostname } from 'node:os';
-import { brokerSelfMetricsLine, createBroker, type Broker, type ServiceAccount } from '../broker/index.js';
+import {
+  brokerSelfMetricsLine,
+  createBroker,
+  type Broker,
+  type BrokerOptions,
+  type ServiceAccount,
+} from '../broker/index.js';
 import type { PointWriter } from '../influx/index.js';
 import { createIngest, type Ingest, type IngestOptions } from '../ingest/index.js';
 import type { Inventory } from '../protocol/index.js';
@@ -12,13 +18,16 @@ export interface LocalStackOptions {
   logger: Logger;
   mqtt: { host: string; port: number };
   serviceAccounts?: readonly ServiceAccount[];
+  /** The broker's optional TLS and WebSocket listeners, limits and Redis (as `loa broker` has them). */
+  broker?: Pick<BrokerOptions, 'tls' | 'ws' | 'redis' | 'limits'>;
   ingest?: Omit<IngestOptions, 'inventory' | 'writer' | 'walDir' | 'logger'>;
 }
 
 export interface LocalStack {
   readonly broker: Broker;
   readonly ingest: Ingest;
-  start(): Promise<{ brokerUrl: string }>;
+  /** The broker's URLs: `brokerUrl` (TCP), and the TLS and WebSocket ones when asked for. */
+  start(): Promise<{ brokerUrl: string; tlsUrl?: string; wsUrl?: string }>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +49,7 @@ export function createLocalStack(options: LocalStackOptions): LocalStack {
     logger: options.logger.child({ part: 'ingest' }),
   });
   const broker = createBroker({
+    ...options.broker,
     inventory: options.inventory,
     host: options.mqtt.host,
     port: options.mqtt.port,
@@ -59,8 +69,8 @@ export function createLocalStack(options: LocalStackOptions): LocalStack {
     async start() {
       await ingest.start();
       try {
-        const { url } = await broker.start();
-        return { brokerUrl: url };
+        const { url, ...others } = await broker.start();
+        return { brokerUrl: url, ...others };
       } catch (error) {
         await ingest.stop();
         throw error;

@@ -58,7 +58,7 @@ export function createWriter(influx: InfluxConfig, url: string): PointWriter {
   });
 }
 
-function isLoopback(url: string): boolean {
+export function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
   return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
 }

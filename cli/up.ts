@@ -7,6 +7,7 @@ import { loadInventory, type Inventory } from '../protocol/index.js';
 import { createLogger, createOpsServer, MetricsRegistry, type Logger } from '../runtime/index.js';
 import { createSimulation } from '../simulator/index.js';
 
+import { brokerListenerOptions } from './broker-listeners.js';
 import { createLocalCoverage } from './coverage-wiring.js';
 import { writeRecord } from './record.js';
 import type { UpConfig } from './schema.js';
@@ -41,6 +42,8 @@ export async function runUp(config: UpConfig): Promise<void> {
 
   try {
     const { inventory, secretsFile, inventoryDir } = await resolveInventory(config, logger);
+    // The PEM files are read before anything starts: a missing one stops `loa up` with its setting.
+    const brokerListeners = await brokerListenerOptions(config);
 
     const influxUrl = await startInflux(config, logger, steps);
     await prepareDatabase(config.influx, influxUrl);
@@ -48,6 +51,7 @@ export async function runUp(config: UpConfig): Promise<void> {
     // The coverage engine observes every accepted message, including those the ingest replays.
     const coverage = createLocalCoverage(config, influxUrl, inventory, logger);
     const stack = createLocalStack({
+      broker: brokerListeners,
       inventory,
       writer: createWriter(config.influx, influxUrl),
       walDir: join(dataDir, 'wal'),
@@ -60,7 +64,7 @@ export async function runUp(config: UpConfig): Promise<void> {
         },
       },
     });
-    const { brokerUrl } = await stack.start();
+    const { brokerUrl, tlsUrl, wsUrl } = await stack.start();
     steps.push(() => stack.stop());
     const { broker, ingest } = stack;
     if (config.inventory !== undefined) {
@@ -119,6 +123,8 @@ export async function runUp(config: UpConfig): Promise<void> {
       [
         `Loa is up: ${inventory.provinces.map((p) => p.name).join(', ')} — ${devices} devices in the inventory`,
         `  broker    ${brokerUrl}`,
+        ...(tlsUrl === undefined ? [] : [`  tls       ${tlsUrl}`]),
+        ...(wsUrl === undefined ? [] : [`  websocket ${wsUrl}`]),
         `  influxdb  ${influxUrl}  (database "${config.influx.database}")`,
         `  metrics   ${httpUrl}/metrics   health ${httpUrl}/healthz`,
         `  data      ${dataDir}`,

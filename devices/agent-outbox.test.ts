@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAgent, type Agent, type AgentOptions } from './index.js';
+import { createAgent, createDiskOutbox, type Agent, type AgentOptions } from './index.js';
 import { startRecorder, startTestBroker, waitUntil, type Recorder, type TestBroker } from './test-broker.js';
 import { startTcpProxy, type TcpProxy } from '../test/tcp-proxy.js';
 
@@ -219,5 +219,94 @@ describe('agent store-and-forward', () => {
     const now = Date.now();
     expect(ts.some((t) => t < now - 3_000_000)).toBe(true);
     expect(ts.some((t) => t > now + 80_000_000)).toBe(true);
+  });
+
+  it('holds what it stamps while the clock is at 1970, then stamps it with its real time: nothing lost', async () => {
+    const testStart = Date.now();
+    let set = false;
+    // A box without RTC: 1970 plus the time since boot, until NTP sets the clock.
+    const a = await agent({ clock: () => (set ? Date.now() : 5_000 + Math.round(performance.now())) });
+    await a.start();
+    await waitUntil(() => a.outboxStats().held >= 10);
+    await a.publishEvent({ type: 'reboot' });
+    // A time the playout software stamped with the unset clock is refused with the reason.
+    await expect(a.publishEvent({ type: 'tamper', ts: 60_000 })).rejects.toThrow(/ts: 1970-.*not set/);
+    await waitUntil(() => a.outboxStats().held >= 20);
+    expect(a.stats()).toMatchObject({ online: false, connects: 0 });
+    expect(recorder.messages).toEqual([]);
+
+    set = true;
+    await waitUntil(() => a.stats().online && a.outboxStats().held === 0 && a.stats().pending === 0);
+    const setAt = Date.now();
+    const total = a.stats().heartbeats;
+    await recorder.until(() => new Set(arrived('heartbeat').map((h) => h.seq)).size >= total);
+    const beats = arrived('heartbeat') as { seq: number; ts: number }[];
+    expectEachOnce(
+      beats.map((b) => b.seq),
+      Array.from({ length: total }, (_, i) => i),
+    );
+    // Stamped with when they were made: in order, between the start of the test and the clock being set.
+    const ts = [...beats].sort((x, y) => x.seq - y.seq).map((b) => b.ts);
+    expect(ts).toEqual([...ts].sort((x, y) => x - y));
+    expect(ts[0]).toBeGreaterThanOrEqual(testStart);
+    const events = arrived('event') as { type: string; ts: number }[];
+    expect(events.map((e) => e.type)).toEqual(['reboot']);
+    for (const m of recorder.messages) {
+      const { ts: time } = m.payload as { ts?: number };
+      if (time !== undefined) expect(time, m.topic).toBeGreaterThanOrEqual(testStart);
+      if (time !== undefined) expect(time, m.topic).toBeLessThanOrEqual(setAt);
+    }
+  });
+
+  it('drops backlog older than outbox.maxAgeDays unsent, counted and logged, and sends the rest', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'loa-agent-outbox-'));
+    dirs.push(dataDir);
+    const day = 86_400_000;
+    const now = Date.now();
+    const outbox = createDiskOutbox({ dataDir, maxBytes: 1 << 20, segmentBytes: 4096, fsyncMs: 0, logger });
+    await outbox.open();
+    const beat = (seq: number, ts: number) =>
+      Buffer.from(JSON.stringify({ v: 1, ts, seq, uptime_s: 1, power: 'mains', amp: 'on' }));
+    // Forty days offline: the first days are past the platform's 30-day retention.
+    for (let i = 0; i < 40; i++) outbox.append('heartbeat', beat(1000 + i, now - (40 - i) * day - 60_000));
+    outbox.append(
+      'broadcast',
+      Buffer.from(
+        JSON.stringify({
+          v: 1,
+          id: 'old',
+          start: now - 35 * day,
+          end: now - 35 * day + 60_000,
+          priority: 'normal',
+          source: 'national',
+          status: 'completed',
+        }),
+      ),
+    );
+    outbox.append('event', Buffer.from(JSON.stringify({ v: 1, ts: now - day, type: 'power_lost' })));
+    await outbox.close();
+
+    const lines: string[] = [];
+    const a = await agent({
+      dataDir,
+      heartbeatS: 60,
+      logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(line) }),
+    });
+    await a.start();
+    await waitUntil(() => a.stats().online && a.stats().pending === 0);
+    // 1000–1010 are more than 30 days old, and so is the broadcast.
+    expect(a.outboxStats().expired).toBe(11 + 1);
+    await recorder.until(() => arrived('event').length === 1);
+    const seqs = new Set(arrived('heartbeat').map((h) => h.seq as number));
+    expect([...seqs].filter((s) => s >= 1000).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 29 }, (_, i) => 1011 + i),
+    );
+    expect(arrived('broadcast')).toEqual([]);
+    await waitUntil(() => lines.some((l) => l.includes('older than the platform keeps')));
+    expect(JSON.parse(lines.find((l) => l.includes('older than the platform keeps')) ?? '{}')).toMatchObject({
+      expired: 12,
+      total_expired: 12,
+      max_age_days: 30,
+    });
   });
 });

@@ -19,10 +19,12 @@ import {
   createMemoryOutbox,
   OutboxFullError,
   type Outbox,
+  type OutboxRecord,
   type OutboxStats,
   type QueuedChannel,
 } from './outbox.js';
-import { encodeMessage, MessageRefusedError } from './outgoing.js';
+import { CLOCK_FLOOR_MS, createClockGate, type ClockGate } from './clock.js';
+import { encodeMessage, MessageRefusedError, oldestTime } from './outgoing.js';
 import { createConfiguredProbe } from './probes.js';
 import { fulfilsWithin } from './timeout.js';
 import { defaultProbe, type HeartbeatFields, type Probe } from './probe.js';
@@ -38,7 +40,10 @@ export const AGENT_FIRMWARE = 'loa-agent/0.1.0';
 
 export interface AgentOptions extends AgentConfigInput {
   logger: Logger;
-  /** Milliseconds since the Unix epoch for `ts` fields; the device clock. */
+  /**
+   * Milliseconds since the Unix epoch for `ts` fields; the device clock. Before CLOCK_FLOOR_MS it is
+   * taken as not set yet (a box without RTC boots in 1970): see clock.ts.
+   */
   clock?: () => number;
   /** Measures the box once per heartbeat; the default reports mains power and the amplifier on. */
   probe?: Probe;
@@ -46,6 +51,13 @@ export interface AgentOptions extends AgentConfigInput {
   sessionStore?: SessionStore;
   /** Where accepted messages wait for the broker; by default on disk under dataDir, else in memory. */
   outboxStore?: Outbox;
+  /**
+   * Whether the MQTT library pre-builds a buffer for each of the 65,536 packet ids (about 6 MB, once per
+   * process, shared by its clients). Worth it where many agents share a process (the simulator), and
+   * where a broker does (the setting is global to the process); `loa agent`, alone on a small box,
+   * turns it off. Default true.
+   */
+  packetIdCache?: boolean;
 }
 
 /** A broadcast log entry as the caller knows it; the agent adds the protocol version. */
@@ -76,6 +88,14 @@ export interface AgentStats {
   pending: number;
 }
 
+/** The outbox's figures, and what happens around it in the agent. */
+export interface AgentOutboxStats extends OutboxStats {
+  /** Backlog messages older than `outbox.maxAgeDays`, deleted unsent: the platform would refuse them. */
+  expired: number;
+  /** Messages the agent stamped itself while the clock was not set, waiting for it in memory. */
+  held: number;
+}
+
 export interface Agent {
   /**
    * Starts connecting and resolves once the first attempt has settled: born (see `stats().online`) or
@@ -93,7 +113,7 @@ export interface Agent {
   /** As publishBroadcast, for one event. */
   publishEvent(event: EventInput): Promise<void>;
   stats(): AgentStats;
-  outboxStats(): OutboxStats;
+  outboxStats(): AgentOutboxStats;
 }
 
 /** Kept for callers of the earlier API: a full outbox now refuses with OutboxFullError. */
@@ -117,6 +137,10 @@ class DeviceAgent implements Agent {
   private readonly link: MqttLink;
   private readonly outbox: Outbox;
   private readonly forwarder: Forwarder;
+  private readonly gate: ClockGate;
+  private readonly maxAgeMs: number;
+  private expiredLogTimer: NodeJS.Timeout | undefined;
+  private expiredSinceLog = 0;
 
   private phase: 'new' | 'running' | 'stopped' = 'new';
   /** The outbox is recovered and accepts messages. */
@@ -137,6 +161,8 @@ class DeviceAgent implements Agent {
     dropped: 0,
     pending: 0,
   };
+  /** Kept apart from `counters`: AgentStats is the simulator's sum over devices. */
+  private expired = 0;
 
   constructor(
     private readonly config: AgentConfig,
@@ -145,6 +171,14 @@ class DeviceAgent implements Agent {
     this.address = { province: config.province, commune: config.commune, device: config.deviceId };
     this.log = options.logger.child({ device: config.deviceId });
     this.clock = options.clock ?? Date.now;
+    this.maxAgeMs = config.outbox.maxAgeDays * 86_400_000;
+    this.gate = createClockGate({
+      clock: this.clock,
+      logger: this.log,
+      accept: (channel, message) => {
+        this.enqueue(channel, message);
+      },
+    });
     this.probe =
       options.probe ??
       (config.probes === undefined
@@ -170,6 +204,10 @@ class DeviceAgent implements Agent {
         this.link.publish(deviceTopic(this.address, record.channel), record.payload, false),
       window: config.outbox.window,
       replayPerS: config.outbox.replayPerS,
+      expired: (record) => this.isExpired(record),
+      onExpired: () => {
+        this.noteExpired();
+      },
       onSent: () => (this.counters.sent += 1),
       onAcked: () => (this.counters.acked += 1),
       onFailed: () => (this.counters.failed += 1),
@@ -181,6 +219,7 @@ class DeviceAgent implements Agent {
       username: config.deviceId,
       password: config.secret,
       keepaliveS: keepaliveFor(config.heartbeatS),
+      packetIdCache: options.packetIdCache ?? true,
       connectTimeoutMs: config.connectTimeoutMs,
       backoff: createBackoff(config.reconnect),
       logger: this.log,
@@ -235,11 +274,17 @@ class DeviceAgent implements Agent {
     this.phase = 'stopped';
     clearInterval(this.heartbeatTimer);
     this.forwarder.pause();
+    this.flushExpiredLog();
+    const lost = this.gate.discard();
+    if (lost > 0) {
+      this.counters.dropped += lost;
+      this.log.warn({ held: lost }, 'stopped before the clock was set: held messages dropped');
+    }
     const wasOnline = this.link.connected;
     if (wasOnline && this.lastSession !== undefined) {
       const shutdown = this.send(
         'state',
-        { v: PROTOCOL_VERSION, ts: this.clock(), online: false, session: this.lastSession, reason },
+        { v: PROTOCOL_VERSION, ...this.stamp(), online: false, session: this.lastSession, reason },
         true,
       );
       if (!(await fulfilsWithin(shutdown, this.config.stopTimeoutMs))) {
@@ -259,7 +304,11 @@ class DeviceAgent implements Agent {
   }
 
   publishEvent(event: EventInput): Promise<void> {
-    return this.sendFromCaller('event', { ...event, v: PROTOCOL_VERSION, ts: event.ts ?? this.clock() });
+    if (event.ts === undefined) {
+      // The agent stamps it: with the clock not set, it waits for the clock like a heartbeat.
+      return this.sendFromCaller('event', { ...event, v: PROTOCOL_VERSION, ts: 0 }, true);
+    }
+    return this.sendFromCaller('event', { ...event, v: PROTOCOL_VERSION, ts: event.ts });
   }
 
   stats(): AgentStats {
@@ -271,12 +320,21 @@ class DeviceAgent implements Agent {
     };
   }
 
-  outboxStats(): OutboxStats {
-    return this.outbox.stats();
+  outboxStats(): AgentOutboxStats {
+    return { ...this.outbox.stats(), expired: this.expired, held: this.gate.held() };
   }
 
-  /** Allocates the next session (durably, before the connect that uses it) and returns its Will. */
+  /**
+   * Allocates the next session (durably, before the connect that uses it) and returns its Will. Waits
+   * for the clock first: the birth's `meta` needs a time the platform accepts.
+   */
   private async prepareConnect(): Promise<Will> {
+    if (!this.gate.isSet()) {
+      // start() resolves: the agent runs (and holds its heartbeats) while it waits.
+      this.settleFirstAttempt();
+      await this.gate.whenSet(() => this.isRunning());
+    }
+    if (!this.isRunning()) throw new Error('the agent stopped');
     if (!this.sessionLoaded) {
       this.lastSession = await this.loadSession();
       this.sessionLoaded = true;
@@ -317,7 +375,7 @@ class DeviceAgent implements Agent {
     await this.send('meta', this.meta(), true);
     await this.send(
       'state',
-      { v: PROTOCOL_VERSION, ts: this.clock(), online: true, session, reason: 'boot' },
+      { v: PROTOCOL_VERSION, ...this.stamp(), online: true, session, reason: 'boot' },
       true,
     );
     // A birth whose connection dropped completes late, on the next connection, from mqtt.js's store:
@@ -363,7 +421,10 @@ class DeviceAgent implements Agent {
     const seq = this.counters.heartbeats;
     this.counters.heartbeats += 1;
     try {
-      this.enqueue('heartbeat', { ...fields, v: PROTOCOL_VERSION, ts: this.clock(), seq });
+      // Stamped now, or held until the clock is set and then stamped with the time it was built.
+      if (!this.gate.submit('heartbeat', { ...fields, v: PROTOCOL_VERSION, ts: 0, seq })) {
+        this.counters.dropped += 1;
+      }
     } catch (error) {
       // Refusals are counted and logged where they happen; the rest is the disk failing.
       if (!(error instanceof MessageRefusedError)) {
@@ -377,10 +438,69 @@ class DeviceAgent implements Agent {
   private async sendFromCaller<C extends 'broadcast' | 'event'>(
     channel: C,
     message: MessageOf[C],
+    stampHere = false,
   ): Promise<void> {
     if (this.phase !== 'running') throw new Error(`the agent is ${this.phase}`);
     if (!this.opened) throw new Error('the agent is starting');
+    if (stampHere && channel === 'event') {
+      // Checked now, so that a bad record is refused to the caller even if it then waits for the clock.
+      this.encode('event', { ...(message as MessageOf['event']), ts: CLOCK_FLOOR_MS });
+      if (!this.gate.submit('event', message as MessageOf['event'])) {
+        this.counters.dropped += 1;
+        throw new OutboxFullError(channel);
+      }
+      return;
+    }
+    // A time the caller stamped before the clock was set can never be corrected: refused with the reason.
+    const time = channel === 'broadcast' ? (message as BroadcastInput).start : (message as EventInput).ts;
+    if (time !== undefined && time < CLOCK_FLOOR_MS) {
+      const field = channel === 'broadcast' ? 'start' : 'ts';
+      this.counters.refused += 1;
+      throw new MessageRefusedError(channel, [
+        `${field}: ${new Date(time).toISOString()} is before ${new Date(CLOCK_FLOOR_MS).toISOString()}: ` +
+          'stamped by a clock that was not set',
+      ]);
+    }
     this.enqueue(channel, message);
+  }
+
+  /** `ts` for presence, left out while the clock is not set (the platform then uses receipt time). */
+  private stamp(): { ts?: number } {
+    const now = this.clock();
+    return now >= CLOCK_FLOOR_MS ? { ts: now } : {};
+  }
+
+  /** A backlog record older than the platform keeps: sending it would only fill its reject counters. */
+  private isExpired(record: OutboxRecord): boolean {
+    const now = this.clock();
+    // With the clock not set, nothing can be judged old.
+    if (now < CLOCK_FLOOR_MS) return false;
+    const time = oldestTime(record.channel, record.payload);
+    return time !== undefined && time < now - this.maxAgeMs;
+  }
+
+  /** One log line per burst of expired records (a long outage can expire thousands at once). */
+  private noteExpired(): void {
+    this.expired += 1;
+    this.expiredSinceLog += 1;
+    this.expiredLogTimer ??= setTimeout(() => {
+      this.flushExpiredLog();
+    }, 1_000);
+  }
+
+  private flushExpiredLog(): void {
+    clearTimeout(this.expiredLogTimer);
+    this.expiredLogTimer = undefined;
+    if (this.expiredSinceLog === 0) return;
+    this.log.warn(
+      {
+        expired: this.expiredSinceLog,
+        total_expired: this.expired,
+        max_age_days: this.config.outbox.maxAgeDays,
+      },
+      'outbox: messages older than the platform keeps dropped',
+    );
+    this.expiredSinceLog = 0;
   }
 
   /**

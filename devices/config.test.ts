@@ -45,6 +45,18 @@ describe('agent configuration', () => {
     }
   });
 
+  it('takes a client certificate instead of the secret, and names the secret when there is neither', () => {
+    const { secret: _secret, ...withoutSecret } = valid;
+    const tls = { certFile: '/etc/loa/agent.crt', keyFile: '/etc/loa/agent.key' };
+    expect(createAgent({ ...withoutSecret, tls }).stats().online).toBe(false);
+    expect(() => createAgent(withoutSecret)).toThrow(
+      'secret: missing: give the secret, or a client certificate (tls.certFile and tls.keyFile)',
+    );
+    expect(() => createAgent({ ...withoutSecret, tls: { caFile: '/etc/loa/ca.pem' } })).toThrow(
+      /secret: missing/,
+    );
+  });
+
   it('takes a valid configuration without connecting', () => {
     const agent = createAgent(valid);
     expect(agent.stats()).toMatchObject({ online: false, session: undefined, sent: 0 });

@@ -8,6 +8,9 @@ export interface ForwarderOptions {
   window: number;
   /** Backlog records sent per second at most; live records are not limited. */
   replayPerS: number;
+  /** A backlog record to delete unsent (too old for the platform); checked as it is taken. */
+  expired?(record: OutboxRecord): boolean;
+  onExpired?(record: OutboxRecord): void;
   /** A monotonic clock in milliseconds (the wall clock may jump). */
   now?: () => number;
   onSent?(): void;
@@ -59,6 +62,12 @@ export class Forwarder {
       // The backlog first while the rate allows (so order holds whenever it can), live records otherwise.
       this.refill();
       let record = this.tokens >= 1 ? outbox.take(0, this.liveFrom) : undefined;
+      if (record && this.options.expired?.(record) === true) {
+        // Deleted without a token: dropping a week of expired backlog should not take a week of tokens.
+        outbox.ack(record.seq);
+        this.options.onExpired?.(record);
+        continue;
+      }
       if (record) this.tokens -= 1;
       else record = outbox.take(this.liveFrom, Number.POSITIVE_INFINITY);
       if (!record) {

@@ -8,6 +8,7 @@ export {
   createAgent,
   type Agent,
   type AgentOptions,
+  type AgentOutboxStats,
   type AgentStats,
   type BroadcastInput,
   type EventInput,
@@ -21,6 +22,7 @@ export {
   type AgentConfig,
   type AgentConfigInput,
 } from './config.js';
+export { CLOCK_FLOOR_MS } from './clock.js';
 export { createBackoff, DEFAULT_BACKOFF, type Backoff, type BackoffOptions } from './backoff.js';
 export { encodeMessage, MessageRefusedError } from './outgoing.js';
 export { createLocalHttp, type LocalHttp } from './local-http.js';

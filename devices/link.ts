@@ -19,9 +19,12 @@ export interface LinkOptions {
   fallbackUrls: readonly string[];
   clientId: string;
   username: string;
-  password: string;
+  /** Absent when the box proves who it is with a client certificate. */
+  password: string | undefined;
   keepaliveS: number;
   connectTimeoutMs: number;
+  /** See AgentOptions.packetIdCache. */
+  packetIdCache: boolean;
   backoff: Backoff;
   logger: Logger;
   /**
@@ -51,6 +54,8 @@ export class MqttLink {
   private up = false;
   private stopping = false;
   private attempted = false;
+  /** The current attempt already logged its error. */
+  private errored = false;
 
   constructor(private readonly options: LinkOptions) {}
 
@@ -67,7 +72,7 @@ export class MqttLink {
       ...(o.fallbackUrls.length > 0 && { servers: [o.brokerUrl, ...o.fallbackUrls].map(serverOf) }),
       clientId: o.clientId,
       username: o.username,
-      password: o.password,
+      ...(o.password !== undefined && { password: o.password }),
       // MQTT 3.1.1: what aedes speaks, and what every MQTT 5 broker accepts too.
       protocolVersion: 4,
       clean: true,
@@ -75,6 +80,7 @@ export class MqttLink {
       connectTimeout: o.connectTimeoutMs,
       manualConnect: true,
       reconnectPeriod: 0,
+      writeCache: o.packetIdCache,
     });
     this.client.on('connect', () => {
       this.up = true;
@@ -88,11 +94,18 @@ export class MqttLink {
     this.client.on('close', () => {
       const wasUp = this.up;
       this.up = false;
+      // A TLS handshake the broker ends (a client certificate it does not trust) raises no 'error':
+      // without this line the operator would see the agent retry in silence.
+      if (!wasUp && !this.errored && !this.stopping) {
+        o.logger.warn('connection closed before the broker accepted it');
+      }
+      this.errored = false;
       o.onDown(wasUp);
       if (!this.stopping) this.scheduleAttempt();
     });
     // Without a listener an 'error' event would throw; the 'close' that follows drives the retry.
     this.client.on('error', (error) => {
+      this.errored = true;
       o.logger.warn({ err: error }, 'MQTT connection error');
     });
     this.attempt();
@@ -148,9 +161,11 @@ export class MqttLink {
         client.connect();
       },
       (error: unknown) => {
+        // Stopped while it was being prepared (waiting for the clock, say): nothing to report.
+        if (this.stopping) return;
         this.options.logger.error({ err: error }, 'cannot prepare the connection');
         this.options.onDown(false);
-        if (!this.stopping) this.scheduleAttempt();
+        this.scheduleAttempt();
       },
     );
   }

@@ -1,4 +1,11 @@
-import { channelSchemas, MAX_PAYLOAD_BYTES, type Channel, type MessageOf } from '../protocol/index.js';
+import {
+  channelSchemas,
+  MAX_PAYLOAD_BYTES,
+  messageTimes,
+  type Channel,
+  type MessageOf,
+} from '../protocol/index.js';
+import type { QueuedChannel } from './outbox.js';
 
 /**
  * Every payload the agent sends goes through here: built from the protocol's types, checked with the
@@ -38,4 +45,20 @@ export function encodeMessage<C extends Channel>(channel: C, message: MessageOf[
 
 function problem(path: string, message: string): string {
   return `${path === '' ? '(payload)' : path}: ${message}`;
+}
+
+/**
+ * The device time by which the platform judges a queued payload's age, as its ingest does: a
+ * broadcast's `start`, otherwise `ts`. Undefined if the payload has none (it is then never too old).
+ */
+export function oldestTime(channel: QueuedChannel, payload: Buffer): number | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { oldest } = messageTimes(channel, message as MessageOf[QueuedChannel]);
+  return typeof oldest === 'number' ? oldest : undefined;
 }

@@ -8,4 +8,3 @@ export {
 } from './service.js';
 export { createPipeline, type Pipeline, type PipelineResult, type IncomingMessage } from './pipeline.js';
 export { createMqttSource, type MqttSourceOptions } from './mqtt-source.js';
-export { BROKER_PRESENCE_TOPIC, type BrokerPresenceEvent } from './broker-presence.js';

@@ -94,6 +94,21 @@ export function createMqttSource(options: MqttSourceOptions) {
       await c.subscribeAsync(options.shared ? SHARED_INGEST_TOPICS : ALL_TOPICS, { qos: 1 });
     },
 
+    /**
+     * Publishes on the same connection (QoS 1), for a consumer that also answers, such as the coverage
+     * service's alerts: on brokers that make the username the client id (the Mosquitto export), a
+     * second connection of the same account would take this one over.
+     */
+    async publish(topic: string, payload: string, options: { retain: boolean }): Promise<void> {
+      if (!client) throw new Error('not started');
+      await client.publishAsync(topic, payload, { qos: 1, retain: options.retain });
+    },
+
+    /** Whether the connection to the broker is up now. */
+    connected(): boolean {
+      return client?.connected ?? false;
+    },
+
     async stop(): Promise<void> {
       stopped = true;
       const c = client;

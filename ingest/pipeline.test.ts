@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { Inventory, parseInventoryFile } from '../protocol/index.js';
+import {
+  BROKER_PRESENCE_TOPIC,
+  brokerPresenceTopic,
+  encodeBrokerPresence,
+  Inventory,
+  parseInventoryFile,
+} from '../protocol/index.js';
 import { testInventory, testProvinceYaml, topicOf } from '../test/fixtures/province.js';
 import { createPipeline, type IncomingMessage, type Pipeline } from './pipeline.js';
 
@@ -250,5 +256,48 @@ describe('the topic cache', () => {
     expect(after(c02)).toMatchObject({ kind: 'reject', reason: 'unknown_device' });
     // The old pipeline keeps its own inventory.
     expect(before(c02).kind).toBe('point');
+  });
+});
+
+describe('broker presence records', () => {
+  const address = { province: 'an-giang', commune: 'vinh-an', device: 'vinh-an-c01' };
+  const event = { address, online: false, reason: 'takeover', at: NOW - 3, seq: 42 };
+  const line = `broker_presence,commune=vinh-an,device=vinh-an-c01,province=an-giang,reason=takeover online=false ${NOW - 3}000042`;
+
+  it('are the same point by either road, whatever the receipt time and log sequence (a redelivery overwrites)', () => {
+    const payload = encodeBrokerPresence(event);
+    const inProcess = pipeline({ topic: BROKER_PRESENCE_TOPIC, payload, receivedAt: NOW - 3, seq: 1 });
+    const overMqtt = pipeline({ topic: brokerPresenceTopic(address), payload, receivedAt: NOW, seq: 8 });
+    const redelivered = pipeline({
+      topic: brokerPresenceTopic(address),
+      payload,
+      receivedAt: NOW + 9,
+      seq: 9,
+    });
+    expect(brokerPresenceTopic(address)).toBe('loa/v1/an-giang/vinh-an/_platform/broker-presence');
+    for (const r of [inProcess, overMqtt, redelivered]) expect(r).toEqual({ kind: 'broker_presence', line });
+  });
+
+  it('refuses a record that fails its schema, as an internal error kept with the record', () => {
+    for (const bad of [
+      { ...event, reason: 'Drop Table' },
+      { ...event, address: { ...address, device: '_platform' } },
+      { ...event, at: -1 },
+    ]) {
+      const r = pipeline({
+        topic: brokerPresenceTopic(address),
+        payload: encodeBrokerPresence(bad),
+        receivedAt: NOW,
+        seq: 3,
+      });
+      expect(r).toMatchObject({ kind: 'reject', reason: 'internal_error' });
+    }
+    expect(pipeline(msg(brokerPresenceTopic(address), 'not json'))).toMatchObject({ kind: 'reject' });
+  });
+
+  it('leave the other platform topics ignored', () => {
+    expect(pipeline(msg('loa/v1/an-giang/vinh-an/_platform/alert', { id: 'x' }))).toEqual({
+      kind: 'ignored',
+    });
   });
 });

@@ -1,6 +1,8 @@
 import {
+  BROKER_PRESENCE_TOPIC,
   CHANNELS,
   decodePayload,
+  isBrokerPresenceTopic,
   parseTopic,
   type Channel,
   type Device,
@@ -9,7 +11,7 @@ import {
   type RejectReason,
 } from '../protocol/index.js';
 import { escapeFieldString, msToNs } from '../influx/index.js';
-import { BROKER_PRESENCE_TOPIC, brokerPresenceLine, describeBrokerPresence } from './broker-presence.js';
+import { brokerPresenceLine, describeBrokerPresence } from './broker-presence.js';
 import { deviceSeries, type DeviceSeries } from './device-tags.js';
 import { toLine } from './points.js';
 
@@ -34,7 +36,7 @@ export type PipelineResult =
   | { kind: 'reject'; reason: RejectReason; detail: string; device?: string; line: string }
   /** Platform output and downstream commands share the topic tree but are not device telemetry. */
   | { kind: 'ignored' }
-  /** A connect or disconnect recorded by the embedded broker (broker-presence.ts). */
+  /** A connect or disconnect recorded by a Loa broker, in process or over MQTT (broker-presence.ts). */
   | { kind: 'broker_presence'; line: string };
 
 export interface PipelineOptions {
@@ -75,15 +77,14 @@ export function createPipeline({ inventory, retentionMs, now = Date.now }: Pipel
 
   /** The full path of DESIGN §3: parse the topic, find the device, check its place. */
   function resolve(message: IncomingMessage): ResolvedTopic | PipelineResult {
-    // Checked only on a topic-cache miss: no cost on the telemetry path.
-    if (message.topic === BROKER_PRESENCE_TOPIC) {
-      const line = brokerPresenceLine(message);
-      return line === undefined
-        ? reject(message, 'internal_error', describeBrokerPresence(message))
-        : { kind: 'broker_presence', line };
-    }
+    // Only on a topic-cache miss, and only for the in-process log topic or a platform topic: no cost on
+    // the telemetry path.
+    if (message.topic === BROKER_PRESENCE_TOPIC) return brokerPresence(message);
     const topic = parseTopic(message.topic);
-    if (topic.kind === 'platform' || topic.kind === 'command') return { kind: 'ignored' };
+    if (topic.kind === 'platform') {
+      return isBrokerPresenceTopic(message.topic) ? brokerPresence(message) : { kind: 'ignored' };
+    }
+    if (topic.kind === 'command') return { kind: 'ignored' };
     if (topic.kind === 'invalid') return reject(message, topic.reason, topic.detail);
     const series = seriesOf(topic.device);
     if (series === undefined) {
@@ -123,6 +124,13 @@ export function createPipeline({ inventory, retentionMs, now = Date.now }: Pipel
       message: decoded.message,
     };
   };
+}
+
+function brokerPresence(message: IncomingMessage): PipelineResult {
+  const line = brokerPresenceLine(message);
+  return line === undefined
+    ? reject(message, 'internal_error', describeBrokerPresence(message))
+    : { kind: 'broker_presence', line };
 }
 
 interface ResolvedTopic {

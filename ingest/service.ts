@@ -1,7 +1,10 @@
 import { hostname } from 'node:os';
 import { escapeTagValue, InfluxWriteError, type PointWriter } from '../influx/index.js';
 import {
+  BROKER_PRESENCE_TOPIC,
   DEFAULT_RETENTION_MS,
+  encodeBrokerPresence,
+  type BrokerPresenceEvent,
   type Channel,
   type Device,
   type Inventory,
@@ -15,7 +18,6 @@ import {
   type Logger,
   type MetricFamily,
 } from '../runtime/index.js';
-import { BROKER_PRESENCE_TOPIC, encodeBrokerPresence, type BrokerPresenceEvent } from './broker-presence.js';
 import { createPipeline, reject, type Pipeline, type PipelineResult } from './pipeline.js';
 import { IngestCounters, ingestMetricFamilies } from './stats.js';
 import { comparePositions, Wal, type WalPosition, type WalRecord } from './wal.js';

@@ -78,22 +78,30 @@ export function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+/**
+ * The device times by which a message is judged: a broadcast is logged after it ends, so its end must
+ * not be in the future and its start not too old; any other message by its `ts` (absent: not judged).
+ * The agent uses the same rule to drop what the platform would refuse as too old.
+ */
+export function messageTimes(
+  channel: Channel,
+  message: MessageOf[Channel],
+): { oldest: number | undefined; newest: number | undefined } {
+  if (channel === 'broadcast') {
+    const b = message as MessageOf['broadcast'];
+    return { oldest: b.start, newest: b.end };
+  }
+  const ts = (message as { ts?: number }).ts;
+  return { oldest: ts, newest: ts };
+}
+
 function checkDeviceTime(
   channel: Channel,
   message: MessageOf[Channel],
   now: number,
   retentionMs: number,
 ): { ok: false; reason: RejectReason; detail: string } | undefined {
-  // A broadcast is logged after it ends: its end must not be in the future and its start not too old.
-  let newest: number | undefined;
-  let oldest: number | undefined;
-  if (channel === 'broadcast') {
-    const b = message as MessageOf['broadcast'];
-    newest = b.end;
-    oldest = b.start;
-  } else {
-    newest = oldest = (message as { ts?: number }).ts;
-  }
+  const { oldest, newest } = messageTimes(channel, message);
   if (newest !== undefined && newest > now + MAX_FUTURE_SKEW_MS) {
     return {
       ok: false,

@@ -13,3 +13,4 @@ export * from './secret.js';
 export * from './inventory-schema.js';
 export * from './inventory.js';
 export * from './inventory-load.js';
+export * from './broker-presence.js';

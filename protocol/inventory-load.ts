@@ -25,6 +25,15 @@ export class InventoryError extends Error {
 
 /** Parses and validates one province file's text. */
 export function parseInventoryFile(text: string, file: string): InventoryFile {
+  return parseYamlFile(text, file, inventoryFileSchema);
+}
+
+/**
+ * Parses YAML text and validates it with a zod schema. Problems stop with an InventoryError naming the
+ * file, the line and the path inside it, as for a province file; other YAML files (the simulator's
+ * scenarios) use it to report their mistakes the same way.
+ */
+export function parseYamlFile<S extends z.ZodType>(text: string, file: string, schema: S): z.output<S> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -38,7 +47,7 @@ export function parseInventoryFile(text: string, file: string): InventoryFile {
       })),
     );
   }
-  const result = inventoryFileSchema.safeParse(doc.toJS());
+  const result = schema.safeParse(doc.toJS());
   if (result.success) return result.data;
   throw new InventoryError(file, describe(result.error, doc, lineCounter));
 }

@@ -2,8 +2,22 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Inventory, parseInventoryFile, verifySecret, type InventoryFileInput } from '../protocol/index.js';
-import { AN_GIANG_BOUNDS, generateProvince, writeProvince, type ProvinceSpec } from './index.js';
+import {
+  Inventory,
+  loadInventory,
+  parseInventoryFile,
+  verifySecret,
+  type InventoryFileInput,
+} from '../protocol/index.js';
+import {
+  AN_GIANG_BOUNDS,
+  AN_GIANG_MERGED_BOUNDS,
+  AN_GIANG_REGIONS,
+  generateProvince,
+  presetSpec,
+  writeProvince,
+  type ProvinceSpec,
+} from './index.js';
 
 const spec: ProvinceSpec = {
   provinceId: 'an-giang',
@@ -121,5 +135,77 @@ describe('generateProvince', () => {
     await expect(generateProvince({ ...spec, hamletsPerCommune: [5, 2] })).rejects.toThrow(
       /hamletsPerCommune/,
     );
+  });
+});
+
+describe('the An Giang preset', () => {
+  it('is the merged province: 102 communes on land inside it, unique slugs, loadable, deterministic', async () => {
+    const preset = presetSpec('an-giang', { seed: 5, heartbeatS: 60 });
+    // Deterministic by seed (checked on a slice of it: hashing two whole provinces takes seconds).
+    const small = { ...preset, communes: 12 };
+    const [a, b, c] = await Promise.all([
+      generateProvince(preset),
+      generateProvince(small),
+      generateProvince(small),
+    ]);
+    expect(structure(b.inventory)).toEqual(structure(c.inventory));
+    expect(structure(b.inventory).communes).toEqual(structure(a.inventory).communes.slice(0, 12));
+
+    const dir = await mkdtemp(join(tmpdir(), 'loa-sim-'));
+    dirs.push(dir);
+    await writeProvince(dir, a);
+    const inventory = await loadInventory(join(dir, 'inventory'));
+    const province = inventory.province('an-giang');
+    expect(province?.name).toBe('An Giang');
+    expect(province?.communes).toHaveLength(102);
+    const communeIds = province?.communes.map((c) => c.id) ?? [];
+    expect(new Set(communeIds).size).toBe(102);
+
+    const devices = [...inventory.allDevices()];
+    expect(new Set(devices.map((d) => d.device)).size).toBe(devices.length);
+    // A realistic share of clusters on FM: they cannot report, so they have no secret.
+    const clusters = devices.filter((d) => d.kind === 'cluster');
+    const fm = clusters.filter((d) => d.link === 'fm');
+    expect(fm.length / clusters.length).toBeGreaterThan(0.2);
+    expect(fm.length / clusters.length).toBeLessThan(0.4);
+    expect(Object.keys(a.secrets).length).toBe(devices.length - fm.length);
+    expect(devices.filter((d) => d.kind === 'station')).toHaveLength(102);
+
+    const onLand = (lat: number, lon: number) =>
+      AN_GIANG_REGIONS.some(
+        ({ bounds: r }) =>
+          // A cluster sits within a few kilometres of its commune's centre, which is on land.
+          lat >= r.minLat - 0.03 &&
+          lat <= r.maxLat + 0.03 &&
+          lon >= r.minLon - 0.03 &&
+          lon <= r.maxLon + 0.03,
+      );
+    for (const d of devices) {
+      expect(d.lat).toBeGreaterThanOrEqual(AN_GIANG_MERGED_BOUNDS.minLat);
+      expect(d.lat).toBeLessThanOrEqual(AN_GIANG_MERGED_BOUNDS.maxLat);
+      expect(d.lon).toBeGreaterThanOrEqual(AN_GIANG_MERGED_BOUNDS.minLon);
+      expect(d.lon).toBeLessThanOrEqual(AN_GIANG_MERGED_BOUNDS.maxLon);
+      expect(onLand(d.lat ?? 0, d.lon ?? 0), d.device).toBe(true);
+    }
+    for (const c of province?.communes ?? []) {
+      expect(c.name).toMatch(/^Xã /);
+      expect(c.hamlets.length).toBeGreaterThanOrEqual(5);
+      expect(c.hamlets.length).toBeLessThanOrEqual(12);
+      // The south says "Ấp", never "Thôn".
+      expect(c.hamlets.every((h) => h.name.startsWith('Ấp '))).toBe(true);
+    }
+    // Phú Quốc, the island, has communes too (a weighted draw over the land boxes).
+    const island = AN_GIANG_REGIONS[4].bounds;
+    expect(devices.some((d) => (d.lon ?? 0) < island.maxLon + 0.03)).toBe(true);
+    // 1,363 scrypt hashes: seconds on a busy 2-core machine.
+  }, 60_000);
+
+  it('refuses a region outside the bounds', async () => {
+    await expect(
+      generateProvince({
+        ...spec,
+        regions: [{ bounds: { minLat: 20, maxLat: 21, minLon: 105, maxLon: 106 }, weight: 1 }],
+      }),
+    ).rejects.toThrow(/regions/);
   });
 });

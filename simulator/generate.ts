@@ -14,7 +14,7 @@ import {
 import { COMMUNE_PREFIX, HAMLET_PREFIXES, TWO_SYLLABLE_NAMES } from './names.js';
 import { createRandom, type Random } from './prng.js';
 
-/** Roughly the merged An Giang province. */
+/** Roughly the old An Giang province: the default box of a generated province. */
 export const AN_GIANG_BOUNDS = { minLat: 9.9, maxLat: 10.95, minLon: 104.4, maxLon: 105.6 } as const;
 
 /** About 05:00, 11:30 and 17:00 (Hà Giang's Má Lé, and the usual pattern: domain sheet §3). */
@@ -26,29 +26,45 @@ export const DEFAULT_SCHEDULE = ['05:00-06:00', '11:30-12:00', '17:00-18:00'] as
  */
 export const SIMULATOR_SCRYPT_COST: ScryptCost = { N: 1024, r: 8, p: 1 };
 
+const boundsSchema = z
+  .object({ minLat: z.number(), maxLat: z.number(), minLon: z.number(), maxLon: z.number() })
+  .refine((b) => b.minLat < b.maxLat && b.minLon < b.maxLon, 'min must be below max');
+
 const count = (min: number) => z.int().min(min).max(10_000);
 const range = (min: number) =>
   z.union([count(min), z.tuple([count(min), count(min)]).refine(([a, b]) => a <= b, 'min above max')]);
 
-export const provinceSpecSchema = z.object({
-  provinceId: z.string().regex(SLUG_PATTERN, 'must be a lowercase slug'),
-  provinceName: z.string().trim().min(1).max(200),
-  communes: count(1),
-  hamletsPerCommune: range(1),
-  /** 0 leaves some hamlets unserved, which coverage has to report. */
-  clustersPerHamlet: range(0),
-  /** Share of clusters that are FM receivers (unmonitored, no secret), 0..1. */
-  fmShare: z.number().min(0).max(1),
-  /** Whether each commune has a monitored station (studio) device. */
-  stations: z.boolean(),
-  seed: z.int(),
-  /** The inventory's heartbeat_s for monitored devices. */
-  heartbeatS: z.int().min(5).max(3600),
-  bounds: z
-    .object({ minLat: z.number(), maxLat: z.number(), minLon: z.number(), maxLon: z.number() })
-    .refine((b) => b.minLat < b.maxLat && b.minLon < b.maxLon, 'min must be below max')
-    .default(AN_GIANG_BOUNDS),
-});
+export const provinceSpecSchema = z
+  .object({
+    provinceId: z.string().regex(SLUG_PATTERN, 'must be a lowercase slug'),
+    provinceName: z.string().trim().min(1).max(200),
+    communes: count(1),
+    hamletsPerCommune: range(1),
+    /** 0 leaves some hamlets unserved, which coverage has to report. */
+    clustersPerHamlet: range(0),
+    /** Share of clusters that are FM receivers (unmonitored, no secret), 0..1. */
+    fmShare: z.number().min(0).max(1),
+    /** Whether each commune has a monitored station (studio) device. */
+    stations: z.boolean(),
+    seed: z.int(),
+    /** The inventory's heartbeat_s for monitored devices. */
+    heartbeatS: z.int().min(5).max(3600),
+    /** "Ấp" (the south) or "Thôn" (north and centre); by default drawn from the seed. */
+    hamletPrefix: z.enum(HAMLET_PREFIXES).optional(),
+    bounds: boundsSchema.default(AN_GIANG_BOUNDS),
+    /**
+     * Land inside the bounds where commune centres are drawn, each with its share of the communes: a
+     * province whose box holds sea (a coast, islands) keeps its places on land. By default the whole box.
+     */
+    regions: z
+      .array(z.object({ bounds: boundsSchema, weight: z.number().positive() }))
+      .min(1)
+      .optional(),
+  })
+  .refine((s) => (s.regions ?? []).every((r) => inside(r.bounds, s.bounds)), {
+    message: 'every region must lie inside the bounds',
+    path: ['regions'],
+  });
 
 export type ProvinceSpec = z.input<typeof provinceSpecSchema>;
 
@@ -75,14 +91,16 @@ export async function generateProvince(input: ProvinceSpec): Promise<GeneratedPr
   }
   const spec = parsed.data;
   const random = createRandom(spec.seed);
-  const hamletPrefix = random.pick(HAMLET_PREFIXES);
+  const hamletPrefix = spec.hamletPrefix ?? random.pick(HAMLET_PREFIXES);
   const communeNames = uniqueNames(random, spec.communes);
   /** Monitored devices, which get a secret once the seeded draws are done. */
   const monitored: DeviceEntry[] = [];
 
   const communes = communeNames.map((name) => {
     const id = foldToSlug(name);
-    const center = pointIn(random, spec.bounds, 0.05);
+    const center = spec.regions
+      ? pointIn(random, pickRegion(random, spec.regions), 0)
+      : pointIn(random, spec.bounds, 0.05);
     const numbered = random.chance(0.3);
     const hamletCount = draw(random, spec.hamletsPerCommune);
     const hamlets = (numbered ? numberedNames(hamletCount) : uniqueNames(random, hamletCount)).map((h) => ({
@@ -214,7 +232,28 @@ interface Point {
   lat: number;
   lon: number;
 }
-type Bounds = z.output<typeof provinceSpecSchema>['bounds'];
+type Bounds = z.output<typeof boundsSchema>;
+
+function inside(inner: Bounds, outer: Bounds): boolean {
+  return (
+    inner.minLat >= outer.minLat &&
+    inner.maxLat <= outer.maxLat &&
+    inner.minLon >= outer.minLon &&
+    inner.maxLon <= outer.maxLon
+  );
+}
+
+/** A region drawn in proportion to its weight. */
+function pickRegion(random: Random, regions: readonly { bounds: Bounds; weight: number }[]): Bounds {
+  const total = regions.reduce((sum, r) => sum + r.weight, 0);
+  let r = random.next() * total;
+  for (const region of regions) {
+    r -= region.weight;
+    if (r < 0) return region.bounds;
+  }
+  // Rounding can leave r a hair above 0 after the last region.
+  return (regions.at(-1) as { bounds: Bounds }).bounds;
+}
 
 function pointIn(random: Random, b: Bounds, margin: number): Point {
   return {

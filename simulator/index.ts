@@ -18,6 +18,44 @@ export {
   SimulationConfigError,
   type Simulation,
   type SimulationOptions,
+  type SimulationReport,
   type SimulationStats,
 } from './simulation.js';
+export {
+  FAULT_KINDS,
+  loadScenario,
+  parseDuration,
+  parseScenario,
+  scenarioSchema,
+  type FaultKind,
+  type Scenario,
+} from './scenario.js';
+export { type InjectedFault } from './faults.js';
+export { DeviceLedger, type LedgerEntry } from './ledger.js';
+export { expectedPoints, verifyRun, type Verification, type VerifyOptions } from './verify.js';
 export { createRandom, seedFrom, type Random } from './prng.js';
+export {
+  AN_GIANG_MERGED_BOUNDS,
+  AN_GIANG_REGIONS,
+  PRESET_NAMES,
+  presetSpec,
+  PROVINCE_PRESETS,
+  type ProvincePreset,
+} from './presets.js';
+export { backfill, type BackfillOptions, type BackfillResult, type Outage } from './backfill.js';
+export { WINDOW_CONTENT } from './programmes.js';
+export {
+  closeLoadFleet,
+  connectLoadFleet,
+  createPublishLoop,
+  LoadConfigError,
+  runLoad,
+  type LoadConnection,
+  type LoadFleet,
+  type LoadFleetOptions,
+  type LoadOptions,
+  type LoadResult,
+  type LoadRun,
+  type PublishLoop,
+  type PublishLoopOptions,
+} from './load.js';

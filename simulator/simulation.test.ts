@@ -13,7 +13,13 @@ import {
   type Channel,
   type Inventory,
 } from '../protocol/index.js';
-import { createSimulation, generateProvince, writeProvince, type Simulation } from './index.js';
+import {
+  createSimulation,
+  generateProvince,
+  parseScenario,
+  writeProvince,
+  type Simulation,
+} from './index.js';
 
 // In-process broker test: a real aedes on a free port, the real agents, one recording subscriber.
 
@@ -46,7 +52,13 @@ beforeEach(async () => {
       stray.push(topic);
       return;
     }
-    const message = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+    let message: Record<string, unknown>;
+    try {
+      message = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      // What a malformed-message fault sends: kept as text.
+      message = { unparsable: payload.toString('utf8') };
+    }
     seen.push({ device: parsed.device, channel: parsed.channel, payload: message });
   });
   await subscriber.subscribeAsync('loa/v1/#', { qos: 1 });
@@ -181,5 +193,122 @@ describe('simulation', () => {
     const station = [...inventory.allDevices()].find((d) => d.kind === 'station');
     expect(station).toBeDefined();
     await until(() => of(station?.device ?? '', 'state').some((p) => p.online === true && p.session === 1));
+  });
+});
+
+describe('faults', () => {
+  it('a scenario cuts links, kills and reboots boxes, breaks hardware, skews a clock and sends garbage', async () => {
+    const monitored = [...inventory.allDevices()].filter((d) => d.monitored);
+    const [cut, drop, amp, relay, skew, bad, impostor] = monitored.map((d) => d.device);
+    expect(impostor).toBeDefined();
+    const victim = monitored.find((d) => d.device !== impostor)?.device ?? '';
+    const scenario = parseScenario(
+      [
+        'faults:',
+        `  - { at: 300ms, kind: power_cut, for: 600ms, target: { device: ${cut} } }`,
+        `  - { at: 300ms, kind: link_drop, for: 600ms, target: { device: ${drop} } }`,
+        `  - { at: 300ms, kind: amp_fault, for: 600ms, target: { device: ${amp} } }`,
+        `  - { at: 300ms, kind: relay_trip, for: 600ms, volts: 280, target: { device: ${relay} } }`,
+        `  - { at: 300ms, kind: clock_skew, offset: 1h, target: { device: ${skew} } }`,
+        `  - { at: 500ms, kind: malformed, count: 2, target: { device: ${bad} } }`,
+        `  - { at: 500ms, kind: impersonate, victim: ${victim}, target: { device: ${impostor} } }`,
+      ].join('\n'),
+      'scenario.yaml',
+      inventory,
+    );
+    simulation = createSimulation({
+      brokerUrl: url,
+      inventory,
+      secrets,
+      heartbeatS: 0.05,
+      logger: pino({ level: 'silent' }),
+      startSpreadMs: 10,
+      reconnect: { minMs: 10, maxMs: 50 },
+      scenario,
+    });
+    const t0 = Date.now();
+    await simulation.start();
+    // The clock skew has no end: it stays on until the run stops.
+    await until(() => simulation?.stats().faults === 7 && simulation.stats().faultsActive === 1);
+    await until(() => of(cut ?? '', 'event').some((e) => e.type === 'reboot'));
+    expect(await simulation.drain(10_000)).toBe(true);
+
+    // Power cut: the connection died without DISCONNECT (the Will, no shutdown), then a new session.
+    const states = of(cut ?? '', 'state');
+    const lost = states.findIndex((p) => p.reason === 'lost');
+    expect(lost).toBeGreaterThanOrEqual(0);
+    // A new session (a reconnect attempt while dark may have taken one number already).
+    const rebirth = states.slice(lost + 1).find((p) => p.reason === 'boot');
+    expect(rebirth?.session).toBeGreaterThan(states[lost]?.session as number);
+    expect(states.some((p) => p.reason === 'shutdown')).toBe(false);
+    // 4G drop: the Will, then every heartbeat built meanwhile replayed; none missing.
+    expect(of(drop ?? '', 'state').some((p) => p.reason === 'lost')).toBe(true);
+    const seqs = new Set(of(drop ?? '', 'heartbeat').map((h) => h.seq as number));
+    expect(seqs.size).toBe(Math.max(...seqs) + 1);
+    // Hardware faults: the event, heartbeats that report the fault, the recovery.
+    expect(of(amp ?? '', 'event').map((e) => e.type)).toEqual(['amp_fault', 'amp_restored']);
+    expect(of(amp ?? '', 'heartbeat').some((h) => h.amp === 'fault' && h.playing === false)).toBe(true);
+    expect(of(relay ?? '', 'event')).toEqual([
+      expect.objectContaining({ type: 'relay_tripped', detail: 'over-voltage 280 V' }),
+      expect.objectContaining({ type: 'relay_restored' }),
+    ]);
+    expect(of(relay ?? '', 'heartbeat').some((h) => h.relay === 'tripped' && h.mains_v === 280)).toBe(true);
+    // Clock skew: device time an hour ahead of the wall clock.
+    expect(of(skew ?? '', 'heartbeat').some((h) => (h.ts as number) > t0 + 3_000_000)).toBe(true);
+    // Garbage on its own topic, and a heartbeat on another device's topic, slipped into the connections.
+    expect(of(bad ?? '', 'heartbeat').filter((h) => 'unparsable' in h || h.seq === 'x')).toHaveLength(2);
+    expect(of(victim, 'heartbeat').some((h) => h.seq === 0 && h.uptime_s === 1)).toBe(true);
+
+    const report = simulation.report();
+    expect(report.faults.map((f) => [f.kind, f.devices])).toEqual([
+      ['power_cut', [cut]],
+      ['link_drop', [drop]],
+      ['amp_fault', [amp]],
+      ['relay_trip', [relay]],
+      ['clock_skew', [skew]],
+      ['malformed', [bad]],
+      ['impersonate', [impostor]],
+    ]);
+    expect(report.faults.find((f) => f.kind === 'malformed')?.sent).toBe(2);
+    // The ledger saw the replayed heartbeats acknowledged once each.
+    const ledger = report.ledgers.get(drop ?? '');
+    const acked = ledger?.acked.filter((e) => e.channel === 'heartbeat').map((e) => e.label) ?? [];
+    expect(new Set(acked).size).toBe(acked.length);
+    expect(acked.length).toBeGreaterThan(0);
+  });
+
+  it('random faults come at the rate given, on one device of the target each, and end', async () => {
+    const scenario = parseScenario(
+      'random:\n  - { kind: link_drop, every: 50ms, for: 100ms, target: { kind: cluster } }\n',
+      'scenario.yaml',
+      inventory,
+    );
+    simulation = createSimulation({
+      brokerUrl: url,
+      inventory,
+      secrets,
+      heartbeatS: 0.05,
+      logger: pino({ level: 'silent' }),
+      startSpreadMs: 10,
+      reconnect: { minMs: 10, maxMs: 50 },
+      scenario,
+    });
+    await simulation.start();
+    await until(() => (simulation?.stats().faults ?? 0) >= 5);
+    // As `loa simulate run` ends: the faults first, every device back, then the stop.
+    expect(await simulation.drain(10_000)).toBe(true);
+    await simulation.stop();
+    const clusters = new Set(
+      [...inventory.allDevices()].filter((d) => d.monitored && d.kind === 'cluster').map((d) => d.device),
+    );
+    const faults = simulation.report().faults;
+    expect(faults.length).toBeGreaterThanOrEqual(5);
+    for (const f of faults) {
+      expect(f.kind).toBe('link_drop');
+      expect(f.devices).toHaveLength(1);
+      expect(clusters.has(f.devices[0] ?? '')).toBe(true);
+    }
+    // Every drop but those still on at the stop has ended.
+    expect(faults.filter((f) => f.end === undefined).length).toBeLessThan(faults.length);
   });
 });

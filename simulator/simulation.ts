@@ -1,7 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { createMemorySessionStore } from '../devices/index.js';
+import { createMemoryOutbox, createMemorySessionStore } from '../devices/index.js';
 import type { Inventory } from '../protocol/index.js';
+import { createFaultRunner, type FaultRunner, type InjectedFault } from './faults.js';
+import { DeviceLedger } from './ledger.js';
+import { LinkRelay } from './link-relay.js';
+import { createRandom, seedFrom } from './prng.js';
+import { matchTarget, type Scenario } from './scenario.js';
 import { VirtualDevice } from './virtual-device.js';
 
 export interface SimulationOptions {
@@ -25,6 +30,11 @@ export interface SimulationOptions {
   seed?: number;
   /** Reconnect backoff of every agent. */
   reconnect?: { minMs: number; maxMs: number };
+  /**
+   * Faults and emergency bulletins to play (simulator/scenario.ts). With one, every device connects
+   * through its own link relay (simulator/link-relay.ts), so the broker URL must be plain `mqtt://`.
+   */
+  scenario?: Scenario;
 }
 
 export interface SimulationStats {
@@ -39,6 +49,22 @@ export interface SimulationStats {
   refused: number;
   failed: number;
   dropped: number;
+  /** Accepted by the agents, not yet acknowledged (waiting out an outage, or in flight). */
+  pending: number;
+  /** Faults injected so far, and of those on now. */
+  faults: number;
+  faultsActive: number;
+}
+
+/** What the run did, message by message and fault by fault: the ground truth of `--verify`. */
+export interface SimulationReport {
+  /** Simulation clock at start() and stop(). */
+  startedAt: number;
+  stoppedAt: number;
+  ledgers: ReadonlyMap<string, DeviceLedger>;
+  faults: readonly InjectedFault[];
+  /** Devices dark (power cut) when the run stopped. */
+  dark: string[];
 }
 
 export interface Simulation {
@@ -46,7 +72,15 @@ export interface Simulation {
   start(): Promise<void>;
   /** Stops every device gracefully (retained shutdown state, clean disconnect). */
   stop(): Promise<void>;
+  /**
+   * Ends the scenario (no new faults; links come back, dark boxes stay dark), then waits until every
+   * running device is online again with its outbox empty (replays done), at most `timeoutMs`; resolves
+   * true when it is. Stopping after it is quick: an agent stopped while its link is down waits (up to
+   * its stop timeout) for a shutdown state that cannot be acknowledged.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
   stats(): SimulationStats;
+  report(): SimulationReport;
 }
 
 export class SimulationConfigError extends Error {
@@ -70,6 +104,11 @@ export function createSimulation(options: SimulationOptions): Simulation {
     throw new SimulationConfigError('heartbeatS must be positive');
   }
   const devices: VirtualDevice[] = [];
+  const ledgers = new Map<string, DeviceLedger>();
+  const relays: LinkRelay[] = [];
+  const linked =
+    options.scenario === undefined ? new Set<string>() : linkTargets(options.scenario, options.inventory);
+  const target = linked.size === 0 ? undefined : relayTarget(options.brokerUrl);
   let shortestHeartbeatS = Infinity;
   const missing: string[] = [];
   for (const province of options.inventory.provinces) {
@@ -83,6 +122,10 @@ export function createSimulation(options: SimulationOptions): Simulation {
         }
         const heartbeatS = options.heartbeatS ?? device.heartbeatS;
         shortestHeartbeatS = Math.min(shortestHeartbeatS, heartbeatS);
+        const ledger = new DeviceLedger();
+        ledgers.set(device.device, ledger);
+        const relay = target === undefined || !linked.has(device.device) ? undefined : new LinkRelay(target);
+        if (relay) relays.push(relay);
         devices.push(
           new VirtualDevice({
             device,
@@ -99,6 +142,10 @@ export function createSimulation(options: SimulationOptions): Simulation {
             logger: options.logger,
             seed: options.seed ?? 1,
             ...(options.reconnect && { reconnect: options.reconnect }),
+            // Big enough for minutes of outage at a fast heartbeat; older heartbeats are thinned beyond.
+            outbox: ledger.track(createMemoryOutbox({ maxRecords: 5000 })),
+            ledger,
+            ...(relay && { relay }),
           }),
         );
       }
@@ -113,11 +160,38 @@ export function createSimulation(options: SimulationOptions): Simulation {
 
   const spread = options.startSpreadMs ?? Math.min(shortestHeartbeatS * 1000, 10_000);
   let starting: AbortController | undefined;
+  const byId = new Map(devices.map((d) => [d.id, d]));
+  let faults: FaultRunner | undefined;
+  let startedAt = 0;
+  let stoppedAt = 0;
+  /** The end of the faults: what --verify judges them up to. Later calls wait for the first. */
+  let ending: Promise<void> | undefined;
+  const endScenario = () =>
+    (ending ??= (async () => {
+      await faults?.stop();
+      stoppedAt = clock();
+    })());
 
   return {
     async start() {
       const controller = new AbortController();
       starting = controller;
+      startedAt = clock();
+      ending = undefined;
+      stoppedAt = 0;
+      await Promise.all(relays.map((r) => r.start()));
+      if (options.scenario !== undefined && faults === undefined) {
+        faults = createFaultRunner({
+          scenario: options.scenario,
+          inventory: options.inventory,
+          devices: byId,
+          clock,
+          random: createRandom(seedFrom('faults', options.scenario.seed ?? options.seed ?? 1)),
+          logger: options.logger,
+        });
+        // Scenario times count from the start of the run, not from the last device's first connect.
+        faults.start();
+      }
       const gap = devices.length > 1 ? spread / devices.length : 0;
       const begin = performance.now();
       const started: Promise<void>[] = [];
@@ -138,7 +212,28 @@ export function createSimulation(options: SimulationOptions): Simulation {
     async stop() {
       starting?.abort();
       starting = undefined;
+      await endScenario();
       await Promise.all(devices.map((d) => d.stop()));
+      await Promise.all(relays.map((r) => r.close()));
+    },
+    async drain(timeoutMs) {
+      await endScenario();
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        // Every box with power back online (reconnected after its outage) and its outbox empty.
+        if (devices.every((d) => d.isDark || d.isBack)) return true;
+        if (performance.now() > deadline) return false;
+        await sleep(100);
+      }
+    },
+    report() {
+      return {
+        startedAt,
+        stoppedAt: stoppedAt || clock(),
+        ledgers,
+        faults: faults?.log() ?? [],
+        dark: devices.filter((d) => d.isDark).map((d) => d.id),
+      };
     },
     stats() {
       const total: SimulationStats = {
@@ -149,6 +244,9 @@ export function createSimulation(options: SimulationOptions): Simulation {
         refused: 0,
         failed: 0,
         dropped: 0,
+        pending: 0,
+        faults: faults?.log().length ?? 0,
+        faultsActive: faults?.active() ?? 0,
       };
       for (const device of devices) {
         const s = device.stats();
@@ -158,8 +256,34 @@ export function createSimulation(options: SimulationOptions): Simulation {
         total.refused += s.refused;
         total.failed += s.failed;
         total.dropped += s.dropped;
+        total.pending += s.pending;
       }
       return total;
     },
   };
+}
+
+/** Where the link relays connect: the broker's host and port, which must be plain MQTT over TCP. */
+function relayTarget(brokerUrl: string): { host: string; port: number } {
+  const url = new URL(brokerUrl);
+  if (url.protocol !== 'mqtt:') {
+    throw new SimulationConfigError(
+      `a scenario needs a plain mqtt:// broker URL (its faults cut each device's TCP link), not ${url.protocol}//`,
+    );
+  }
+  return { host: url.hostname, port: Number(url.port) || 1883 };
+}
+
+/** Kinds of fault that act on the device's link, so need its relay. */
+const LINK_FAULTS = new Set(['power_cut', 'link_drop', 'flapping', 'malformed', 'impersonate']);
+
+/** The devices a scenario may cut off or speak through: only they connect through a relay. */
+function linkTargets(scenario: Scenario, inventory: Inventory): Set<string> {
+  const out = new Set<string>();
+  for (const rule of [...scenario.faults, ...scenario.random]) {
+    if (!LINK_FAULTS.has(rule.kind) || !('target' in rule)) continue;
+    // `pick` chooses among the matches when the fault comes: any of them may be hit.
+    for (const d of matchTarget(inventory, rule.target)) out.add(d.device);
+  }
+  return out;
 }

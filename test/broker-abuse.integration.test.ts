@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   brokerMetricFamilies,
   createBroker,
+  DEFAULT_BROKER_LIMITS,
   type Broker,
   type BrokerLimits,
   type BrokerLogger,
@@ -242,6 +243,31 @@ describe('limits', () => {
     await closed;
     expect(broker.metrics().publishesRefused.rate_limited).toBe(1);
     expect(accepted).toHaveLength(5);
+    await stillServes();
+  });
+
+  it('limits the publish rate by default: a flood is cut off once the replay burst is spent', async () => {
+    await startBroker();
+    const client = await device(C01);
+    const closed = new Promise<void>((resolve) =>
+      client.once('close', () => {
+        resolve();
+      }),
+    );
+    const { publishBurst } = DEFAULT_BROKER_LIMITS;
+    // As fast as the broker acknowledges, 64 in flight, until it closes the connection.
+    let seq = 0;
+    const flood = async () => {
+      while (client.connected) {
+        const payload = JSON.stringify({ ...HEARTBEAT, seq: seq++ });
+        // Publications in flight when the broker closes the connection never settle: race the close.
+        await Promise.race([client.publishAsync(topicOf(C01, 'heartbeat'), payload, { qos: 1 }), closed]);
+      }
+    };
+    await Promise.all([closed, ...Array.from({ length: 64 }, flood)]);
+    expect(broker.metrics().publishesRefused.rate_limited).toBe(1);
+    expect(accepted.length).toBeGreaterThanOrEqual(publishBurst);
+    expect(accepted.length).toBeLessThan(publishBurst * 1.01);
     await stillServes();
   });
 

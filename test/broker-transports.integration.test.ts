@@ -1,91 +1,35 @@
 // Issue #3, point 1: the embedded broker's optional TLS listener (with mutual TLS, where a verified
 // certificate whose CN is the device id logs the device in) and its WebSocket listener.
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBroker, type Broker, type BrokerUrls } from '../broker/index.js';
 import { silentLogger } from '../runtime/index.js';
+import { createTestPki, type TestPki } from './broker-certs.js';
 import { SECRETS, testInventory, topicOf } from './fixtures/province.js';
 
 let dir: string;
 let broker: Broker;
 let urls: BrokerUrls;
 let ca: Buffer;
+let pki: TestPki;
 const accepted: string[] = [];
 const clients: MqttClient[] = [];
 
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-}
-
-/** A key and a certificate signed by the test CA. */
-function issue(name: string, subject: string, extensions?: string): void {
-  openssl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    subject,
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '1',
-    ...(extensions ? ['-extfile', extensions] : []),
-  );
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'loa-transports-'));
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=loa-test-ca',
-  );
-  await writeFile(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  issue('server', '/CN=127.0.0.1', 'server.ext');
-  issue('c01', '/CN=vinh-an-c01');
-  ca = await readFile(join(dir, 'ca.crt'));
+  pki = await createTestPki(dir, ['vinh-an-c01']);
+  ({ ca } = pki);
   broker = createBroker({
     inventory: await testInventory(),
     port: 0,
     logger: silentLogger(),
     tls: {
       port: 0,
-      key: await readFile(join(dir, 'server.key')),
-      cert: await readFile(join(dir, 'server.crt')),
+      key: await pki.key('server'),
+      cert: await pki.cert('server'),
       ca,
     },
     ws: { port: 0 },
@@ -121,8 +65,8 @@ it('serves devices over TLS with their secret', async () => {
 });
 
 it('logs a device in by its client certificate (mutual TLS, CN = device id)', async () => {
-  const cert = await readFile(join(dir, 'c01.crt'));
-  const key = await readFile(join(dir, 'c01.key'));
+  const cert = await pki.cert('vinh-an-c01');
+  const key = await pki.key('vinh-an-c01');
   const c01 = await connect(urls.tlsUrl ?? '', { clientId: 'vinh-an-c01', cert, key });
   await c01.publishAsync(topicOf('vinh-an-c01', 'heartbeat'), HEARTBEAT, { qos: 1 });
   expect(accepted).toContain(topicOf('vinh-an-c01', 'heartbeat'));

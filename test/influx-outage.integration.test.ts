@@ -38,6 +38,8 @@ beforeAll(async () => {
     walDir: join(dir, 'wal'),
     logger: silentLogger(),
     mqtt: { host: '127.0.0.1', port: 0 },
+    // A few devices at thousands of messages a second: no per-device rate limit.
+    broker: { limits: { publishPerSecond: 0 } },
     ingest: {
       batchSize: 500,
       flushIntervalMs: 50,

@@ -60,6 +60,8 @@ it('`loa ingest` killed mid-stream loses and duplicates nothing', async () => {
     inventory: await testInventory(),
     port: 0,
     logger: silentLogger(),
+    // A few devices at thousands of messages a second: no per-device rate limit.
+    limits: { publishPerSecond: 0 },
     serviceAccounts: [
       { username: 'loa-ingest', secretHash: await hashSecret('ingest-secret', CHEAP), role: 'ingest' },
     ],
@@ -130,6 +132,8 @@ it('`loa up` killed mid-stream loses and duplicates nothing', async () => {
     '--mqtt-port',
     String(mqttPort),
     '--http-port',
+    '0',
+    '--publish-rate',
     '0',
   ];
   let up = start(upArgs);

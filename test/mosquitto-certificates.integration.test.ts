@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashSecret } from '../protocol/index.js';
-import { createTestCa, type IssuedCertificate, type TestCa } from './certificates.js';
+import { createTestPki, type TestPki } from './broker-certs.js';
 import { spawnLoa } from './cli-process.js';
 import { CHEAP, testProvinceYaml, topicOf } from './fixtures/province.js';
 import { startMosquitto, type MosquittoServer } from './mosquitto.js';
 import { eventually } from './mqtt-helpers.js';
 
 let dir: string;
-let ca: TestCa;
+let pki: TestPki;
 let mosquitto: MosquittoServer;
 let tlsUrl: string;
 const clients: MqttClient[] = [];
@@ -41,13 +41,11 @@ beforeAll(async () => {
   ]);
   expect(await exporter.exit(), exporter.output()).toBe(0);
   expect(exporter.output()).toContain('TLS client certificate whose CN is their id');
-  ca = await createTestCa(join(dir, 'pki'));
-  const server = await ca.server();
+  await mkdir(join(dir, 'pki'));
+  pki = await createTestPki(join(dir, 'pki'), ['vinh-an-c01', 'loa-ingest-1']);
   const conf = await readFile(join(dir, 'out', 'mosquitto.conf'), 'utf8');
-  mosquitto = await startMosquitto(
-    dir,
-    `cafile ${ca.caFile}\ncertfile ${server.certFile}\nkeyfile ${server.keyFile}\n${conf}`,
-  );
+  const [ca, cert, key] = [pki.file('ca', 'crt'), pki.file('server', 'crt'), pki.file('server', 'key')];
+  mosquitto = await startMosquitto(dir, `cafile ${ca}\ncertfile ${cert}\nkeyfile ${key}\n${conf}`);
   tlsUrl = mosquitto.url.replace('mqtt://', 'mqtts://');
 });
 
@@ -57,14 +55,22 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function login(id: string, cert?: IssuedCertificate, extra: mqtt.IClientOptions = {}) {
+/** A client presenting the certificate `certified.name` of `certified.pki`, or none. */
+async function login(
+  id: string,
+  certified?: { pki: TestPki; name: string },
+  extra: mqtt.IClientOptions = {},
+) {
   const client = await mqtt.connectAsync(tlsUrl, {
     clientId: id,
     protocolVersion: 5,
     reconnectPeriod: 0,
     connectTimeout: 5000,
-    ca: ca.ca,
-    ...(cert && { cert: cert.cert, key: cert.key }),
+    ca: pki.ca,
+    ...(certified && {
+      cert: await certified.pki.cert(certified.name),
+      key: await certified.pki.key(certified.name),
+    }),
     ...extra,
   });
   client.on('error', () => undefined);
@@ -84,13 +90,13 @@ it('writes no password file and grants every account its rules', async () => {
 });
 
 it('a device logs in by its certificate, publishes as itself only, and cannot borrow another name', async () => {
-  const ingest = await login('loa-ingest-1', await ca.client('loa-ingest-1'), { clean: true });
+  const ingest = await login('loa-ingest-1', { pki, name: 'loa-ingest-1' }, { clean: true });
   const received: string[] = [];
   ingest.on('message', (topic) => received.push(topic));
   await ingest.subscribeAsync('loa/v1/#', { qos: 1 });
 
   // The certificate says vinh-an-c01; the username it claims is ignored.
-  const c01 = await login('vinh-an-c01', await ca.client('vinh-an-c01'), { username: 'vinh-an-c02' });
+  const c01 = await login('vinh-an-c01', { pki, name: 'vinh-an-c01' }, { username: 'vinh-an-c02' });
   await expect(
     c01.publishAsync(topicOf('vinh-an-c02', 'heartbeat'), HEARTBEAT, { qos: 1 }),
   ).rejects.toMatchObject({ code: 135 });
@@ -102,6 +108,7 @@ it('a device logs in by its certificate, publishes as itself only, and cannot bo
 
 it('refuses a client without a certificate, or with one from another CA', async () => {
   await expect(login('vinh-an-c01')).rejects.toThrow();
-  const stranger = await createTestCa(join(dir, 'stranger'), 'stranger-ca');
-  await expect(login('vinh-an-c01', await stranger.client('vinh-an-c01'))).rejects.toThrow();
+  await mkdir(join(dir, 'stranger'));
+  const stranger = await createTestPki(join(dir, 'stranger'), ['vinh-an-c01']);
+  await expect(login('vinh-an-c01', { pki: stranger, name: 'vinh-an-c01' })).rejects.toThrow();
 });

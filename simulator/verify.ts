@@ -1,0 +1,557 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_ALERT_RULES } from '../coverage/index.js';
+import {
+  LONG_RETENTION_POLICY,
+  quoteIdent,
+  type InfluxQl,
+  type InfluxValue,
+  type Series,
+} from '../influx/index.js';
+import { MAX_FUTURE_SKEW_MS, type Inventory } from '../protocol/index.js';
+import type { InjectedFault } from './faults.js';
+import type { LedgerEntry } from './ledger.js';
+import type { SimulationReport } from './simulation.js';
+
+/**
+ * `loa simulate run --verify`: after a run, InfluxDB is compared with what the simulation knows it did.
+ *
+ * - Every message the broker acknowledged is stored exactly once: per device and measurement, each
+ *   acknowledged point is there (at the device time it carried), nothing is stored that the device never
+ *   sent, and no broadcast id is stored twice.
+ * - Every injected fault left its mark: the alert the coverage engine must raise for it (docs/coverage.md),
+ *   and its own evidence (a Will, refused messages counted, heartbeats reporting the fault, the skewed
+ *   clock's time in storage).
+ *
+ * The platform needs a moment (the ingest's flush, the engine's evaluation and fire delay), so the checks
+ * are repeated until they hold or `timeoutMs` passes.
+ */
+export interface VerifyOptions {
+  ql: InfluxQl;
+  inventory: Inventory;
+  report: SimulationReport;
+  /** Heartbeat interval of a virtual device, in ms (evidence needs a few beats inside a fault). */
+  heartbeatMs: (device: string) => number;
+  /** Refused publications on another device's topic, read from the broker (its `/metrics`); none: unchecked. */
+  impersonationRefusals?: () => Promise<number>;
+  /** The count before the run. */
+  impersonationRefusalsBefore?: number;
+  timeoutMs: number;
+  /** Between attempts; 1 s by default. */
+  pollMs?: number;
+}
+
+export interface Verification {
+  ok: boolean;
+  /** What was checked and held, one line each. */
+  held: string[];
+  /** What is missing, duplicated or never raised, one line each. */
+  problems: string[];
+}
+
+/** Slack for the platform's own delays (ingest flush, engine evaluation every ≤ 5 s). */
+const MARGIN_MS = 5000;
+const EMERGENCY_WINDOW_MS = 15 * 60_000;
+/** A fault must hold this long for `device_offline` to be due (fire delay plus an evaluation). */
+export const OFFLINE_DUE_MS = DEFAULT_ALERT_RULES.device_offline.fireAfterMs + MARGIN_MS;
+export const ON_BATTERY_DUE_MS = DEFAULT_ALERT_RULES.on_battery.fireAfterMs + MARGIN_MS;
+
+type Measurement = 'heartbeat' | 'broadcast' | 'event';
+const MEASUREMENTS: readonly Measurement[] = ['heartbeat', 'broadcast', 'event'];
+
+interface Row {
+  [column: string]: InfluxValue;
+}
+
+/** What one poll read from InfluxDB (and the broker). */
+interface Stored {
+  /** `device/measurement` → point times → labels stored there (broadcast ids, event types, seq). */
+  points: Map<string, Map<number, string>>;
+  alerts: Row[];
+  rejects: Row[];
+  /** Per device, the times of offline presence points with reason `lost` (Wills). */
+  wills: Map<string, number[]>;
+  /** Per device, heartbeats reporting an amplifier fault, and a tripped relay with high mains. */
+  ampFaultBeats: Map<string, number>;
+  relayTripBeats: Map<string, number>;
+  impersonationRefusals: number | undefined;
+}
+
+export async function verifyRun(options: VerifyOptions): Promise<Verification> {
+  const deadline = performance.now() + options.timeoutMs;
+  for (;;) {
+    const stored = await read(options);
+    const result = check(options, stored);
+    if (result.ok || performance.now() >= deadline) return result;
+    await sleep(options.pollMs ?? 1000);
+  }
+}
+
+/** An acknowledged message the ingest must refuse rather than store: a device clock too far ahead. */
+function refusedByIngest(e: LedgerEntry): boolean {
+  return e.skewMs > MAX_FUTURE_SKEW_MS + MARGIN_MS;
+}
+/** Near the ingest's future limit either outcome is right: such messages are not judged. */
+function undecided(e: LedgerEntry): boolean {
+  return Math.abs(e.skewMs - MAX_FUTURE_SKEW_MS) <= MARGIN_MS;
+}
+
+/** What the run should have left in InfluxDB: acknowledged messages per measurement, and those refused. */
+export function expectedPoints(report: SimulationReport): Record<Measurement, number> & { refused: number } {
+  const out = { heartbeat: 0, broadcast: 0, event: 0, refused: 0 };
+  for (const ledger of report.ledgers.values()) {
+    for (const e of ledger.acked) {
+      if (refusedByIngest(e)) out.refused += 1;
+      else out[e.channel] += 1;
+    }
+  }
+  return out;
+}
+
+async function read(options: VerifyOptions): Promise<Stored> {
+  const { ql, report } = options;
+  const points = new Map<string, Map<number, string>>();
+  for (const m of MEASUREMENTS) {
+    // The run, widened to every device time it sent (skewed clocks, late logs): a point stored in it
+    // that no device sent is as wrong as one missing.
+    let min = report.startedAt;
+    let max = report.stoppedAt;
+    for (const ledger of report.ledgers.values()) {
+      for (const e of ledger.accepted) {
+        if (e.channel !== m) continue;
+        min = Math.min(min, e.time);
+        max = Math.max(max, e.time);
+      }
+    }
+    const field = m === 'heartbeat' ? '"seq"' : m === 'broadcast' ? '"id"' : '"count"';
+    const group = m === 'event' ? 'device, "type"' : 'device';
+    for (const s of await ql.query(
+      `SELECT ${field} FROM ${m} WHERE time >= ${Math.floor(min)}ms AND time <= ${Math.ceil(max)}ms GROUP BY ${group}`,
+    )) {
+      const device = s.tags?.device ?? '';
+      if (!report.ledgers.has(device)) continue;
+      const key = `${device}/${m}`;
+      const times = points.get(key) ?? new Map<number, string>();
+      for (const row of s.values) {
+        const label = m === 'event' ? (s.tags?.type ?? '') : String(row[1]);
+        times.set(Number(row[0]), label);
+      }
+      points.set(key, times);
+    }
+  }
+  const since = `time >= ${Math.floor(report.startedAt - 1000)}ms`;
+  // Alerts from the day before too: one still firing when a fault began covers it (see checkFault).
+  const alertsSince = `time >= ${Math.floor(report.startedAt - 86_400_000)}ms`;
+  const alerts = rows(
+    await ql.query(`SELECT * FROM ${quoteIdent(LONG_RETENTION_POLICY)}."alert" WHERE ${alertsSince}`),
+  );
+  const rejects = rows(
+    await ql.query(`SELECT "device", "detail" FROM reject WHERE ${since} GROUP BY reason`),
+  );
+  const wills = new Map<string, number[]>();
+  for (const s of await ql.query(
+    `SELECT "session" FROM presence WHERE ${since} AND online = false AND reason = 'lost' GROUP BY device`,
+  )) {
+    wills.set(
+      s.tags?.device ?? '',
+      s.values.map((v) => Number(v[0])),
+    );
+  }
+  const counts = async (where: string) => {
+    const out = new Map<string, number>();
+    for (const s of await ql.query(
+      `SELECT count("seq") FROM heartbeat WHERE ${since} AND ${where} GROUP BY device`,
+    )) {
+      out.set(s.tags?.device ?? '', Number(s.values[0]?.[1] ?? 0));
+    }
+    return out;
+  };
+  return {
+    points,
+    alerts,
+    rejects,
+    wills,
+    ampFaultBeats: await counts(`amp = 'fault'`),
+    relayTripBeats: await counts(`relay = 'tripped' AND mains_v >= 250`),
+    impersonationRefusals: options.impersonationRefusals ? await options.impersonationRefusals() : undefined,
+  };
+}
+
+function rows(series: readonly Series[]): Row[] {
+  const out: Row[] = [];
+  for (const s of series) {
+    for (const v of s.values) {
+      const row: Row = { ...s.tags };
+      s.columns.forEach((c, i) => (row[c] = v[i] ?? null));
+      out.push(row);
+    }
+  }
+  return out;
+}
+
+function check(options: VerifyOptions, stored: Stored): Verification {
+  const held: string[] = [];
+  const problems: string[] = [];
+  checkMessages(options, stored, held, problems);
+  for (const fault of options.report.faults) checkFault(options, stored, fault, held, problems);
+  checkPlaces(options, stored, held, problems);
+  checkRejects(options, stored, problems);
+  return { ok: problems.length === 0, held, problems };
+}
+
+/**
+ * Messages of the simulated devices the ingest refused, other than those a fault made to be refused
+ * (malformed ones, a clock too far ahead): each is a message the platform lost, with its reason.
+ */
+function checkRejects(options: VerifyOptions, stored: Stored, problems: string[]): void {
+  const expected = new Map<string, Set<string>>();
+  const allow = (device: string, ...reasons: string[]) => {
+    const set = expected.get(device) ?? new Set<string>();
+    for (const r of reasons) set.add(r);
+    expected.set(device, set);
+  };
+  for (const f of options.report.faults) {
+    for (const d of f.devices) {
+      if (f.kind === 'malformed') allow(d, 'invalid_json', 'schema');
+      if (f.kind === 'clock_skew') allow(d, 'ts_future');
+    }
+  }
+  const unexpected = new Map<string, { count: number; detail: string }>();
+  for (const r of stored.rejects) {
+    const device = String(r.device ?? '');
+    const reason = String(r.reason ?? '');
+    if (!options.report.ledgers.has(device) || expected.get(device)?.has(reason)) continue;
+    const key = `${device}: ${reason}`;
+    const seen = unexpected.get(key) ?? { count: 0, detail: String(r.detail ?? '') };
+    seen.count += 1;
+    unexpected.set(key, seen);
+  }
+  for (const [key, { count, detail }] of unexpected) {
+    problems.push(`refused by the ingest, ${key} ×${count} (${detail})`);
+  }
+}
+
+type Interval = readonly [number, number];
+
+/** Per device, when the faults kept it down as the engine sees it (dark, cut off, amplifier, relay). */
+function downIntervals(report: SimulationReport): Map<string, Interval[]> {
+  const out = new Map<string, Interval[]>();
+  for (const f of report.faults) {
+    const end = f.end ?? report.stoppedAt;
+    const start =
+      f.kind === 'power_cut'
+        ? f.darkAt
+        : f.kind === 'link_drop' || f.kind === 'amp_fault' || f.kind === 'relay_trip'
+          ? f.start
+          : undefined;
+    if (start === undefined || end <= start) continue;
+    for (const d of f.devices) out.set(d, [...(out.get(d) ?? []), [start, end]]);
+  }
+  return out;
+}
+
+/** Where every list has an interval at once. */
+function intersect(a: readonly Interval[], b: readonly Interval[]): Interval[] {
+  const out: Interval[] = [];
+  for (const [a0, a1] of a) {
+    for (const [b0, b1] of b) {
+      const lo = Math.max(a0, b0);
+      const hi = Math.min(a1, b1);
+      if (hi > lo) out.push([lo, hi]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Places: a hamlet whose every monitored cluster the faults kept down for the engine's 10 min must be
+ * reported `hamlet_uncovered`, and its commune `commune_criterion_lost`; so must a commune whose station
+ * was down that long.
+ */
+function checkPlaces(options: VerifyOptions, stored: Stored, held: string[], problems: string[]): void {
+  const down = downIntervals(options.report);
+  if (down.size === 0) return;
+  const due = (kind: 'hamlet_uncovered' | 'commune_criterion_lost') =>
+    DEFAULT_ALERT_RULES[kind].fireAfterMs + MARGIN_MS;
+  // Raised inside the gap, or still firing from before it (see checkFault).
+  const raised = (kind: string, commune: string, hamlet: string | undefined, [from, to]: Interval) => {
+    const mine = stored.alerts
+      .filter(
+        (a) => a.kind === kind && a.commune === commune && (hamlet === undefined || a.hamlet === hamlet),
+      )
+      .sort((a, b) => Number(a.time) - Number(b.time));
+    if (mine.some((a) => a.state === 'firing' && Number(a.since) >= from - 2000 && Number(a.since) < to)) {
+      return true;
+    }
+    return mine.filter((a) => Number(a.time) <= from).at(-1)?.state === 'firing';
+  };
+  for (const province of options.inventory.provinces) {
+    for (const commune of province.communes) {
+      const gaps: Interval[] = [];
+      for (const hamlet of commune.hamlets) {
+        const serving = commune.devices.filter(
+          (d) => d.monitored && d.kind === 'cluster' && d.hamlets.includes(hamlet.id),
+        );
+        if (serving.length === 0) continue;
+        let silent: Interval[] = down.get(serving[0]?.device ?? '') ?? [];
+        for (const d of serving.slice(1)) silent = intersect(silent, down.get(d.device) ?? []);
+        for (const gap of silent) {
+          if (gap[1] - gap[0] < due('hamlet_uncovered')) continue;
+          gaps.push(gap);
+          const what = `hamlet_uncovered for ${commune.id}/${hamlet.id}`;
+          if (raised('hamlet_uncovered', commune.id, hamlet.id, gap)) held.push(what);
+          else
+            problems.push(`${what}: missing (every cluster down ${Math.round((gap[1] - gap[0]) / 1000)} s)`);
+        }
+      }
+      const stations = commune.devices.filter((d) => d.monitored && d.kind === 'station');
+      if (stations.length > 0) {
+        // Any station up keeps the commune's studio on air.
+        let off: Interval[] = down.get(stations[0]?.device ?? '') ?? [];
+        for (const d of stations.slice(1)) off = intersect(off, down.get(d.device) ?? []);
+        gaps.push(...off);
+      }
+      for (const gap of gaps) {
+        if (gap[1] - gap[0] < due('commune_criterion_lost')) continue;
+        const what = `commune_criterion_lost for ${commune.id}`;
+        if (raised('commune_criterion_lost', commune.id, undefined, gap)) held.push(what);
+        else problems.push(`${what}: missing`);
+      }
+    }
+  }
+}
+
+/** Every acknowledged message stored once; nothing stored that was never sent. */
+function checkMessages(options: VerifyOptions, stored: Stored, held: string[], problems: string[]): void {
+  const totals: Record<Measurement, number> = { heartbeat: 0, broadcast: 0, event: 0 };
+  let refusedAsExpected = 0;
+  for (const [device, ledger] of options.report.ledgers) {
+    for (const m of MEASUREMENTS) {
+      const times = stored.points.get(`${device}/${m}`) ?? new Map<number, string>();
+      const accepted = new Set<number>();
+      for (const e of ledger.accepted) if (e.channel === m) accepted.add(e.time);
+      const missing: string[] = [];
+      for (const e of ledger.acked) {
+        if (e.channel !== m || undecided(e)) continue;
+        const found = times.has(e.time);
+        if (refusedByIngest(e)) {
+          if (found)
+            problems.push(`${m} of ${device} at ${iso(e.time)} stored, but its clock was too far ahead`);
+          else refusedAsExpected += 1;
+          continue;
+        }
+        if (found) totals[m] += 1;
+        else missing.push(e.label);
+      }
+      if (missing.length > 0) {
+        problems.push(
+          `${m} of ${device}: ${missing.length} acknowledged but not stored (${m === 'heartbeat' ? 'seq ' : ''}${sample(missing)})`,
+        );
+      }
+      // Points of this device that no message of the run explains, from the run's start on: before it
+      // they may be an earlier run's (a clock running behind, a late log reach back there), and a
+      // message of this run stored at a wrong time is reported missing anyway.
+      const lo = options.report.startedAt;
+      let hi = options.report.stoppedAt;
+      for (const e of ledger.accepted) if (e.channel === m) hi = Math.max(hi, e.time);
+      const unexpected = [...times.keys()].filter((t) => t >= lo && t <= hi && !accepted.has(t));
+      if (unexpected.length > 0) {
+        problems.push(
+          `${m} of ${device}: ${unexpected.length} stored that the device never sent (at ${sample(unexpected.map(iso))})`,
+        );
+      }
+      if (m === 'broadcast') {
+        // Among this run's points (an earlier run may have logged the same id at another time).
+        const seen = new Map<string, number>();
+        for (const [t, id] of times) if (accepted.has(t)) seen.set(id, (seen.get(id) ?? 0) + 1);
+        const twice = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+        if (twice.length > 0)
+          problems.push(`broadcast of ${device}: stored more than once: ${sample(twice)}`);
+      }
+    }
+  }
+  const n = (v: number) => v.toLocaleString('en-US');
+  held.push(
+    `acknowledged messages stored once: heartbeat ${n(totals.heartbeat)} · broadcast ${n(totals.broadcast)} · event ${n(totals.event)}` +
+      (refusedAsExpected > 0 ? ` (and ${n(refusedAsExpected)} refused by the ingest: clock ahead)` : ''),
+  );
+}
+
+function checkFault(
+  options: VerifyOptions,
+  stored: Stored,
+  fault: InjectedFault,
+  held: string[],
+  problems: string[],
+): void {
+  const end = fault.end ?? options.report.stoppedAt;
+  const lasted = end - fault.start;
+  const name = `${fault.kind} ${fault.kind === 'emergency' ? `${fault.commune ?? ''}/${fault.bulletin ?? ''}` : sample(fault.devices)}`;
+  const ok: string[] = [];
+  const bad: string[] = [];
+  const expect = (holds: boolean, what: string) => (holds ? ok : bad).push(what);
+  const about = (kind: string, device: string) =>
+    stored.alerts
+      .filter(
+        (a) =>
+          a.kind === kind &&
+          String(a.device ?? '')
+            .split(',')
+            .includes(device),
+      )
+      .sort((a, b) => Number(a.time) - Number(b.time));
+  // An alert belongs to this fault when its condition began inside it: the devices' own shutdown at
+  // the end of the run raises alerts too, while --verify waits, and those began after it.
+  const raisedFor = (kind: string, device: string, from: number) =>
+    about(kind, device).filter(
+      (a) => a.state === 'firing' && Number(a.since) >= from - 2000 && Number(a.since) < end,
+    );
+  // Or it was still firing from an earlier condition when the fault began: the engine does not raise
+  // one subject twice (hysteresis), so that alert is the one that covers this fault too.
+  const alertFor = (kind: string, device: string, from: number) => {
+    const raised = raisedFor(kind, device, from);
+    if (raised.length > 0) return true;
+    return (
+      about(kind, device)
+        .filter((a) => Number(a.time) <= from)
+        .at(-1)?.state === 'firing'
+    );
+  };
+  const already = new Set(fault.alreadyDown ?? []);
+  const will = (device: string, from: number, to: number) =>
+    already.has(device) ||
+    (stored.wills.get(device) ?? []).some((t) => t >= from - 1000 && t <= to + MARGIN_MS);
+  const offlineDue = (device: string, from: number, duration: number) => {
+    if (duration >= OFFLINE_DUE_MS) {
+      expect(alertFor('device_offline', device, from), `device_offline for ${device}`);
+    }
+  };
+  const beats = (device: string) => Math.floor(lasted / options.heartbeatMs(device));
+
+  switch (fault.kind) {
+    case 'power_cut':
+      for (const d of fault.devices) {
+        if (fault.darkAt === undefined) {
+          if (lasted >= ON_BATTERY_DUE_MS)
+            expect(alertFor('on_battery', d, fault.start), `on_battery for ${d}`);
+          continue;
+        }
+        if (fault.darkAt - fault.start >= ON_BATTERY_DUE_MS) {
+          expect(alertFor('on_battery', d, fault.start), `on_battery for ${d}`);
+        }
+        expect(will(d, fault.darkAt, end), `Will (offline, lost) of ${d}`);
+        offlineDue(d, fault.darkAt, end - fault.darkAt);
+      }
+      break;
+    case 'link_drop':
+      for (const d of fault.devices) {
+        expect(will(d, fault.start, end), `Will (offline, lost) of ${d}`);
+        offlineDue(d, fault.start, lasted);
+      }
+      break;
+    case 'flapping':
+      for (const d of fault.devices) {
+        expect(will(d, fault.start, end), `Will (offline, lost) of ${d}`);
+        const pages = raisedFor('device_offline', d, fault.start).length;
+        expect(pages <= 1, `at most one device_offline for ${d} (hysteresis), got ${pages}`);
+      }
+      break;
+    case 'amp_fault':
+      for (const d of fault.devices) {
+        offlineDue(d, fault.start, lasted);
+        if (beats(d) >= 2)
+          expect((stored.ampFaultBeats.get(d) ?? 0) > 0, `heartbeats of ${d} with amp fault`);
+      }
+      break;
+    case 'relay_trip':
+      for (const d of fault.devices) {
+        offlineDue(d, fault.start, lasted);
+        if (beats(d) >= 2) {
+          expect(
+            (stored.relayTripBeats.get(d) ?? 0) > 0,
+            `heartbeats of ${d} with relay tripped on high mains`,
+          );
+        }
+      }
+      break;
+    case 'clock_skew': {
+      const offset = fault.offsetMs ?? 0;
+      for (const d of fault.devices) {
+        const skewed = (options.report.ledgers.get(d)?.acked ?? []).filter(
+          (e) => e.skewMs === offset && e.channel === 'heartbeat',
+        );
+        if (skewed.length === 0) continue;
+        if (refusedByIngest(skewed[0] as LedgerEntry)) {
+          const refused = stored.rejects.filter((r) => r.reason === 'ts_future' && r.device === d).length;
+          expect(
+            refused >= skewed.length,
+            `${skewed.length} heartbeats of ${d} refused as ts_future (found ${refused})`,
+          );
+        } else if (!undecided(skewed[0] as LedgerEntry)) {
+          const times = stored.points.get(`${d}/heartbeat`);
+          const found = skewed.filter((e) => times?.has(e.time)).length;
+          expect(
+            found === skewed.length,
+            `${skewed.length} heartbeats of ${d} stored at device time, ${offset} ms off`,
+          );
+        }
+      }
+      break;
+    }
+    case 'malformed':
+      for (const d of fault.devices) {
+        const refused = stored.rejects.filter(
+          (r) => (r.reason === 'invalid_json' || r.reason === 'schema') && r.device === d,
+        ).length;
+        const sent = Math.ceil((fault.sent ?? 0) / fault.devices.length);
+        expect(refused >= sent, `malformed messages of ${d} refused and counted: ${refused} of ${sent}`);
+      }
+      break;
+    case 'impersonate':
+      if (stored.impersonationRefusals === undefined) {
+        held.push(`${name}: not checked (no broker metrics: give --data of \`loa up\`)`);
+        return;
+      }
+      {
+        const refused = stored.impersonationRefusals - (options.impersonationRefusalsBefore ?? 0);
+        expect(
+          refused >= (fault.sent ?? 0),
+          `${fault.sent ?? 0} publication(s) on ${fault.victim ?? 'another device'}'s topic refused by the broker (counted ${refused})`,
+        );
+      }
+      break;
+    case 'emergency': {
+      const judged = (fault.bulletinEnd ?? fault.start) + EMERGENCY_WINDOW_MS + MARGIN_MS;
+      if (fault.devices.length === 0 || judged > options.report.stoppedAt + (fault.lateMs ?? 0)) {
+        ok.push(`logged by ${fault.played?.length ?? 0} cluster(s)`);
+        break;
+      }
+      const alert = stored.alerts.find(
+        (a) =>
+          a.kind === 'emergency_undelivered' &&
+          a.state === 'firing' &&
+          String(a.id ?? '').endsWith(`/${fault.bulletin ?? ''}`),
+      );
+      const listed = String(alert?.device ?? '').split(',');
+      const unlisted = fault.devices.filter((d) => !listed.includes(d));
+      expect(
+        alert !== undefined && unlisted.length === 0,
+        `emergency_undelivered naming ${fault.devices.join(', ')}` +
+          (alert === undefined ? '' : ` (the alert names ${listed.join(', ')})`),
+      );
+      break;
+    }
+    default:
+      fault.kind satisfies never;
+  }
+  if (bad.length > 0) problems.push(`${name}: missing ${bad.join('; ')}`);
+  else held.push(`${name}: ${ok.length > 0 ? ok.join('; ') : 'injected (nothing due in so short a fault)'}`);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function sample(items: readonly (string | number)[]): string {
+  const shown = items.slice(0, 5).map(String).join(', ');
+  return items.length > 5 ? `${shown}, … (${items.length})` : shown;
+}
