@@ -141,7 +141,7 @@ if (only === undefined || only === 'agent') {
   rows.push(
     {
       name: 'agent RSS idle / replaying a day offline',
-      value: `idle ${fmt(a.idleRssMb)} MB; replay median ${fmt(a.replayRssMedianMb)} MB, max ${fmt(a.replayRssMaxMb)} MB`,
+      value: `idle ${fmt(a.idleRssMb, 1)} MB; replay median ${fmt(a.replayRssMedianMb, 1)} MB, max ${fmt(a.replayRssMaxMb, 1)} MB`,
       target: '≤ 60 MB',
       baseline: `as \`loa agent\` idle ${fmt(a.idleDefaultRssMb)} MB (private ${fmt(a.idleDefaultPrivateMb)})`,
       verdict: a.replayRssMaxMb <= 60 && a.idleRssMb <= 60 ? 'meets' : 'misses',

@@ -382,8 +382,11 @@ export function createIngest(options: IngestOptions) {
       if (o.selfMetricsIntervalMs > 0) {
         metricsTimer = setInterval(() => {
           const batch = (current ??= newBatch(now()));
+          const before = batch.lines.length;
           batch.lines.push(selfMetricsLine());
           for (const source of o.selfMetricsSources ?? []) batch.lines.push(source());
+          // Counted like every line: send() takes the whole batch off `buffered` once it is stored.
+          buffered += batch.lines.length - before;
         }, o.selfMetricsIntervalMs);
       }
       await catchUp();

@@ -193,6 +193,9 @@ describe('through the embedded broker', () => {
       expect(Number(ingest?.values[0]?.[1])).toBeGreaterThan(0);
     }, 10_000);
     await c01.endAsync();
+    // Self-metrics lines count as buffered until stored, like any line: once idle, nothing is.
+    await stack.ingest.idle();
+    expect(stack.ingest.stats().buffered).toBe(0);
   });
 
   it('the broker refuses what a device may not publish, and the ingest never sees it', async () => {
