@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BROKER_LIMITS, FailureThrottle, PacketSizeGuard, TokenBuckets } from './limits.js';
+import { remainingLength } from '../runtime/index.js';
 
 describe('TokenBuckets', () => {
   it('allows a burst, then the refill rate, per key', () => {
@@ -78,17 +79,8 @@ describe('FailureThrottle', () => {
 });
 
 describe('PacketSizeGuard', () => {
-  const header = (type: number, length: number): Buffer => {
-    const bytes = [type];
-    let n = length;
-    do {
-      let byte = n % 128;
-      n = Math.floor(n / 128);
-      if (n > 0) byte |= 0x80;
-      bytes.push(byte);
-    } while (n > 0);
-    return Buffer.from(bytes);
-  };
+  const header = (type: number, length: number): Buffer =>
+    Buffer.concat([Buffer.from([type]), remainingLength(length)]);
 
   it('passes packets up to the limit, across chunk boundaries', () => {
     const guard = new PacketSizeGuard(100);

@@ -4,3 +4,4 @@ export * from './backoff.js';
 export * from './metrics.js';
 export * from './http.js';
 export * from './rate-limited-log.js';
+export * from './mqtt-frame.js';

@@ -1,4 +1,5 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { mqttPacket, mqttString } from '../runtime/index.js';
 
 interface Pair {
   client: Socket;
@@ -134,20 +135,5 @@ export function completePackets(buffer: Buffer): number {
 
 /** A QoS 0 PUBLISH packet (MQTT 3.1.1): no packet id, so it cannot collide with the agent's own. */
 export function publishPacket(topic: string, payload: Buffer): Buffer {
-  const name = Buffer.from(topic, 'utf8');
-  const remaining = 2 + name.length + payload.length;
-  const header: number[] = [0x30];
-  let rest = remaining;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    header.push(byte);
-  } while (rest > 0);
-  const out = Buffer.alloc(header.length + remaining);
-  Buffer.from(header).copy(out, 0);
-  out.writeUInt16BE(name.length, header.length);
-  name.copy(out, header.length + 2);
-  payload.copy(out, header.length + 2 + name.length);
-  return out;
+  return mqttPacket(0x30, Buffer.concat([mqttString(topic), payload]));
 }

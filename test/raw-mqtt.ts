@@ -1,36 +1,14 @@
 // Hand-built MQTT 3.1.1 packets on a raw socket, for tests that send what a well-behaved client library
 // never would: garbage, oversize headers, wildcards or NUL in a PUBLISH topic.
 import { connect, type Socket } from 'node:net';
-
-function remainingLength(n: number): Buffer {
-  const bytes: number[] = [];
-  let rest = n;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (rest > 0);
-  return Buffer.from(bytes);
-}
-
-function utf8(value: string | Buffer): Buffer {
-  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-  const length = Buffer.alloc(2);
-  length.writeUInt16BE(bytes.length);
-  return Buffer.concat([length, bytes]);
-}
-
-export function packet(firstByte: number, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([firstByte]), remainingLength(body.length), body]);
-}
+import { mqttPacket, mqttString as utf8 } from '../runtime/index.js';
 
 export function connectPacket(clientId: string, username: string, password: string, keepaliveS = 60): Buffer {
   const keepalive = Buffer.alloc(2);
   keepalive.writeUInt16BE(keepaliveS);
   // Protocol level 4 (3.1.1); flags: username, password, clean session.
   const header = Buffer.concat([utf8('MQTT'), Buffer.from([4, 0xc2]), keepalive]);
-  return packet(0x10, Buffer.concat([header, utf8(clientId), utf8(username), utf8(password)]));
+  return mqttPacket(0x10, Buffer.concat([header, utf8(clientId), utf8(username), utf8(password)]));
 }
 
 export function publishPacket(
@@ -40,7 +18,7 @@ export function publishPacket(
 ): Buffer {
   const messageId = Buffer.alloc(2);
   messageId.writeUInt16BE(id);
-  return packet(0x32 | (retain ? 1 : 0), Buffer.concat([utf8(topic), messageId, Buffer.from(payload)]));
+  return mqttPacket(0x32 | (retain ? 1 : 0), Buffer.concat([utf8(topic), messageId, Buffer.from(payload)]));
 }
 
 export interface RawClient {
