@@ -9,6 +9,12 @@ import { silentLogger } from '../runtime/index.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+/** Minutes of the local day (UTC+7) at which the history's commune programmes end. */
+const PROGRAMME_ENDS = new Set([9 * 60, 13 * 60, 21 * 60]);
+
+function localMinute(t: number): number {
+  return Math.floor((t + 7 * HOUR) / MINUTE) % (24 * 60);
+}
 
 export interface ProvinceHistory {
   raw: string[];
@@ -110,8 +116,14 @@ export function provinceHistory(inventory: Inventory, end: number): ProvinceHist
         rssi_dbm: -71,
         temp_c: 41.5,
       });
-      // A commune programme every 3 hours, logged when it ends.
-      if (d !== 'vinh-an-station' && minute % 180 === 0 && !(d === 'tan-lap-c01' && left < 60)) {
+      // A commune programme ending at 09:00, 13:00 and 21:00 local time, logged when it ends: never in
+      // a scheduled window (05:00–06:00, 17:00–18:00), so every window that closes in the history is
+      // missed by the clusters that are up, whatever the hour the test runs at.
+      if (
+        d !== 'vinh-an-station' &&
+        PROGRAMME_ENDS.has(localMinute(t)) &&
+        !(d === 'tan-lap-c01' && left < 60)
+      ) {
         send(d, 'broadcast', {
           id: `${d}-${minute}`,
           start: t - 30 * MINUTE,
