@@ -8,7 +8,7 @@ import {
   type ServiceAccount,
 } from '../broker/index.js';
 import { brokerPresenceTopic, encodeBrokerPresence, loadInventory } from '../protocol/index.js';
-import { createLogger, createOpsServer, MetricsRegistry } from '../runtime/index.js';
+import { createLogger, createOpsServer } from '../runtime/index.js';
 import { brokerListenerOptions } from './broker-listeners.js';
 import { ConfigError } from './config.js';
 import { serviceAccountsFileSchema, type BrokerConfig } from './schema.js';
@@ -47,12 +47,10 @@ export async function runBroker(config: BrokerConfig): Promise<void> {
     throw new ConfigError(`${config.serviceAccounts}: ${(error as Error).message}`);
   }
 
-  const metrics = new MetricsRegistry();
-  metrics.register(() => brokerMetricFamilies(broker.metrics()));
   const ops = createOpsServer({
     host: config.http.host,
     port: config.http.port,
-    metrics,
+    collectors: [() => brokerMetricFamilies(broker.metrics())],
     health: () => ({ ok: true, connectedClients: broker.metrics().connectedClients }),
   });
 

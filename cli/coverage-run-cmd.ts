@@ -1,7 +1,7 @@
 import { createInventoryReloader } from '../broker/index.js';
 import { createMqttSource, createPipeline } from '../ingest/index.js';
 import { loadInventory, type Inventory } from '../protocol/index.js';
-import { counter, createLogger, createOpsServer, gauge, MetricsRegistry } from '../runtime/index.js';
+import { counter, createLogger, createOpsServer, gauge } from '../runtime/index.js';
 import { createLocalCoverage } from './coverage-wiring.js';
 import type { CoverageRunConfig } from './schema.js';
 import { prepareDatabase } from './storage.js';
@@ -54,8 +54,7 @@ export async function runCoverageService(config: CoverageRunConfig): Promise<voi
     logger: logger.child({ part: 'inventory' }),
   });
 
-  const metrics = new MetricsRegistry();
-  metrics.register(() => {
+  const coverageMetrics = () => {
     const s = coverage.engine.stats();
     return [
       counter('loa_coverage_messages_total', 'Accepted messages the engine observed.', counts.observed),
@@ -68,11 +67,11 @@ export async function runCoverageService(config: CoverageRunConfig): Promise<voi
       gauge('loa_coverage_alerts_firing', 'Alerts firing now.', s.firing),
       gauge('loa_coverage_devices', 'Devices in the inventory in force.', inventory.deviceCount),
     ];
-  });
+  };
   const ops = createOpsServer({
     host: config.http.host,
     port: config.http.port,
-    metrics,
+    collectors: [coverageMetrics],
     health: () => ({ ok: source.connected(), broker: source.connected() ? 'connected' : 'disconnected' }),
   });
   const { url: httpUrl } = await ops.start();

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createIngest, createMqttSource } from '../ingest/index.js';
 import { loadInventory } from '../protocol/index.js';
-import { createLogger, createOpsServer, MetricsRegistry } from '../runtime/index.js';
+import { createLogger, createOpsServer } from '../runtime/index.js';
 import type { IngestConfig } from './schema.js';
 import { createWriter, ingestTuning, prepareDatabase } from './storage.js';
 
@@ -35,12 +35,10 @@ export async function runIngest(config: IngestConfig): Promise<void> {
     ...(config.broker.username !== undefined && { username: config.broker.username }),
     ...(config.broker.password !== undefined && { password: config.broker.password }),
   });
-  const metrics = new MetricsRegistry();
-  metrics.register(() => ingest.collect());
   const ops = createOpsServer({
     host: config.http.host,
     port: config.http.port,
-    metrics,
+    collectors: [() => ingest.collect()],
     health: ingest.health,
   });
   const { url: httpUrl } = await ops.start();

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { brokerMetricFamilies, createInventoryReloader } from '../broker/index.js';
 import { createInfluxdServer, type InfluxdServer } from '../influx/index.js';
 import { loadInventory, type Inventory } from '../protocol/index.js';
-import { createLogger, createOpsServer, MetricsRegistry, type Logger } from '../runtime/index.js';
+import { createLogger, createOpsServer, type Logger } from '../runtime/index.js';
 import { createSimulation } from '../simulator/index.js';
 
 import { brokerListenerOptions } from './broker-listeners.js';
@@ -96,13 +96,10 @@ export async function runUp(config: UpConfig): Promise<void> {
     await coverage.engine.start();
     steps.push(() => coverage.close());
 
-    const metrics = new MetricsRegistry();
-    metrics.register(() => ingest.collect());
-    metrics.register(() => brokerMetricFamilies(broker.metrics()));
     const ops = createOpsServer({
       host: config.http.host,
       port: config.http.port,
-      metrics,
+      collectors: [() => ingest.collect(), () => brokerMetricFamilies(broker.metrics())],
       health: ingest.health,
     });
     const { url: httpUrl } = await ops.start();

@@ -114,14 +114,7 @@ export class AlertBook {
       return undefined;
     }
     const fired: Alert = { ...alert, state: 'firing' };
-    this.entries.set(alert.id, {
-      kind: alert.kind,
-      since: alert.since,
-      firing: true,
-      clearSince: 0,
-      pass: this.passNumber,
-      alert: fired,
-    });
+    this.restore(fired);
     return fired;
   }
 
@@ -137,7 +130,10 @@ export class AlertBook {
     return this.entries.get(id)?.firing === true;
   }
 
-  /** Alerts found firing in storage after a restart: they are not announced again. */
+  /**
+   * Holds `alert` as firing without announcing it: one just fired, or found firing in storage after a
+   * restart (or taken over from the engine of an older inventory).
+   */
   restore(alert: Alert): void {
     this.entries.set(alert.id, {
       kind: alert.kind,

@@ -8,6 +8,15 @@ import { DashboardBuilder, type Dashboard } from '@grafana/grafana-foundation-sd
  */
 export type ClassicDashboard = Dashboard;
 
-export function classicDashboard(title: string): DashboardBuilder {
-  return new DashboardBuilder(title);
+/** A Loa dashboard: tagged `loa`, the browser's time zone, ending now and refreshed on its own. */
+export function classicDashboard(
+  title: string,
+  { uid, from, refresh = '1m' }: { uid: string; from: string; refresh?: string },
+): DashboardBuilder {
+  return new DashboardBuilder(title)
+    .uid(uid)
+    .tags(['loa'])
+    .time({ from, to: 'now' })
+    .refresh(refresh)
+    .timezone('browser');
 }

@@ -13,12 +13,7 @@ const LOCAL_DAY = 'time(1d, -7h)';
 
 /** (b) Commune: its hamlets, its devices, and whether it broadcasts as scheduled. */
 export function communeDashboard(names?: PlaceNames): ClassicDashboard {
-  return classicDashboard('Loa — Commune')
-    .uid('loa-commune')
-    .tags(['loa'])
-    .time({ from: 'now-7d', to: 'now' })
-    .refresh('1m')
-    .timezone('browser')
+  return classicDashboard('Loa — Commune', { uid: 'loa-commune', from: 'now-7d' })
     .withVariable(provinceVariable(names))
     .withVariable(communeVariable(names))
     .withPanel(
@@ -44,26 +39,8 @@ export function communeDashboard(names?: PlaceNames): ClassicDashboard {
           ).table(),
         ),
     )
-    .withPanel(
-      new statetimeline.PanelBuilder()
-        .title('Power source')
-        .gridPos({ x: 0, y: 9, w: 24, h: 8 })
-        .withTarget(
-          influxql(
-            `SELECT last("power") AS "power" FROM ${RAW}."heartbeat" WHERE ${inCommune} AND $timeFilter GROUP BY time($__interval), "device" fill(none)`,
-          ).alias('$tag_device'),
-        ),
-    )
-    .withPanel(
-      new statetimeline.PanelBuilder()
-        .title('Amplifier')
-        .gridPos({ x: 0, y: 17, w: 24, h: 8 })
-        .withTarget(
-          influxql(
-            `SELECT last("amp") AS "amp" FROM ${RAW}."heartbeat" WHERE ${inCommune} AND $timeFilter GROUP BY time($__interval), "device" fill(none)`,
-          ).alias('$tag_device'),
-        ),
-    )
+    .withPanel(heartbeatTimeline('Power source', 'power', 9))
+    .withPanel(heartbeatTimeline('Amplifier', 'amp', 17))
     .withPanel(
       new barchart.PanelBuilder()
         .title('Broadcasts per day, and scheduled windows missed')
@@ -83,4 +60,16 @@ export function communeDashboard(names?: PlaceNames): ClassicDashboard {
         ),
     )
     .build();
+}
+
+/** One heartbeat field of every device of the commune, as a state timeline. */
+function heartbeatTimeline(title: string, field: string, y: number) {
+  return new statetimeline.PanelBuilder()
+    .title(title)
+    .gridPos({ x: 0, y, w: 24, h: 8 })
+    .withTarget(
+      influxql(
+        `SELECT last("${field}") AS "${field}" FROM ${RAW}."heartbeat" WHERE ${inCommune} AND $timeFilter GROUP BY time($__interval), "device" fill(none)`,
+      ).alias('$tag_device'),
+    );
 }

@@ -26,12 +26,7 @@ function readings(title: string, unit: string, fields: Record<string, string>, y
 
 /** (c) Device: one station or cluster, its heartbeat fields, events and broadcast log. */
 export function deviceDashboard(names?: PlaceNames): ClassicDashboard {
-  return classicDashboard('Loa — Device')
-    .uid('loa-device')
-    .tags(['loa'])
-    .time({ from: 'now-24h', to: 'now' })
-    .refresh('1m')
-    .timezone('browser')
+  return classicDashboard('Loa — Device', { uid: 'loa-device', from: 'now-24h' })
     .withVariable(provinceVariable(names))
     .withVariable(communeVariable(names))
     .withVariable(deviceVariable())

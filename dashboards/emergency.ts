@@ -11,12 +11,7 @@ const emergencies = `${tagIs('province')} AND "priority" = 'emergency' AND $time
 
 /** (e) Emergency bulletins: which clusters played each one, and where the engine saw one missing. */
 export function emergencyDashboard(names?: PlaceNames): ClassicDashboard {
-  return classicDashboard('Loa — Emergency bulletin delivery')
-    .uid('loa-emergency')
-    .tags(['loa'])
-    .time({ from: 'now-7d', to: 'now' })
-    .refresh('1m')
-    .timezone('browser')
+  return classicDashboard('Loa — Emergency bulletin delivery', { uid: 'loa-emergency', from: 'now-7d' })
     .withVariable(provinceVariable(names))
     .withPanel(
       new stat.PanelBuilder()

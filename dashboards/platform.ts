@@ -19,12 +19,7 @@ function ingestPanel(title: string, unit: string, select: string, x: number, y: 
 export function platformDashboard(): ClassicDashboard {
   // The ingest's counters are cumulative since its start: a rate is their non-negative derivative.
   const rate = (field: string) => `non_negative_derivative(last("${field}"), 1s) AS "${field}"`;
-  return classicDashboard('Loa — Platform health')
-    .uid('loa-platform')
-    .tags(['loa'])
-    .time({ from: 'now-6h', to: 'now' })
-    .refresh('30s')
-    .timezone('browser')
+  return classicDashboard('Loa — Platform health', { uid: 'loa-platform', from: 'now-6h', refresh: '30s' })
     .withPanel(
       ingestPanel(
         'Ingest rate',

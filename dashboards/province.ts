@@ -33,12 +33,7 @@ function percentSteps(red: number, green: number) {
 
 /** (a) Province: where coverage is lost, now and over the last 30 days. */
 export function provinceDashboard(names?: PlaceNames): ClassicDashboard {
-  return classicDashboard('Loa — Province coverage (tiêu chí 8.3)')
-    .uid('loa-province')
-    .tags(['loa'])
-    .time({ from: 'now-30d', to: 'now' })
-    .refresh('1m')
-    .timezone('browser')
+  return classicDashboard('Loa — Province coverage (tiêu chí 8.3)', { uid: 'loa-province', from: 'now-30d' })
     .withVariable(provinceVariable(names))
     .withPanel(
       new stat.PanelBuilder()

@@ -88,6 +88,23 @@ export interface AgentStats {
   pending: number;
 }
 
+/** The fields of AgentStats that count since the agent started (`pending` is a level, not a count). */
+export const AGENT_COUNTS = [
+  'connects',
+  'heartbeats',
+  'sent',
+  'acked',
+  'failed',
+  'refused',
+  'dropped',
+] as const;
+export type AgentCounts = Record<(typeof AGENT_COUNTS)[number], number>;
+
+/** Every count at zero: an agent's start, or the start of a sum over agents (the simulator). */
+export function zeroAgentCounts(): AgentCounts {
+  return Object.fromEntries(AGENT_COUNTS.map((k) => [k, 0])) as AgentCounts;
+}
+
 /** The outbox's figures, and what happens around it in the agent. */
 export interface AgentOutboxStats extends OutboxStats {
   /** Backlog messages older than `outbox.maxAgeDays`, deleted unsent: the platform would refuse them. */
@@ -151,16 +168,7 @@ class DeviceAgent implements Agent {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private probing = false;
   private firstAttempt: (() => void) | undefined;
-  private readonly counters = {
-    connects: 0,
-    heartbeats: 0,
-    sent: 0,
-    acked: 0,
-    failed: 0,
-    refused: 0,
-    dropped: 0,
-    pending: 0,
-  };
+  private readonly counters = zeroAgentCounts();
   /** Kept apart from `counters`: AgentStats is the simulator's sum over devices. */
   private expired = 0;
 

@@ -3,9 +3,11 @@
  * broadcast logs and events over MQTT. The simulator runs many of these in one process.
  */
 export {
+  AGENT_COUNTS,
   AGENT_FIRMWARE,
   BacklogFullError,
   createAgent,
+  zeroAgentCounts,
   type Agent,
   type AgentOptions,
   type AgentOutboxStats,

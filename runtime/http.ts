@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MetricsRegistry } from './metrics.js';
+import { MetricsRegistry, type Collector } from './metrics.js';
 
 export interface Health {
   ok: boolean;
@@ -14,9 +14,12 @@ export interface Health {
 export function createOpsServer(options: {
   host: string;
   port: number;
-  metrics: MetricsRegistry;
+  /** What `/metrics` shows besides the process's own memory and CPU. */
+  collectors: readonly Collector[];
   health: () => Health;
 }) {
+  const metrics = new MetricsRegistry();
+  for (const collect of options.collectors) metrics.register(collect);
   let server: Server | undefined;
   return {
     async start(): Promise<{ url: string }> {
@@ -26,7 +29,7 @@ export function createOpsServer(options: {
           res.writeHead(405).end();
         } else if (path === '/metrics') {
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-          res.end(options.metrics.render());
+          res.end(metrics.render());
         } else if (path === '/healthz') {
           const health = options.health();
           res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' });

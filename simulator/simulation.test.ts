@@ -19,6 +19,7 @@ import {
   parseScenario,
   writeProvince,
   type Simulation,
+  type SimulationOptions,
 } from './index.js';
 
 // In-process broker test: a real aedes on a free port, the real agents, one recording subscriber.
@@ -37,6 +38,20 @@ let inventory: Inventory;
 let secrets: Record<string, string>;
 let dir: string;
 let simulation: Simulation | undefined;
+
+/** The test province against the test broker, fast: heartbeats every 50 ms, starts within 10 ms. */
+function fastSimulation(options: Partial<SimulationOptions> = {}): Simulation {
+  return createSimulation({
+    brokerUrl: url,
+    inventory,
+    secrets,
+    heartbeatS: 0.05,
+    logger: pino({ level: 'silent' }),
+    startSpreadMs: 10,
+    reconnect: { minMs: 10, maxMs: 50 },
+    ...options,
+  });
+}
 
 beforeEach(async () => {
   const broker = await Aedes.createBroker();
@@ -118,12 +133,7 @@ describe('simulation', () => {
     // 11:10 in Vietnam (UTC+7): the 05:00–06:00 window is the newest that has ended.
     const base = Date.UTC(2025, 5, 1, 4, 10);
     const t0 = Date.now();
-    simulation = createSimulation({
-      brokerUrl: url,
-      inventory,
-      secrets,
-      heartbeatS: 0.05,
-      logger: pino({ level: 'silent' }),
+    simulation = fastSimulation({
       clock: () => base + (Date.now() - t0),
       startSpreadMs: 50,
       broadcastEvery: 1,
@@ -179,14 +189,7 @@ describe('simulation', () => {
   });
 
   it("continues each device's session when started again", async () => {
-    simulation = createSimulation({
-      brokerUrl: url,
-      inventory,
-      secrets,
-      heartbeatS: 0.05,
-      logger: pino({ level: 'silent' }),
-      startSpreadMs: 10,
-    });
+    simulation = fastSimulation();
     await simulation.start();
     await simulation.stop();
     await simulation.start();
@@ -216,16 +219,7 @@ describe('faults', () => {
       'scenario.yaml',
       inventory,
     );
-    simulation = createSimulation({
-      brokerUrl: url,
-      inventory,
-      secrets,
-      heartbeatS: 0.05,
-      logger: pino({ level: 'silent' }),
-      startSpreadMs: 10,
-      reconnect: { minMs: 10, maxMs: 50 },
-      scenario,
-    });
+    simulation = fastSimulation({ scenario });
     const t0 = Date.now();
     await simulation.start();
     // The clock skew has no end: it stays on until the run stops.
@@ -283,16 +277,7 @@ describe('faults', () => {
       'scenario.yaml',
       inventory,
     );
-    simulation = createSimulation({
-      brokerUrl: url,
-      inventory,
-      secrets,
-      heartbeatS: 0.05,
-      logger: pino({ level: 'silent' }),
-      startSpreadMs: 10,
-      reconnect: { minMs: 10, maxMs: 50 },
-      scenario,
-    });
+    simulation = fastSimulation({ scenario });
     await simulation.start();
     await until(() => (simulation?.stats().faults ?? 0) >= 5);
     // As `loa simulate run` ends: the faults first, every device back, then the stop.

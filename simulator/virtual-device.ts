@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
+  AGENT_COUNTS,
   createAgent,
+  zeroAgentCounts,
   type Agent,
   type AgentStats,
   type BroadcastInput,
@@ -347,28 +349,11 @@ export class VirtualDevice {
 }
 
 function emptyStats(): AgentStats {
-  return {
-    online: false,
-    session: undefined,
-    connects: 0,
-    heartbeats: 0,
-    sent: 0,
-    acked: 0,
-    failed: 0,
-    refused: 0,
-    dropped: 0,
-    pending: 0,
-  };
+  return { online: false, session: undefined, pending: 0, ...zeroAgentCounts() };
 }
 
 function add(into: AgentStats, from: AgentStats): void {
-  into.connects += from.connects;
-  into.heartbeats += from.heartbeats;
-  into.sent += from.sent;
-  into.acked += from.acked;
-  into.failed += from.failed;
-  into.refused += from.refused;
-  into.dropped += from.dropped;
+  for (const k of AGENT_COUNTS) into[k] += from[k];
 }
 
 function round1(v: number): number {

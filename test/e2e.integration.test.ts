@@ -13,7 +13,7 @@ import type { LocalStack } from '../cli/index.js';
 import { createV1Writer, type InfluxQl } from '../influx/index.js';
 import { createIngest, createMqttSource } from '../ingest/index.js';
 import type { Inventory } from '../protocol/index.js';
-import { createOpsServer, MetricsRegistry, silentLogger } from '../runtime/index.js';
+import { createOpsServer, silentLogger } from '../runtime/index.js';
 import { testInventory, topicOf, type TestDevice } from './fixtures/province.js';
 import { freshDatabase } from './influx-helpers.js';
 import { connectDevice, eventually, publish } from './mqtt-helpers.js';
@@ -161,9 +161,12 @@ describe('through the embedded broker', () => {
     expect(broadcast?.values[0]).toEqual([NOW - 3_600_000, 1800, 'Thời sự VOV']);
 
     // The same counts on /metrics, and a healthy /healthz, as an operator's scraper sees them.
-    const metrics = new MetricsRegistry();
-    metrics.register(() => stack.ingest.collect());
-    const ops = createOpsServer({ host: '127.0.0.1', port: 0, metrics, health: stack.ingest.health });
+    const ops = createOpsServer({
+      host: '127.0.0.1',
+      port: 0,
+      collectors: [() => stack.ingest.collect()],
+      health: stack.ingest.health,
+    });
     const { url } = await ops.start();
     try {
       const text = await (await fetch(`${url}/metrics`)).text();
