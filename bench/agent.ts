@@ -23,6 +23,8 @@ export interface AgentBenchResult {
   /** Idle RSS and private memory run as `loa agent` (V8's default settings, not the agent's). */
   idleDefaultRssMb: number;
   idleDefaultPrivateMb: number;
+  /** Idle RSS with `loa-agent`'s settings but the code as separate modules (`loa agent`), not one file. */
+  idleUnbundledRssMb: number;
   replayRssMedianMb: number;
   replayRssMaxMb: number;
   /** Records in the day's backlog: heartbeats, broadcasts, events. */
@@ -126,18 +128,35 @@ async function cpuMs(pid: number): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** `loa-agent` (the agent's V8 settings, in its shebang), or `loa agent` (those of every command). */
-const AGENT_COMMAND = ['bin/loa-agent.js'];
-const LOA_AGENT_COMMAND = ['bin/loa.js', 'agent'];
+interface Command {
+  argv: string[];
+  env?: Record<string, string>;
+}
+
+/** `loa-agent`: the single file with the box's settings, both in bin/loa-agent.js's first line. */
+const AGENT_COMMAND: Command = { argv: ['bin/loa-agent.js'] };
+/** `loa agent`: the modules one by one, with the settings of every command. */
+const LOA_AGENT_COMMAND: Command = { argv: ['bin/loa.js', 'agent'] };
+
+/** `loa agent` with `loa-agent`'s settings (read from its first line): what the single file saves. */
+async function unbundledCommand(): Promise<Command> {
+  const [shebang = ''] = (await readFile('bin/loa-agent.js', 'utf8')).split('\n');
+  const words = shebang.split(' ').slice(2); // after `#!/usr/bin/env -S`
+  const env = Object.fromEntries(
+    words.filter((w) => /^\w+=/.test(w)).map((w) => w.split('=') as [string, string]),
+  );
+  const flags = words.filter((w) => w.startsWith('--'));
+  return { argv: [process.execPath, ...flags, 'bin/loa.js', 'agent'], env };
+}
 
 async function startAgent(
   config: string,
   command = AGENT_COMMAND,
 ): Promise<{ child: ChildProcess; status: () => Promise<Status> }> {
-  const [file = '', ...args] = command;
+  const [file = '', ...args] = command.argv;
   const child = spawn(file, [...args, '--config', config], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LOA_LOG_LEVEL: 'warn', LOA_LOG_FORMAT: 'json', NODE_OPTIONS: '' },
+    env: { ...process.env, LOA_LOG_LEVEL: 'warn', LOA_LOG_FORMAT: 'json', NODE_OPTIONS: '', ...command.env },
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -218,17 +237,22 @@ export async function benchAgent({ repeats = 3 }: { repeats?: number } = {}): Pr
     const cpuMsPerHeartbeat = ((await cpuMs(pid)) - cpu0) / ((await idle.status()).heartbeats - beats0);
     await stopAgent(idle.child);
 
-    const plain = await startAgent(await config(join(dir, 'default')), LOA_AGENT_COMMAND);
-    while (!(await plain.status()).online) await sleep(50);
-    await sleep(2_000);
-    const defaultRss: number[] = [];
-    const defaultPrivate: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      defaultRss.push(await rssMb(plain.child.pid ?? 0));
-      defaultPrivate.push(await privateMb(plain.child.pid ?? 0));
-      await sleep(300);
-    }
-    await stopAgent(plain.child);
+    const idleMemory = async (command: Command, name: string) => {
+      const agent = await startAgent(await config(join(dir, name)), command);
+      while (!(await agent.status()).online) await sleep(50);
+      await sleep(2_000);
+      const rss: number[] = [];
+      const priv: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        rss.push(await rssMb(agent.child.pid ?? 0));
+        priv.push(await privateMb(agent.child.pid ?? 0));
+        await sleep(300);
+      }
+      await stopAgent(agent.child);
+      return { rssMb: median(rss), privateMb: median(priv) };
+    };
+    const plain = await idleMemory(LOA_AGENT_COMMAND, 'default');
+    const unbundled = await idleMemory(await unbundledCommand(), 'unbundled');
 
     const replaySeconds: number[] = [];
     const replayRss: number[] = [];
@@ -260,8 +284,9 @@ export async function benchAgent({ repeats = 3 }: { repeats?: number } = {}): Pr
       idlePrivateMb: median(idlePrivate),
       replayPrivateMedianMb: median(replayPrivate),
       replayPrivateMaxMb: Math.max(...replayPrivate),
-      idleDefaultRssMb: median(defaultRss),
-      idleDefaultPrivateMb: median(defaultPrivate),
+      idleDefaultRssMb: plain.rssMb,
+      idleDefaultPrivateMb: plain.privateMb,
+      idleUnbundledRssMb: unbundled.rssMb,
       replayRssMedianMb: median(replayRss),
       replayRssMaxMb: Math.max(...replayRss),
       backlog,

@@ -1,60 +1,33 @@
 import type { Command } from 'commander';
-import { ConfigError } from './config.js';
+import {
+  AGENT_DESCRIPTION,
+  AGENT_FLAGS,
+  AGENT_HELP_AFTER,
+  AGENT_LOG_ARGUMENT,
+  AGENT_LOG_DESCRIPTION,
+  AGENT_LOG_FLAGS,
+  AGENT_LOG_HELP_AFTER,
+  runAgentFromFlags,
+  runAgentLogFromFlags,
+  type AgentFlag,
+  type AgentRunFlags,
+} from './agent-cli.js';
+
+function addFlags(command: Command, flags: readonly AgentFlag[]): Command {
+  for (const f of flags) command.option(`--${f.name} ${f.value}`, f.description);
+  return command;
+}
 
 /** `loa agent` (the edge agent) and `loa agent log` (hands records to a running one). */
 export function registerAgent(program: Command): void {
-  const agent = program
-    .command('agent')
-    .description('run the edge agent of one station or loudspeaker cluster')
-    // Not requiredOption: commander would demand it of `agent log` too, which may use --url instead.
-    .option('--config <file>', "the agent's YAML file (device id, place, broker, secret); required")
-    .option('--broker <url>', 'broker URL, overriding the file (also LOA_BROKER_URL)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (also LOA_LOG_LEVEL)')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'The secret comes from LOA_AGENT_SECRET, else from the file: `secret` or `secretFile`; with a',
-        'client certificate (`tls.certFile`, `tls.keyFile`) none is needed.',
-        '`loa-agent …` runs `loa agent …` with Node.js set to use less memory (as the systemd unit does).',
-        'SIGINT/SIGTERM publish the retained shutdown state and disconnect cleanly.',
-        'A commented sample: docs/agent.example.yaml; for operators: docs/agent.md.',
-        '',
-        'Example:',
-        '  loa agent --config /etc/loa/agent.yaml --broker mqtts://mqtt.example.vn:8883',
-      ].join('\n'),
-    )
-    .action(async (o: { config?: string; broker?: string; logLevel?: string }) => {
-      if (o.config === undefined) throw new ConfigError("required option '--config <file>' not specified");
-      // Loaded when it runs, as every command's implementation (cli/main.ts).
-      const { resolveAgentConfig, runAgent } = await import('./agent-cmd.js');
-      const resolved = await resolveAgentConfig({
-        file: o.config,
-        flags: { brokerUrl: o.broker, logLevel: o.logLevel },
-      });
-      await runAgent(resolved, o.config);
-    });
+  const agent = addFlags(program.command('agent').description(AGENT_DESCRIPTION), AGENT_FLAGS)
+    .addHelpText('after', AGENT_HELP_AFTER)
+    .action((o: AgentRunFlags) => runAgentFromFlags(o));
 
-  agent
-    .command('log')
-    .description('hand broadcast and event records to the running agent (its local HTTP endpoint)')
-    .argument(
-      '[records...]',
-      'JSON objects with "channel": "broadcast" or "event"; none: JSON lines on stdin',
-    )
-    .option('--url <url>', 'the endpoint, instead of local.httpPort from --config')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Exit status: 0 all accepted, 1 a record refused (the reason is printed), 75 try again later.',
-        'Example:',
-        '  loa agent log --config /etc/loa/agent.yaml \'{"channel":"event","type":"amp_fault","ts":1749939150000}\'',
-      ].join('\n'),
-    )
-    .action(async (records: string[], _o: unknown, command: Command) => {
-      const o = command.optsWithGlobals<{ config?: string; url?: string }>();
-      const { runAgentLog } = await import('./agent-log-cmd.js');
-      process.exitCode = await runAgentLog({ ...o, records });
-    });
+  addFlags(agent.command('log').description(AGENT_LOG_DESCRIPTION), AGENT_LOG_FLAGS)
+    .argument(AGENT_LOG_ARGUMENT.name, AGENT_LOG_ARGUMENT.description)
+    .addHelpText('after', AGENT_LOG_HELP_AFTER)
+    .action((records: string[], _o: unknown, command: Command) =>
+      runAgentLogFromFlags({ ...command.optsWithGlobals<{ config?: string; url?: string }>(), records }),
+    );
 }

@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
-import { InventoryError } from '../protocol/index.js';
 import { registerAgent } from './agent-register.js';
 import { addBrokerListenerOptions, brokerListenerFlags } from './broker-flags.js';
 import { ConfigError, resolveConfig } from './config.js';
+import { exitOnError } from './exit.js';
 import { registerExportMosquitto } from './export-mosquitto-register.js';
 import { registerCoverage, registerReport } from './coverage-cmd.js';
 import { registerDashboards } from './dashboards-cmd.js';
@@ -381,13 +381,5 @@ registerReport(program);
 registerDashboards(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  // Bad configuration and bad inventory files are the user's to fix: the message says where, no stack.
-  if (error instanceof ConfigError || error instanceof InventoryError) {
-    process.stderr.write(`loa: ${error.message}\n`);
-    process.exit(2);
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`loa: ${message}\n`);
-  if (process.env.LOA_DEBUG) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
-  process.exit(1);
+  exitOnError('loa', error);
 });

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "loa: installing npm dependencies…" >&2
   npm ci --no-audit --no-fund >&2
-elif [ ! -f dist/cli/main.js ]; then
+elif [ ! -f dist/cli/main.js ] || [ ! -f dist/loa-agent.mjs ]; then
   npm run build >&2
 fi
 
