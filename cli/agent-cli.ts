@@ -13,9 +13,7 @@ export interface AgentFlag {
   description: string;
 }
 
-export const AGENT_DESCRIPTION = 'run the edge agent of one station or loudspeaker cluster';
-
-export const AGENT_FLAGS: readonly AgentFlag[] = [
+const AGENT_FLAGS: readonly AgentFlag[] = [
   // Not required of the parser: `agent log` shares it and may use --url instead.
   {
     name: 'config',
@@ -30,7 +28,7 @@ export const AGENT_FLAGS: readonly AgentFlag[] = [
   },
 ];
 
-export const AGENT_HELP_AFTER = [
+const AGENT_HELP_AFTER = [
   '',
   'The secret comes from LOA_AGENT_SECRET, else from the file: `secret` or `secretFile`; with a',
   'client certificate (`tls.certFile`, `tls.keyFile`) none is needed.',
@@ -42,24 +40,34 @@ export const AGENT_HELP_AFTER = [
   '  loa agent --config /etc/loa/agent.yaml --broker mqtts://mqtt.example.vn:8883',
 ].join('\n');
 
-export const AGENT_LOG_DESCRIPTION =
-  'hand broadcast and event records to the running agent (its local HTTP endpoint)';
-
-export const AGENT_LOG_ARGUMENT = {
-  name: '[records...]',
-  description: 'JSON objects with "channel": "broadcast" or "event"; none: JSON lines on stdin',
-};
-
-export const AGENT_LOG_FLAGS: readonly AgentFlag[] = [
+const AGENT_LOG_FLAGS: readonly AgentFlag[] = [
   { name: 'url', value: '<url>', description: 'the endpoint, instead of local.httpPort from --config' },
 ];
 
-export const AGENT_LOG_HELP_AFTER = [
+const AGENT_LOG_HELP_AFTER = [
   '',
   'Exit status: 0 all accepted, 1 a record refused (the reason is printed), 75 try again later.',
   'Example:',
   '  loa agent log --config /etc/loa/agent.yaml \'{"channel":"event","type":"amp_fault","ts":1749939150000}\'',
 ].join('\n');
+
+/** `agent`: its description, flags and the text after its help. */
+export const AGENT_COMMAND = {
+  description: 'run the edge agent of one station or loudspeaker cluster',
+  flags: AGENT_FLAGS,
+  helpAfter: AGENT_HELP_AFTER,
+};
+
+/** `agent log`, which also takes the `--config` of `agent`. */
+export const AGENT_LOG_COMMAND = {
+  description: 'hand broadcast and event records to the running agent (its local HTTP endpoint)',
+  argument: {
+    name: '[records...]',
+    description: 'JSON objects with "channel": "broadcast" or "event"; none: JSON lines on stdin',
+  },
+  flags: AGENT_LOG_FLAGS,
+  helpAfter: AGENT_LOG_HELP_AFTER,
+};
 
 /** The flags of `agent`, as parsed, camel-cased. */
 export interface AgentRunFlags {

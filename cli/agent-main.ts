@@ -1,13 +1,8 @@
 import { parseArgs } from 'node:util';
 import { AGENT_FIRMWARE } from '../devices/index.js';
 import {
-  AGENT_DESCRIPTION,
-  AGENT_FLAGS,
-  AGENT_HELP_AFTER,
-  AGENT_LOG_ARGUMENT,
-  AGENT_LOG_DESCRIPTION,
-  AGENT_LOG_FLAGS,
-  AGENT_LOG_HELP_AFTER,
+  AGENT_COMMAND,
+  AGENT_LOG_COMMAND,
   runAgentFromFlags,
   runAgentLogFromFlags,
   type AgentFlag,
@@ -23,24 +18,25 @@ import { exitOnError } from './exit.js';
  * Node.js is installed. Its flags are those of `loa agent` (cli/agent-cli.ts), parsed without commander.
  */
 
-const CONFIG_FLAG = AGENT_FLAGS.filter((f) => f.name === 'config');
+const CONFIG_FLAG = AGENT_COMMAND.flags.filter((f) => f.name === 'config');
 
 function usage(log: boolean): string {
-  const flags = log ? [...CONFIG_FLAG, ...AGENT_LOG_FLAGS] : AGENT_FLAGS;
+  const command = log ? AGENT_LOG_COMMAND : AGENT_COMMAND;
+  const flags = log ? [...CONFIG_FLAG, ...AGENT_LOG_COMMAND.flags] : AGENT_COMMAND.flags;
   const lines = flags.map((f) => [`--${f.name} ${f.value}`, f.description]);
   lines.push(['-h, --help', 'this help']);
   if (!log) lines.push(['--version', 'the agent version it reports in its birth message']);
   const width = Math.max(...lines.map(([flag = '']) => flag.length)) + 2;
   return [
-    log ? `Usage: loa-agent log [options] ${AGENT_LOG_ARGUMENT.name}` : 'Usage: loa-agent [options]',
+    log ? `Usage: loa-agent log [options] ${AGENT_LOG_COMMAND.argument.name}` : 'Usage: loa-agent [options]',
     `       (the same as \`loa agent${log ? ' log' : ''} …\`)`,
     '',
-    log ? AGENT_LOG_DESCRIPTION : AGENT_DESCRIPTION,
-    ...(log ? ['', `${AGENT_LOG_ARGUMENT.name}  ${AGENT_LOG_ARGUMENT.description}`] : []),
+    command.description,
+    ...(log ? ['', `${AGENT_LOG_COMMAND.argument.name}  ${AGENT_LOG_COMMAND.argument.description}`] : []),
     '',
     'Options:',
     ...lines.map(([flag = '', text = '']) => `  ${flag.padEnd(width)}${text}`),
-    log ? AGENT_LOG_HELP_AFTER : AGENT_HELP_AFTER,
+    command.helpAfter,
     '',
   ].join('\n');
 }
@@ -70,8 +66,8 @@ function parse(
 async function main(argv: string[]): Promise<void> {
   const log = argv[0] === 'log';
   const { values, positionals } = log
-    ? parse(argv.slice(1), [...CONFIG_FLAG, ...AGENT_LOG_FLAGS], true)
-    : parse(argv, AGENT_FLAGS, false);
+    ? parse(argv.slice(1), [...CONFIG_FLAG, ...AGENT_LOG_COMMAND.flags], true)
+    : parse(argv, AGENT_COMMAND.flags, false);
   const flag = (name: string): string | undefined => {
     const value = values[name];
     return typeof value === 'string' ? value : undefined;

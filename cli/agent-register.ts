@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
 import {
-  AGENT_DESCRIPTION,
-  AGENT_FLAGS,
-  AGENT_HELP_AFTER,
-  AGENT_LOG_ARGUMENT,
-  AGENT_LOG_DESCRIPTION,
-  AGENT_LOG_FLAGS,
-  AGENT_LOG_HELP_AFTER,
+  AGENT_COMMAND,
+  AGENT_LOG_COMMAND,
   runAgentFromFlags,
   runAgentLogFromFlags,
   type AgentFlag,
@@ -20,13 +15,13 @@ function addFlags(command: Command, flags: readonly AgentFlag[]): Command {
 
 /** `loa agent` (the edge agent) and `loa agent log` (hands records to a running one). */
 export function registerAgent(program: Command): void {
-  const agent = addFlags(program.command('agent').description(AGENT_DESCRIPTION), AGENT_FLAGS)
-    .addHelpText('after', AGENT_HELP_AFTER)
+  const agent = addFlags(program.command('agent').description(AGENT_COMMAND.description), AGENT_COMMAND.flags)
+    .addHelpText('after', AGENT_COMMAND.helpAfter)
     .action((o: AgentRunFlags) => runAgentFromFlags(o));
 
-  addFlags(agent.command('log').description(AGENT_LOG_DESCRIPTION), AGENT_LOG_FLAGS)
-    .argument(AGENT_LOG_ARGUMENT.name, AGENT_LOG_ARGUMENT.description)
-    .addHelpText('after', AGENT_LOG_HELP_AFTER)
+  addFlags(agent.command('log').description(AGENT_LOG_COMMAND.description), AGENT_LOG_COMMAND.flags)
+    .argument(AGENT_LOG_COMMAND.argument.name, AGENT_LOG_COMMAND.argument.description)
+    .addHelpText('after', AGENT_LOG_COMMAND.helpAfter)
     .action((records: string[], _o: unknown, command: Command) =>
       runAgentLogFromFlags({ ...command.optsWithGlobals<{ config?: string; url?: string }>(), records }),
     );
