@@ -548,12 +548,19 @@ class DeviceAgent implements Agent {
     }
   }
 
+  /**
+   * A message the agent made itself and refused is a fault of the agent or its probes: logged as an
+   * error. One handed in by a caller (the playout software's broadcasts and events) is refused to that
+   * caller with the reason, and the local input logs it once as `local record refused`.
+   */
   private encode<C extends Channel>(channel: C, message: MessageOf[C]): Buffer {
     try {
       return encodeMessage(channel, message);
     } catch (error) {
       this.counters.refused += 1;
-      this.log.error({ err: error, channel }, 'outgoing message refused');
+      if (channel !== 'broadcast' && channel !== 'event') {
+        this.log.error({ err: error, channel }, 'outgoing message refused');
+      }
       throw error;
     }
   }
