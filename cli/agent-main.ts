@@ -18,11 +18,12 @@ import { exitOnError } from './exit.js';
  * Node.js is installed. Its flags are those of `loa agent` (cli/agent-cli.ts), parsed without commander.
  */
 
-const CONFIG_FLAG = AGENT_COMMAND.flags.filter((f) => f.name === 'config');
+/** `log` takes the `--config` of `agent` (to find the endpoint's port) beside its own flags. */
+const LOG_FLAGS = [...AGENT_COMMAND.flags.filter((f) => f.name === 'config'), ...AGENT_LOG_COMMAND.flags];
 
 function usage(log: boolean): string {
   const command = log ? AGENT_LOG_COMMAND : AGENT_COMMAND;
-  const flags = log ? [...CONFIG_FLAG, ...AGENT_LOG_COMMAND.flags] : AGENT_COMMAND.flags;
+  const flags = log ? LOG_FLAGS : AGENT_COMMAND.flags;
   const lines = flags.map((f) => [`--${f.name} ${f.value}`, f.description]);
   lines.push(['-h, --help', 'this help']);
   if (!log) lines.push(['--version', 'the agent version it reports in its birth message']);
@@ -66,7 +67,7 @@ function parse(
 async function main(argv: string[]): Promise<void> {
   const log = argv[0] === 'log';
   const { values, positionals } = log
-    ? parse(argv.slice(1), [...CONFIG_FLAG, ...AGENT_LOG_COMMAND.flags], true)
+    ? parse(argv.slice(1), LOG_FLAGS, true)
     : parse(argv, AGENT_COMMAND.flags, false);
   const flag = (name: string): string | undefined => {
     const value = values[name];

@@ -106,3 +106,15 @@ export function resolveConfig<S extends z.ZodObject>(
   });
   throw new ConfigError(lines.join('\n'));
 }
+
+/** resolveConfig for a command's parsed options: its `--config` names the file, `flags` what was given. */
+export function resolveCommandConfig<S extends z.ZodObject>(
+  schema: S,
+  options: { config?: unknown },
+  flags: Plain,
+): z.infer<S> {
+  return resolveConfig(schema, {
+    ...(typeof options.config === 'string' && { file: options.config }),
+    flags,
+  });
+}

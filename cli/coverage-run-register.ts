@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { resolveConfig } from './config.js';
+import { resolveCommandConfig } from './config.js';
 import { coverageRunConfigSchema } from './schema.js';
 import { num } from './number-option.js';
 
@@ -33,15 +33,12 @@ export function registerCoverageRun(coverage: Command): void {
       ].join('\n'),
     )
     .action(async (o: Record<string, string | number | undefined>) => {
-      const config = resolveConfig(coverageRunConfigSchema, {
-        ...(typeof o.config === 'string' && { file: o.config }),
-        flags: {
-          inventory: o.inventory,
-          broker: { url: o.broker, username: o.username, password: o.password, clientId: o.clientId },
-          http: { port: o.httpPort },
-          influx: { url: o.influxUrl, database: o.database },
-          coverage: { webhook: o.webhook },
-        },
+      const config = resolveCommandConfig(coverageRunConfigSchema, o, {
+        inventory: o.inventory,
+        broker: { url: o.broker, username: o.username, password: o.password, clientId: o.clientId },
+        http: { port: o.httpPort },
+        influx: { url: o.influxUrl, database: o.database },
+        coverage: { webhook: o.webhook },
       });
       const { runCoverageService } = await import('./coverage-run-cmd.js');
       await runCoverageService(config);

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { registerAgent } from './agent-register.js';
 import { addBrokerListenerOptions, brokerListenerFlags } from './broker-flags.js';
-import { ConfigError, resolveConfig } from './config.js';
+import { ConfigError, resolveCommandConfig } from './config.js';
 import { exitOnError } from './exit.js';
 import { registerExportMosquitto } from './export-mosquitto-register.js';
 import { registerCoverage, registerReport } from './coverage-cmd.js';
@@ -49,19 +49,16 @@ const upCommand = program
   .option('--webhook <url>', 'also POST every alert here as JSON (chat-bot ready)');
 addBrokerListenerOptions(upCommand, num).action(
   async (o: Record<string, string | number | boolean | undefined>) => {
-    const config = resolveConfig(upConfigSchema, {
-      ...(typeof o.config === 'string' && { file: o.config }),
-      flags: {
-        data: o.data,
-        inventory: o.inventory,
-        simulate: o.simulate,
-        mqtt: { host: o.mqttHost, port: o.mqttPort },
-        http: { port: o.httpPort },
-        influx: { url: o.influxUrl, port: o.influxPort, binary: o.influxd, database: o.database },
-        simulation: { communes: o.communes, heartbeatS: o.heartbeat },
-        coverage: { webhook: o.webhook },
-        ...brokerListenerFlags(o),
-      },
+    const config = resolveCommandConfig(upConfigSchema, o, {
+      data: o.data,
+      inventory: o.inventory,
+      simulate: o.simulate,
+      mqtt: { host: o.mqttHost, port: o.mqttPort },
+      http: { port: o.httpPort },
+      influx: { url: o.influxUrl, port: o.influxPort, binary: o.influxd, database: o.database },
+      simulation: { communes: o.communes, heartbeatS: o.heartbeat },
+      coverage: { webhook: o.webhook },
+      ...brokerListenerFlags(o),
     });
     const { runUp } = await import('./up.js');
     await runUp(config);
@@ -83,21 +80,18 @@ program
   .option('--http-port <port>', '/metrics and /healthz port', num)
   .addOption(new Option('--password <secret>', 'service account secret').env('LOA_BROKER_PASSWORD'))
   .action(async (o: Record<string, string | number | boolean | undefined>) => {
-    const config = resolveConfig(ingestConfigSchema, {
-      ...(typeof o.config === 'string' && { file: o.config }),
-      flags: {
-        data: o.data,
-        inventory: o.inventory,
-        broker: {
-          url: o.broker,
-          username: o.username,
-          password: o.password,
-          clientId: o.clientId,
-          shared: o.shared,
-        },
-        http: { port: o.httpPort },
-        influx: { url: o.influxUrl, database: o.database },
+    const config = resolveCommandConfig(ingestConfigSchema, o, {
+      data: o.data,
+      inventory: o.inventory,
+      broker: {
+        url: o.broker,
+        username: o.username,
+        password: o.password,
+        clientId: o.clientId,
+        shared: o.shared,
       },
+      http: { port: o.httpPort },
+      influx: { url: o.influxUrl, database: o.database },
     });
     const { runIngest } = await import('./ingest-cmd.js');
     await runIngest(config);
@@ -130,15 +124,12 @@ addBrokerListenerOptions(brokerCommand, num)
     ].join('\n'),
   )
   .action(async (o: Record<string, string | number | boolean | undefined>) => {
-    const config = resolveConfig(brokerConfigSchema, {
-      ...(typeof o.config === 'string' && { file: o.config }),
-      flags: {
-        inventory: o.inventory,
-        serviceAccounts: o.serviceAccounts,
-        ...brokerListenerFlags(o),
-        mqtt: { host: o.host, port: o.port },
-        http: { port: o.httpPort },
-      },
+    const config = resolveCommandConfig(brokerConfigSchema, o, {
+      inventory: o.inventory,
+      serviceAccounts: o.serviceAccounts,
+      ...brokerListenerFlags(o),
+      mqtt: { host: o.host, port: o.port },
+      http: { port: o.httpPort },
     });
     const { runBroker } = await import('./broker-cmd.js');
     await runBroker(config);
@@ -196,20 +187,17 @@ simulate
         );
       }
     }
-    const config = resolveConfig(simulateGenerateConfigSchema, {
-      ...(typeof o.config === 'string' && { file: o.config }),
-      flags: {
-        out: o.out,
-        province: { id: o.provinceId, name: o.provinceName },
-        simulation: {
-          communes: o.communes,
-          hamletsPerCommune: o.hamlets,
-          clustersPerHamlet: o.clusters,
-          fmShare: o.fmShare,
-          seed: o.seed,
-          heartbeatS: o.heartbeat,
-          preset: o.preset,
-        },
+    const config = resolveCommandConfig(simulateGenerateConfigSchema, o, {
+      out: o.out,
+      province: { id: o.provinceId, name: o.provinceName },
+      simulation: {
+        communes: o.communes,
+        hamletsPerCommune: o.hamlets,
+        clustersPerHamlet: o.clusters,
+        fmShare: o.fmShare,
+        seed: o.seed,
+        heartbeatS: o.heartbeat,
+        preset: o.preset,
       },
     });
     const { runSimulateGenerate } = await import('./simulate-cmd.js');
@@ -264,20 +252,17 @@ simulate
     ].join('\n'),
   )
   .action(async (o: Record<string, string | number | boolean | undefined>) => {
-    const config = resolveConfig(simulateRunConfigSchema, {
-      ...(typeof o.config === 'string' && { file: o.config }),
-      flags: {
-        ...(o.broker !== undefined && { broker: { url: o.broker } }),
-        inventory: o.inventory,
-        secrets: o.secrets,
-        scenario: o.scenario,
-        durationS: o.duration,
-        verify: o.verify,
-        verifyTimeoutS: o.verifyTimeout,
-        data: o.data,
-        influx: { url: o.influxUrl, database: o.database },
-        simulation: { heartbeatS: o.heartbeat, seed: o.seed },
-      },
+    const config = resolveCommandConfig(simulateRunConfigSchema, o, {
+      ...(o.broker !== undefined && { broker: { url: o.broker } }),
+      inventory: o.inventory,
+      secrets: o.secrets,
+      scenario: o.scenario,
+      durationS: o.duration,
+      verify: o.verify,
+      verifyTimeoutS: o.verifyTimeout,
+      data: o.data,
+      influx: { url: o.influxUrl, database: o.database },
+      simulation: { heartbeatS: o.heartbeat, seed: o.seed },
     });
     const { runSimulate } = await import('./simulate-cmd.js');
     process.exitCode = await runSimulate(config);
@@ -315,14 +300,11 @@ simulate
     ].join('\n'),
   )
   .action(async (o: Record<string, string | number | undefined>) => {
-    const config = resolveConfig(simulateBackfillConfigSchema, {
-      ...(typeof o.config === 'string' && { file: o.config }),
-      flags: {
-        data: o.data,
-        inventory: o.inventory,
-        influx: { url: o.influxUrl, database: o.database, retentionDays: o.retentionDays },
-        backfill: { days: o.days, stepS: o.step, seed: o.seed, outageChance: o.outageChance },
-      },
+    const config = resolveCommandConfig(simulateBackfillConfigSchema, o, {
+      data: o.data,
+      inventory: o.inventory,
+      influx: { url: o.influxUrl, database: o.database, retentionDays: o.retentionDays },
+      backfill: { days: o.days, stepS: o.step, seed: o.seed, outageChance: o.outageChance },
     });
     const { runSimulateBackfill } = await import('./simulate-backfill-cmd.js');
     await runSimulateBackfill(config);
@@ -356,19 +338,16 @@ simulate
     ].join('\n'),
   )
   .action(async (o: Record<string, string | number | undefined>) => {
-    const config = resolveConfig(simulateLoadConfigSchema, {
-      ...(typeof o.config === 'string' && { file: o.config }),
-      flags: {
-        broker: { url: o.broker, username: o.username, password: o.password },
-        inventory: o.inventory,
-        secrets: o.secrets,
-        load: {
-          devices: o.devices,
-          connections: o.connections,
-          rate: o.rate,
-          durationS: o.duration,
-          inFlight: o.inFlight,
-        },
+    const config = resolveCommandConfig(simulateLoadConfigSchema, o, {
+      broker: { url: o.broker, username: o.username, password: o.password },
+      inventory: o.inventory,
+      secrets: o.secrets,
+      load: {
+        devices: o.devices,
+        connections: o.connections,
+        rate: o.rate,
+        durationS: o.duration,
+        inFlight: o.inFlight,
       },
     });
     const { runSimulateLoad } = await import('./simulate-load-cmd.js');

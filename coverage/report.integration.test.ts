@@ -1,7 +1,7 @@
 // The monthly report from stored history: coverage samples and alerts in `long`, broadcasts in raw.
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { createV1Writer, ensureDatabase, msToNs } from '../influx/index.js';
-import { freshDatabase } from '../test/influx-helpers.js';
+import { ensureDatabase, msToNs } from '../influx/index.js';
+import { freshDatabase, testWriter } from '../test/influx-helpers.js';
 import { monthlyReport, reportCsv, reportMarkdown } from './index.js';
 
 const influxUrl = inject('influxUrl');
@@ -16,14 +16,7 @@ const month = new Date(day + OFFSET).toISOString().slice(0, 7);
 beforeAll(async () => {
   ql = await freshDatabase(influxUrl, 'coverage_report');
   await ensureDatabase(ql, { database: ql.database, rawRetentionDays: 30 });
-  const writer = (rp?: string) =>
-    createV1Writer({
-      url: influxUrl,
-      database: ql.database,
-      timeoutMs: 5000,
-      gzip: false,
-      ...(rp !== undefined && { retentionPolicy: rp }),
-    });
+  const writer = (rp?: string) => testWriter(influxUrl, ql.database, rp);
   const long: string[] = [];
   for (let i = 0; i < 100; i++) {
     const at = msToNs(day + i * 60_000);

@@ -5,10 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { createV1Writer, ensureDatabase } from '../influx/index.js';
+import { ensureDatabase } from '../influx/index.js';
 import { createIngest, type Ingest } from '../ingest/index.js';
 import { silentLogger } from '../runtime/index.js';
-import { freshDatabase } from '../test/influx-helpers.js';
+import { freshDatabase, testWriter } from '../test/influx-helpers.js';
 import { testInventory, topicOf, type TestDevice } from '../test/fixtures/province.js';
 import {
   createCoverageEngine,
@@ -47,14 +47,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'loa-coverage-'));
   ql = await freshDatabase(influxUrl, 'coverage_restart');
   await ensureDatabase(ql, { database: ql.database, rawRetentionDays: 30 });
-  const writer = (rp?: string) =>
-    createV1Writer({
-      url: influxUrl,
-      database: ql.database,
-      timeoutMs: 5000,
-      gzip: false,
-      ...(rp && { retentionPolicy: rp }),
-    });
+  const writer = (rp?: string) => testWriter(influxUrl, ql.database, rp);
   store = createLineStore(writer('long'), silentLogger());
   ingest = createIngest({
     inventory: await testInventory(),

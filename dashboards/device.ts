@@ -24,6 +24,23 @@ function readings(title: string, unit: string, fields: Record<string, string>, y
     );
 }
 
+/** The device's records of one measurement in the time range, newest first (at most 500). */
+function recordsTable(
+  title: string,
+  measurement: string,
+  select: string,
+  gridPos: { x: number; y: number; w: number; h: number },
+) {
+  return new table.PanelBuilder()
+    .title(title)
+    .gridPos(gridPos)
+    .withTarget(
+      influxql(
+        `SELECT ${select} FROM ${RAW}."${measurement}" WHERE ${isDevice} AND $timeFilter ORDER BY time DESC LIMIT 500`,
+      ).table(),
+    );
+}
+
 /** (c) Device: one station or cluster, its heartbeat fields, events and broadcast log. */
 export function deviceDashboard(names?: PlaceNames): ClassicDashboard {
   return classicDashboard('Loa — Device', { uid: 'loa-device', from: 'now-24h' })
@@ -46,37 +63,25 @@ export function deviceDashboard(names?: PlaceNames): ClassicDashboard {
         ),
     )
     .withPanel(
-      new table.PanelBuilder()
-        .title('Events')
-        // `count` (always 1) is selected because InfluxDB drops rows whose selected fields are all
-        // null, and most events carry no detail.
-        .gridPos({ x: 0, y: 16, w: 12, h: 9 })
-        .withTarget(
-          influxql(
-            `SELECT "type", "detail", "count" FROM ${RAW}."event" WHERE ${isDevice} AND $timeFilter ORDER BY time DESC LIMIT 500`,
-          ).table(),
-        ),
+      // `count` (always 1) is selected because InfluxDB drops rows whose selected fields are all null, and
+      // most events carry no detail.
+      recordsTable('Events', 'event', '"type", "detail", "count"', { x: 0, y: 16, w: 12, h: 9 }),
     )
     .withPanel(
-      new table.PanelBuilder()
-        .title('Presence (connect, shutdown, lost)')
-        .gridPos({ x: 12, y: 16, w: 12, h: 9 })
-        .withTarget(
-          influxql(
-            `SELECT "online", "reason", "session" FROM ${RAW}."presence" WHERE ${isDevice} AND $timeFilter ORDER BY time DESC LIMIT 500`,
-          ).table(),
-        ),
+      recordsTable('Presence (connect, shutdown, lost)', 'presence', '"online", "reason", "session"', {
+        x: 12,
+        y: 16,
+        w: 12,
+        h: 9,
+      }),
     )
     .withPanel(
-      new table.PanelBuilder()
-        .title('Broadcast log')
-        .gridPos({ x: 0, y: 25, w: 24, h: 10 })
-        .overrideByName('duration', [{ id: 'unit', value: 's' }])
-        .withTarget(
-          influxql(
-            `SELECT "priority", "source", "status", "duration_s" AS "duration", "program", "bulletin", "id" FROM ${RAW}."broadcast" WHERE ${isDevice} AND $timeFilter ORDER BY time DESC LIMIT 500`,
-          ).table(),
-        ),
+      recordsTable(
+        'Broadcast log',
+        'broadcast',
+        '"priority", "source", "status", "duration_s" AS "duration", "program", "bulletin", "id"',
+        { x: 0, y: 25, w: 24, h: 10 },
+      ).overrideByName('duration', [{ id: 'unit', value: 's' }]),
     )
     .build();
 }

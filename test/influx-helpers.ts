@@ -1,6 +1,6 @@
 // Helpers for integration tests that read and write the run's shared InfluxDB.
 import { randomBytes } from 'node:crypto';
-import { createInfluxQl, type InfluxQl } from '../influx/index.js';
+import { createInfluxQl, createV1Writer, type InfluxQl, type PointWriter } from '../influx/index.js';
 
 /**
  * Creates a database no other test file uses and returns an InfluxQL client bound to it (its name is
@@ -13,6 +13,17 @@ export async function freshDatabase(url: string, prefix: string): Promise<Influx
   const client = createInfluxQl({ url, database });
   await client.createDatabase(database);
   return Object.assign(client, { database });
+}
+
+/** A writer into one database (and retention policy, else the default one) of the run's influxd. */
+export function testWriter(url: string, database: string, retentionPolicy?: string): PointWriter {
+  return createV1Writer({
+    url,
+    database,
+    timeoutMs: 5000,
+    gzip: false,
+    ...(retentionPolicy !== undefined && { retentionPolicy }),
+  });
 }
 
 /** Per device: how many heartbeat points, and how many distinct `seq` among them (equal when no duplicate). */
