@@ -5,6 +5,20 @@ import { silentLogger } from '../runtime/index.js';
 import { createCoverageEngine } from './engine.js';
 import { createScenario, memorySink } from './scenario.js';
 
+/** Vĩnh An with two hamlets, an-hoa and an-thanh, and the given `devices:` lines. */
+function vinhAn(devices: string): Inventory {
+  const yaml = `province: { id: an-giang, name: "An Giang" }
+communes:
+  - id: vinh-an
+    name: "Xã Vĩnh An"
+    hamlets:
+      - { id: an-hoa, name: "Ấp An Hòa" }
+      - { id: an-thanh, name: "Ấp An Thạnh" }
+    devices:
+${devices}`;
+  return Inventory.fromFiles([{ file: 'a.yaml', content: parseInventoryFile(yaml, 'a.yaml') }]);
+}
+
 // 2026-06-15 07:00 in Vietnam (UTC+7), between the test commune's broadcast windows; and 04:50.
 const START = Date.UTC(2026, 5, 15, 0, 0);
 const BEFORE_DAWN = Date.UTC(2026, 5, 14, 21, 50);
@@ -99,18 +113,11 @@ describe('coverage engine', () => {
 
   it('a hamlet served only by an FM cluster is unmonitored and its commune unverified, not uncovered', async () => {
     const hash = await hashSecret('x', CHEAP);
-    const yaml = `province: { id: an-giang, name: "An Giang" }
-communes:
-  - id: vinh-an
-    name: "Xã Vĩnh An"
-    hamlets:
-      - { id: an-hoa, name: "Ấp An Hòa" }
-      - { id: an-thanh, name: "Ấp An Thạnh" }
-    devices:
-      - { id: vinh-an-c01, kind: cluster, hamlets: [an-hoa], link: 4g, secret: "${hash}" }
+    const inventory = vinhAn(
+      `      - { id: vinh-an-c01, kind: cluster, hamlets: [an-hoa], link: 4g, secret: "${hash}" }
       - { id: vinh-an-fm02, kind: cluster, hamlets: [an-thanh], link: fm }
-`;
-    const inventory = Inventory.fromFiles([{ file: 'a.yaml', content: parseInventoryFile(yaml, 'a.yaml') }]);
+`,
+    );
     const s = createScenario(inventory, START);
     s.alive.add('vinh-an-c01');
     s.beat('vinh-an-c01');
@@ -133,18 +140,11 @@ communes:
 
   it('writes a coverage_device point per device: FM ones unmonitored at their position, and on change', async () => {
     const hash = await hashSecret('x', CHEAP);
-    const yaml = `province: { id: an-giang, name: "An Giang" }
-communes:
-  - id: vinh-an
-    name: "Xã Vĩnh An"
-    hamlets:
-      - { id: an-hoa, name: "Ấp An Hòa" }
-      - { id: an-thanh, name: "Ấp An Thạnh" }
-    devices:
-      - { id: vinh-an-c01, kind: cluster, hamlets: [an-hoa, an-thanh], link: 4g, secret: "${hash}" }
+    const inventory = vinhAn(
+      `      - { id: vinh-an-c01, kind: cluster, hamlets: [an-hoa, an-thanh], link: 4g, secret: "${hash}" }
       - { id: vinh-an-fm02, kind: cluster, hamlets: [an-thanh], link: fm, lat: 10.41, lon: 105.44 }
-`;
-    const inventory = Inventory.fromFiles([{ file: 'a.yaml', content: parseInventoryFile(yaml, 'a.yaml') }]);
+`,
+    );
     // Full writes an hour apart: any later point is one written on a change.
     const s = createScenario(inventory, START, { writeEveryMs: 3_600_000 });
     const points = (device: string) =>
@@ -169,28 +169,10 @@ communes:
 
   it('follows an inventory reload: state kept by id, nothing announced twice, a removed device resolved', async () => {
     const hash = await hashSecret('x', CHEAP);
-    const province = (devices: string) =>
-      Inventory.fromFiles([
-        {
-          file: 'a.yaml',
-          content: parseInventoryFile(
-            `province: { id: an-giang, name: "An Giang" }
-communes:
-  - id: vinh-an
-    name: "Xã Vĩnh An"
-    hamlets:
-      - { id: an-hoa, name: "Ấp An Hòa" }
-      - { id: an-thanh, name: "Ấp An Thạnh" }
-    devices:
-${devices}`,
-            'a.yaml',
-          ),
-        },
-      ]);
     const c01 = `      - { id: vinh-an-c01, kind: cluster, hamlets: [an-hoa], link: 4g, secret: "${hash}" }\n`;
     const c02 = `      - { id: vinh-an-c02, kind: cluster, hamlets: [an-thanh], link: 4g, secret: "${hash}" }\n`;
     const c03 = `      - { id: vinh-an-c03, kind: cluster, hamlets: [an-thanh], link: 4g, secret: "${hash}" }\n`;
-    const s = createScenario(province(c01 + c02), START);
+    const s = createScenario(vinhAn(c01 + c02), START);
     s.alive.add('vinh-an-c01');
     s.alive.add('vinh-an-c02');
     s.beat('vinh-an-c01');
@@ -203,7 +185,7 @@ ${devices}`,
     const announced = s.sink.alerts.length;
 
     // The dead box is replaced by a new one: the inventory file changes while c01 keeps reporting.
-    s.reload(province(c01 + c03));
+    s.reload(vinhAn(c01 + c03));
     // The new engine evaluated once on start, before any new message: an-hoa is covered because
     // c01's newest heartbeat came across.
     expect(s.engine.evaluation.hamletStatus[0]).toBe(0);
