@@ -14,3 +14,4 @@ export * from './inventory-schema.js';
 export * from './inventory.js';
 export * from './inventory-load.js';
 export * from './broker-presence.js';
+export * from './criterion.js';
