@@ -4,7 +4,7 @@
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { createCoverageEngine, evaluate, Evaluation } from '../coverage/index.js';
-import { Inventory, type InventoryFile } from '../protocol/index.js';
+import { DEFAULT_CRITERION, Inventory, type InventoryFile } from '../protocol/index.js';
 import { silentLogger } from '../runtime/index.js';
 import { median } from './stats.js';
 
@@ -45,6 +45,8 @@ export function nationalInventory(communes = COMMUNES, hamlets = HAMLETS, device
       list.push({
         id: `xa-${c}`,
         name: `Xã ${c}`,
+        unit: 'xa',
+        formerly: [],
         schedule: [
           { text: '05:00-06:00', startMin: 300, endMin: 360 },
           { text: '17:00-18:00', startMin: 1020, endMin: 1080 },
@@ -58,6 +60,7 @@ export function nationalInventory(communes = COMMUNES, hamlets = HAMLETS, device
       content: {
         province: { id: `tinh-${p}`, name: `Tỉnh ${p}` },
         timezone: 'Asia/Ho_Chi_Minh',
+        criterion: DEFAULT_CRITERION,
         communes: list,
       },
     });

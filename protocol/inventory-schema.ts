@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEVICE_KINDS } from './messages.js';
+import { criterionBlockSchema, UNIT_TYPES } from './criterion.js';
 import { checkSecretHash } from './secret.js';
 import { SLUG_PATTERN } from './slug.js';
 
@@ -100,6 +101,10 @@ const communeSchema = z
   .strictObject({
     id: slug,
     name,
+    /** xã, phường or đặc khu: new-rural criteria apply to xã unless the criterion says otherwise. */
+    unit: z.enum(UNIT_TYPES).default('xa'),
+    /** Names of the communes merged into this one in 2025, for people who still know them by those. */
+    formerly: z.array(name).max(20).default([]),
     schedule: z.array(scheduleWindow).default([]),
     hamlets: z.array(z.strictObject({ id: slug, name })).min(1, 'a commune has at least one hamlet'),
     devices: z.array(deviceSchema).default([]),
@@ -128,6 +133,7 @@ export const inventoryFileSchema = z
   .strictObject({
     province: z.strictObject({ id: slug, name }),
     timezone: timezone.default('Asia/Ho_Chi_Minh'),
+    criterion: criterionBlockSchema,
     communes: z.array(communeSchema),
   })
   .superRefine((p, ctx) => {

@@ -1,3 +1,4 @@
+import type { Criterion, UnitType } from './criterion.js';
 import {
   MONITORED_LINKS,
   type InventoryFile,
@@ -32,6 +33,8 @@ export interface Device extends DeviceAddress {
 export interface Commune {
   id: string;
   name: string;
+  unit: UnitType;
+  formerly: readonly string[];
   province: string;
   schedule: readonly ScheduleWindow[];
   hamlets: readonly Hamlet[];
@@ -42,6 +45,8 @@ export interface Province {
   id: string;
   name: string;
   timezone: string;
+  /** The criterion this province assesses (its inventory's `criterion:` block over the default). */
+  criterion: Criterion;
   /** The file it was read from, for messages. */
   file: string;
   communes: readonly Commune[];
@@ -97,6 +102,8 @@ export class Inventory {
         return {
           id: c.id,
           name: c.name,
+          unit: c.unit,
+          formerly: c.formerly,
           province,
           schedule: c.schedule,
           hamlets: c.hamlets,
@@ -107,6 +114,7 @@ export class Inventory {
         id: province,
         name: content.province.name,
         timezone: content.timezone,
+        criterion: content.criterion,
         file,
         communes,
       });

@@ -352,11 +352,14 @@ describe('presence from the broker', () => {
         content: {
           province: { id: p.id, name: p.name },
           timezone: p.timezone,
+          criterion: p.criterion,
           communes: p.communes
             .filter((c) => c.id !== 'tan-lap')
             .map((c) => ({
               id: c.id,
               name: c.name,
+              unit: c.unit,
+              formerly: [...c.formerly],
               schedule: [...c.schedule],
               hamlets: [...c.hamlets],
               devices: c.devices.map((d) => ({
