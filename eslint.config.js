@@ -28,7 +28,7 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^\\.\\./(?:\\.\\./)*(protocol|broker|ingest|influx|devices|dashboards|simulator|runtime|cli|coverage)/(?!index\\.js$).+',
+                '^\\.\\./(?:\\.\\./)*(protocol|broker|ingest|influx|devices|dashboards|simulator|runtime|cli|coverage|i18n)/(?!index\\.js$).+',
               message: 'Import another folder only through its index.ts (DESIGN §2).',
             },
           ],
@@ -47,6 +47,23 @@ export default tseslint.config(
             {
               regex: '^\\.\\./',
               message: 'protocol/ is the contract: it imports nothing of the other folders.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['i18n/**/*.ts'],
+    ignores: ['i18n/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./',
+              message: 'i18n/ is imported by every folder that writes for people: it imports none of them.',
             },
           ],
         },

@@ -3,6 +3,7 @@ import { registerAgent } from './agent-register.js';
 import { addBrokerListenerOptions, brokerListenerFlags } from './broker-flags.js';
 import { ConfigError, resolveCommandConfig } from './config.js';
 import { exitOnError } from './exit.js';
+import { addLangOption } from './lang.js';
 import { registerExportMosquitto } from './export-mosquitto-register.js';
 import { registerCoverage, registerReport } from './coverage-cmd.js';
 import { registerDashboards } from './dashboards-cmd.js';
@@ -358,6 +359,7 @@ registerSecret(program);
 registerCoverage(program);
 registerReport(program);
 registerDashboards(program);
+addLangOption(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   exitOnError('loa', error);
