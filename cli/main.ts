@@ -168,7 +168,7 @@ simulate
   .option('--province-name <name>', 'province name (default "An Giang")')
   .option(
     '--preset <name>',
-    'a named province instead of --communes/--hamlets/--clusters/--fm-share: an-giang (102 communes)',
+    'a named province instead of --communes/--hamlets/--clusters/--fm-share: an-giang (the 102 real units of NQ 1654)',
   )
   .addHelpText(
     'after',
