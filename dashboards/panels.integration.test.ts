@@ -67,7 +67,8 @@ function hasData(series: Series[]): boolean {
   return rows(series).some((r) => Object.entries(r).some(([k, v]) => k !== 'time' && v !== null));
 }
 
-const dashboardsJson = [...provisioningTree()]
+// English titles: the checks below find panels by title; the queries are the same in every language.
+const dashboardsJson = [...provisioningTree(undefined, { lang: 'en' })]
   .filter(([file]) => file.endsWith('.json'))
   .map(([, content]) => JSON.parse(content) as DashboardJson);
 
