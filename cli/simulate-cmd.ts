@@ -296,6 +296,7 @@ export async function runSimulate(config: SimulateRunConfig): Promise<number> {
       inventory,
       report,
       heartbeatMs: (id) => (config.simulation.heartbeatS ?? inventory.device(id)?.heartbeatS ?? 60) * 1000,
+      messages: m,
       ...(refusals &&
         refusalsBefore !== undefined && {
           impersonationRefusals: refusals,
@@ -311,8 +312,8 @@ export async function runSimulate(config: SimulateRunConfig): Promise<number> {
 }
 
 /**
- * The --verify report. Its verdict and marks follow the language; each checked line names alert kinds,
- * measurements and device ids, the words an engineer searches the docs and InfluxDB for, and stays so.
+ * The --verify report: one line per check (simulator/verify.ts writes them in the chosen language, with
+ * alert kinds, measurements and device ids as stored), then the verdict.
  */
 export function formatVerification(v: Verification, m: Messages = currentMessages()): string {
   const [ok, failed] = [m.t('verify.ok'), m.t('verify.failed')];

@@ -57,6 +57,37 @@ export const vi = {
   'verify.passed': 'kiểm tra: đạt',
   'verify.failedSummary': 'kiểm tra: KHÔNG ĐẠT ({problems}: xem các dòng trên)',
 
+  // The lines of the --verify report. Alert kinds, measurements and device ids stay as stored.
+  'verify.storedOnce':
+    'bản ghi đã xác nhận được lưu đúng một lần: heartbeat {heartbeat} · broadcast {broadcast} · event {event}',
+  'verify.refusedAhead': ' (và {n} bị ingest từ chối: đồng hồ chạy trước)',
+  'verify.clockAheadStored':
+    '{measurement} của {device} lúc {time} đã được lưu, dù đồng hồ của nó chạy trước quá xa',
+  'verify.notStored': '{measurement} của {device}: {n} đã xác nhận nhưng không được lưu ({sample})',
+  'verify.neverSent': '{measurement} của {device}: {n} được lưu mà thiết bị chưa từng gửi (lúc {sample})',
+  'verify.twice': 'broadcast của {device}: lưu hơn một lần: {sample}',
+  'verify.refusedByIngest': 'bị ingest từ chối, {device}: {reason} ×{n} ({detail})',
+  'verify.alertFor': '{kind} cho {subject}',
+  'verify.missing': '{what}: thiếu',
+  'verify.missingSilent': '{what}: thiếu (mọi cụm không hoạt động {seconds} giây)',
+  'verify.will': 'Will (offline, lost) của {device}',
+  'verify.atMostOne': 'nhiều nhất một device_offline cho {device} (chống báo lặp), có {n}',
+  'verify.ampBeats': 'heartbeat của {device} báo ampli hỏng',
+  'verify.relayBeats': 'heartbeat của {device} báo rơ-le ngắt do điện lưới cao',
+  'verify.skewRefused': '{n} heartbeat của {device} bị từ chối vì ts_future (thấy {found})',
+  'verify.skewStored': '{n} heartbeat của {device} được lưu theo giờ thiết bị, lệch {offset} ms',
+  'verify.malformed': 'bản ghi hỏng của {device} bị từ chối và được đếm: {refused} trên {sent}',
+  'verify.impersonateUnchecked':
+    '{name}: chưa kiểm tra (không có chỉ số của broker: dùng --data của `loa up`)',
+  'verify.impersonate': '{n} lần gửi lên chủ đề của {victim} bị broker từ chối (đếm được {refused})',
+  'verify.anotherDevice': 'thiết bị khác',
+  'verify.loggedBy': 'được {n} cụm ghi nhận',
+  'verify.undelivered': 'emergency_undelivered nêu {devices}',
+  'verify.alertNames': ' (cảnh báo nêu {devices})',
+  'verify.faultMissing': '{name}: thiếu {list}',
+  'verify.faultHeld': '{name}: {list}',
+  'verify.nothingDue': 'đã gây ra (sự cố quá ngắn, chưa đến lúc phải báo)',
+
   // `loa dashboards build`.
   'dashboards.wrote': 'đã ghi {files} cấu hình Grafana vào {dir} (ngôn ngữ: tiếng Việt):',
 

@@ -121,7 +121,8 @@ describe('generateProvince', () => {
     const devices = inventory.communes.flatMap((c) => c.devices ?? []).map((d) => d.id);
     expect(new Set(devices).size).toBe(devices.length);
     expect(devices.every((id) => id.startsWith('an-giang-'))).toBe(true);
-  });
+    // 700 communes' devices hashed with scrypt: seconds, more on a shared machine.
+  }, 30_000);
 
   it('honours fmShare and stations at the extremes', async () => {
     const allFm = await generateProvince({ ...spec, fmShare: 1, stations: false, clustersPerHamlet: 1 });
