@@ -1,29 +1,19 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../i18n/index.js';
+import { spawnLoa } from '../test/cli-process.js';
 import { ConfigError } from './config.js';
 import { chooseLang } from './lang.js';
 import { startBanner } from './up-banner.js';
 import { formatStatus } from './status-line.js';
 
-const run = promisify(execFile);
-const MAIN = join(import.meta.dirname, 'main.ts');
-
-/** `loa ARGS` as a user runs it; resolves with the exit code and both outputs. */
-async function loa(args: string[], env: NodeJS.ProcessEnv = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env: { ...process.env, LOA_LANG: '', ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+/** `loa ARGS` as a user runs it, with no language chosen unless `env` says: exit code and output. */
+async function loa(args: string[], env: Record<string, string> = {}) {
+  const p = spawnLoa(args, { LOA_LANG: '', ...env });
+  const code = await p.exit();
+  return { code, output: p.output() };
 }
 
 let dir: string;
@@ -62,7 +52,7 @@ describe('choosing the language', () => {
     ]) {
       const r = await loa(args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toBe('loa: --lang: unknown language "fr" (known: vi, en)\n');
+      expect(r.output).toBe('loa: --lang: unknown language "fr" (known: vi, en)\n');
     }
   }, 30_000);
 
@@ -73,21 +63,16 @@ describe('choosing the language', () => {
       'generate',
       '--out',
       out,
-      '--communes',
-      '1',
-      '--hamlets',
-      '1',
-      '--clusters',
-      '1',
+      ...'--communes 1 --hamlets 1 --clusters 1'.split(' '),
     ];
-    expect((await loa(base)).stdout).toMatch(/^đã tạo An Giang: 1 đơn vị cấp xã, 2 thiết bị/);
-    expect((await loa([...base, '--lang', 'en'])).stdout).toMatch(
+    expect((await loa(base)).output).toMatch(/^đã tạo An Giang: 1 đơn vị cấp xã, 2 thiết bị/);
+    expect((await loa([...base, '--lang', 'en'])).output).toMatch(
       /^generated An Giang: 1 commune, 2 devices/,
     );
-    expect((await loa(base, { LOA_LANG: 'en' })).stdout).toMatch(/^generated An Giang/);
+    expect((await loa(base, { LOA_LANG: 'en' })).output).toMatch(/^generated An Giang/);
     const file = join(dir, 'gen.yaml');
     await writeFile(file, `lang: en\nout: ${out}\n`);
-    expect((await loa(['simulate', 'generate', '--config', file])).stdout).toMatch(/^generated /);
+    expect((await loa(['simulate', 'generate', '--config', file])).output).toMatch(/^generated /);
   }, 60_000);
 });
 

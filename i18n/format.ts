@@ -50,18 +50,38 @@ function timeFormat(timeZone: string): Intl.DateTimeFormat {
       day: '2-digit',
       hour: '2-digit',
       minute: '2-digit',
+      second: '2-digit',
     });
     timeFormats.set(timeZone, f);
   }
   return f;
 }
 
-function localParts(epochMs: number, timeZone: string): Record<string, string> {
+/** The wall clock of `timeZone` at `epochMs`, each part as written there (`month` 01–12, `hour` 00–23). */
+export interface LocalClock {
+  year: string;
+  month: string;
+  day: string;
+  hour: string;
+  minute: string;
+  second: string;
+}
+
+/** Read from Intl, which knows every IANA zone: no time-zone database of our own. */
+export function localClock(epochMs: number, timeZone: string): LocalClock {
   const parts: Record<string, string> = {};
   for (const p of timeFormat(timeZone).formatToParts(epochMs)) {
     if (p.type !== 'literal') parts[p.type] = p.value;
   }
-  return parts;
+  const get = (type: keyof LocalClock) => parts[type] ?? '';
+  return {
+    year: get('year'),
+    month: get('month'),
+    day: get('day'),
+    hour: get('hour'),
+    minute: get('minute'),
+    second: get('second'),
+  };
 }
 
 /**
@@ -69,17 +89,13 @@ function localParts(epochMs: number, timeZone: string): Record<string, string> {
  * in Vietnamese (day/month/year, as Vietnamese forms write dates), `2026-12-04 18:05` in English.
  */
 export function formatLocalTime(epochMs: number, timeZone: string, lang: Lang): string {
-  const p = localParts(epochMs, timeZone);
-  const hm = `${p.hour ?? ''}:${p.minute ?? ''}`;
-  return lang === 'vi'
-    ? `${p.day ?? ''}/${p.month ?? ''}/${p.year ?? ''} ${hm}`
-    : `${p.year ?? ''}-${p.month ?? ''}-${p.day ?? ''} ${hm}`;
+  const p = localClock(epochMs, timeZone);
+  const hm = `${p.hour}:${p.minute}`;
+  return lang === 'vi' ? `${p.day}/${p.month}/${p.year} ${hm}` : `${p.year}-${p.month}-${p.day} ${hm}`;
 }
 
 /** A local date alone: `04/12/2026` (vi), `2026-12-04` (en). */
 export function formatLocalDate(epochMs: number, timeZone: string, lang: Lang): string {
-  const p = localParts(epochMs, timeZone);
-  return lang === 'vi'
-    ? `${p.day ?? ''}/${p.month ?? ''}/${p.year ?? ''}`
-    : `${p.year ?? ''}-${p.month ?? ''}-${p.day ?? ''}`;
+  const p = localClock(epochMs, timeZone);
+  return lang === 'vi' ? `${p.day}/${p.month}/${p.year}` : `${p.year}-${p.month}-${p.day}`;
 }

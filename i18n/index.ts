@@ -5,7 +5,14 @@
  * machine output (JSON, CSV columns, metrics, log fields) never goes through it.
  */
 export { DEFAULT_LANG, isLang, LANGS, type Lang } from './lang.js';
-export { formatLocalDate, formatLocalTime, formatNumber, formatPercent } from './format.js';
+export {
+  formatLocalDate,
+  formatLocalTime,
+  formatNumber,
+  formatPercent,
+  localClock,
+  type LocalClock,
+} from './format.js';
 export { CATALOGUES, messages, placeholders, type Messages, type Params } from './messages.js';
 export type { Message } from './catalogue.js';
 export type { MessageKey } from './vi.js';
