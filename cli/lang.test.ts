@@ -56,6 +56,15 @@ describe('choosing the language', () => {
     }
   }, 30_000);
 
+  it('the agent, which writes only logs, takes no --lang and ignores LOA_LANG', async () => {
+    expect((await loa(['agent', '--help'])).output).not.toContain('--lang');
+    // It reaches its own configuration, not a complaint about the language.
+    const r = await loa(['agent', '--config', join(dir, 'none.yaml')], { LOA_LANG: 'xx' });
+    expect(r.output).toBe(
+      `loa: ${join(dir, 'none.yaml')}: cannot read: ENOENT: no such file or directory, open '${join(dir, 'none.yaml')}'\n`,
+    );
+  }, 30_000);
+
   it('the command writes in the language chosen by flag, variable or file', async () => {
     const out = join(dir, 'sim');
     const base = [

@@ -43,13 +43,13 @@ const LANG_HELP = `language of what is written for people: ${LANGS.join(' | ')} 
  */
 export function addLangOption(program: Command): Command {
   const declare = (command: Command): void => {
-    // The agent writes logs only (machine output), and its own entry takes no --lang.
     if (command.name() === 'agent') return;
     if (!command.options.some((o) => o.long === '--lang')) command.option(LANG_FLAG, LANG_HELP);
     command.commands.forEach(declare);
   };
   declare(program);
   return program.hook('preAction', (_root, command) => {
+    if (underAgent(command)) return;
     const options = command.optsWithGlobals<{ lang?: unknown; config?: unknown }>();
     const config = command.opts<{ config?: unknown }>().config;
     chosen = chooseLang({
@@ -58,4 +58,10 @@ export function addLangOption(program: Command): Command {
       ...(typeof config === 'string' && { file: config }),
     });
   });
+}
+
+/** The agent writes logs only (machine output), and its own entry takes no --lang: nothing to choose. */
+function underAgent(command: Command | null): boolean {
+  for (let c = command; c !== null; c = c.parent) if (c.name() === 'agent') return true;
+  return false;
 }
