@@ -128,7 +128,7 @@ describe("`loa up`'s own lines", () => {
       devicesOnline: 1363,
     };
     expect(formatStatus(reading, 22.6, messages('vi'))).toBe(
-      '1.363 thiết bị trực tuyến · 23 bản ghi/s · 12.345 điểm đã lưu · 2 bị từ chối · 300 đang chờ ghi · InfluxDB chậm, đang ghi lại từ đĩa',
+      '1.363 thiết bị trực tuyến · 23 bản ghi/s · 12.345 điểm dữ liệu đã lưu · 2 bị từ chối · 300 đang chờ ghi · InfluxDB chậm, đang ghi lại từ đĩa',
     );
     expect(formatStatus({ ...reading, spilling: false }, 22.6, messages('en'))).toBe(
       '1,363 devices online · 23 msg/s · 12,345 points stored · 2 rejected · 300 buffered',

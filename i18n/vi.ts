@@ -24,7 +24,7 @@ export const vi = {
   'up.database': '(cơ sở dữ liệu "{database}")',
   'up.health': 'tình trạng {url}',
   'status.line':
-    '{online} thiết bị trực tuyến · {rate} bản ghi/s · {written} điểm đã lưu · {rejected} bị từ chối · {buffered} đang chờ ghi',
+    '{online} thiết bị trực tuyến · {rate} bản ghi/s · {written} điểm dữ liệu đã lưu · {rejected} bị từ chối · {buffered} đang chờ ghi',
   'status.spilling': 'InfluxDB chậm, đang ghi lại từ đĩa',
 
   // `loa simulate generate`.
