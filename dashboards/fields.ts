@@ -73,6 +73,38 @@ const FIELD_KEYS: Readonly<Record<string, MessageKey>> = {
   'refused publishes/s': 'grafana.field.refusedPublishes',
 };
 
+/** Stored words of tables and timelines (statuses, power sources, priorities), shown in the reader's. */
+const VALUE_KEYS: Readonly<Record<string, MessageKey>> = {
+  covered: 'grafana.value.covered',
+  uncovered: 'grafana.value.uncovered',
+  unmonitored: 'grafana.value.unmonitored',
+  unserved: 'grafana.value.unserved',
+  meets: 'grafana.value.meets',
+  unverified: 'grafana.value.unverified',
+  not_met: 'grafana.value.notMet',
+  up: 'grafana.value.up',
+  down: 'grafana.value.down',
+  none: 'grafana.value.none',
+  mains: 'grafana.value.mains',
+  battery: 'grafana.value.battery',
+  solar: 'grafana.value.solar',
+  on: 'grafana.value.on',
+  off: 'grafana.value.off',
+  fault: 'grafana.value.fault',
+  ok: 'grafana.value.ok',
+  tripped: 'grafana.value.tripped',
+  normal: 'grafana.value.normal',
+  priority: 'grafana.value.priority',
+  emergency: 'grafana.value.emergency',
+  completed: 'grafana.value.completed',
+  interrupted: 'grafana.value.interrupted',
+  national: 'grafana.value.national',
+  provincial: 'grafana.value.provincial',
+  commune: 'grafana.value.commune',
+  firing: 'grafana.value.firing',
+  resolved: 'grafana.value.resolved',
+};
+
 /** The label of a column in the reader's language (the column name itself when it has none). */
 export function fieldLabel(m: Messages, field: string): string {
   const key = FIELD_KEYS[field];
@@ -83,7 +115,7 @@ interface PanelJson {
   type?: string;
   targets?: { query?: string; alias?: string }[];
   fieldConfig?: {
-    defaults?: unknown;
+    defaults?: { mappings?: unknown[] };
     overrides?: { matcher: { id: string; options: unknown }; properties: unknown[] }[];
   };
   transformations?: { id: string; options: unknown }[];
@@ -101,8 +133,14 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * `status` field, which a display name would hide from it.
  */
 export function labelFields(dashboard: ClassicDashboard, m: Messages): ClassicDashboard {
+  const words = valueMapping(m);
   for (const panel of (dashboard.panels ?? []) as PanelJson[]) {
     if (panel.type === 'geomap') continue;
+    if (words !== undefined && (panel.type === 'table' || panel.type === 'state-timeline')) {
+      panel.fieldConfig ??= { defaults: {}, overrides: [] };
+      panel.fieldConfig.defaults ??= {};
+      panel.fieldConfig.defaults.mappings = [...(panel.fieldConfig.defaults.mappings ?? []), words];
+    }
     for (const target of panel.targets ?? []) {
       const labels = columnsOf(target.query ?? '')
         .map((field) => [field, fieldLabel(m, field)] as const)
@@ -130,4 +168,15 @@ export function labelFields(dashboard: ClassicDashboard, m: Messages): ClassicDa
     }
   }
   return dashboard;
+}
+
+/** One value-to-text mapping of every stored word that reads otherwise in `m`'s language; none if none. */
+function valueMapping(m: Messages): unknown {
+  const options: Record<string, { text: string; index: number }> = {};
+  let index = 0;
+  for (const [value, key] of Object.entries(VALUE_KEYS)) {
+    const text = m.t(key);
+    if (text !== value) options[value] = { text, index: index++ };
+  }
+  return index === 0 ? undefined : { type: 'value', options };
 }

@@ -235,11 +235,23 @@ describe('dashboards that fit any Grafana', () => {
       id: 'renameByRegex',
       options: { regex: '^(.*)received$', renamePattern: '$1đã nhận' },
     });
+    // Stored words in tables and timelines read in Vietnamese too; the stored values stay for queries.
+    const [, commune] = dashboardsOf(provisioningTree());
+    const hamlets = commune?.panels.find((p) => p.title === 'Các ấp') as
+      | { fieldConfig?: { defaults?: { mappings?: { options: Record<string, { text: string }> }[] } } }
+      | undefined;
+    const words = hamlets?.fieldConfig?.defaults?.mappings?.[0]?.options;
+    expect(words?.covered?.text).toBe('có loa');
+    expect(words?.not_met?.text).toBe('không đạt');
+    expect(words?.emergency?.text).toBe('khẩn cấp');
     // English has nothing to lay over: its words are the columns'.
     const [enProvince] = dashboardsOf(provisioningTree(undefined, { lang: 'en' }));
     const enWorst = enProvince?.panels.find((p) => p.title === 'Worst communes');
     expect(
       enWorst?.fieldConfig?.overrides?.some((o) => o.properties.some((p) => p.id === 'displayName')),
     ).toBe(false);
+    const enDefaults = (enWorst as { fieldConfig?: { defaults?: { mappings?: unknown[] } } } | undefined)
+      ?.fieldConfig?.defaults;
+    expect(enDefaults?.mappings ?? []).toEqual([]);
   });
 });
