@@ -4,7 +4,8 @@ import { addBrokerListenerOptions, brokerListenerFlags } from './broker-flags.js
 import { ConfigError, resolveCommandConfig } from './config.js';
 import { exitOnError } from './exit.js';
 import { registerExportMosquitto } from './export-mosquitto-register.js';
-import { registerCoverage, registerReport } from './coverage-cmd.js';
+import { registerCoverage } from './coverage-cmd.js';
+import { registerReport } from './report-cmd.js';
 import { registerDashboards } from './dashboards-cmd.js';
 import {
   brokerConfigSchema,

@@ -73,8 +73,10 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
     const month = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 7);
     const report = await run(['report', '--data', data, '--month', month]);
     expect(report.code).toBe(0);
-    expect(report.output).toContain(`# Criterion 8.3: monthly report ${month}`);
-    expect(report.output).toContain('| an-giang | tan-lap | Xã Tân Lập |');
+    expect(report.output).toContain(
+      `# Báo cáo tiêu chí 8.3 “Xã có đài truyền thanh và hệ thống loa đến các thôn/ấp”, tháng ${month.slice(5)}/${month.slice(0, 4)}`,
+    );
+    expect(report.output).toContain('| An Giang | Xã Tân Lập |');
   } finally {
     await up.kill('SIGTERM');
     await ql.dropDatabase(ql.database);
