@@ -14,6 +14,7 @@ import * as geomap from '@grafana/grafana-foundation-sdk/geomap';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { COMMUNE_HAMLETS_OK_PCT, PROVINCE_HAMLETS_OK_PCT } from './coverage-share.js';
 import { LONG } from './datasource.js';
 import { influxql, tagIs } from './influxql.js';
 import { provinceVariable } from './variables.js';
@@ -40,7 +41,7 @@ export function provinceDashboard(names?: PlaceNames): ClassicDashboard {
         .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
         .title('Hamlets covered now')
         .description(
-          'Hamlets with at least one up cluster, of all hamlets in the inventory (coverage_province).',
+          'Hamlets with at least one up cluster, or served only by FM/wired clusters that cannot report (unverified, not known silent), of all hamlets in the inventory (coverage_province).',
         )
         .unit('percent')
         .decimals(1)
@@ -48,7 +49,7 @@ export function provinceDashboard(names?: PlaceNames): ClassicDashboard {
         .gridPos({ x: 0, y: 0, w: 6, h: 5 })
         .withTarget(
           influxql(
-            `SELECT last("hamlets_covered") / last("hamlets") * 100 AS "covered" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter`,
+            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "covered" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter`,
           ),
         ),
     )
@@ -68,7 +69,7 @@ export function provinceDashboard(names?: PlaceNames): ClassicDashboard {
       new geomap.PanelBuilder()
         .title('Loudspeaker clusters')
         .description(
-          'Every cluster of the inventory at the lat/lon the inventory gives it (coverage_device, written by the coverage engine every minute and on each change): green up, red down, grey unmonitored (FM or wired: it cannot report, so nobody knows). A cluster with no lat/lon in the inventory is not placed.',
+          'Every cluster of the inventory at the lat/lon the inventory gives it (coverage_device, written by the coverage engine at start, at each local midnight and on each change): green up, red down, grey unmonitored (FM or wired: it cannot report, so nobody knows). A cluster with no lat/lon in the inventory is not placed.',
         )
         .gridPos({ x: 12, y: 0, w: 12, h: 14 })
         .view(new geomap.MapViewConfigBuilder().id('fit').lat(10.5).lon(105.2).zoom(8))
@@ -115,7 +116,7 @@ export function provinceDashboard(names?: PlaceNames): ClassicDashboard {
         .gridPos({ x: 0, y: 5, w: 12, h: 9 })
         .withTarget(
           influxql(
-            `SELECT last("hamlets_covered") / last("hamlets") * 100 AS "hamlets covered", last("communes_meeting") / last("communes") * 100 AS "communes meeting 8.3" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter GROUP BY time($__interval) fill(previous)`,
+            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "hamlets covered", last("communes_meeting") / last("communes") * 100 AS "communes meeting 8.3" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter GROUP BY time($__interval) fill(previous)`,
           ),
         ),
     )
@@ -130,7 +131,7 @@ export function provinceDashboard(names?: PlaceNames): ClassicDashboard {
         .overrideByName('since', [{ id: 'unit', value: 'dateTimeAsLocal' }])
         .withTarget(
           influxql(
-            `SELECT last("covered") / last("hamlets") * 100 AS "covered %", last("name") AS "name", last("status") AS "status", last("covered") AS "covered", last("hamlets") AS "hamlets", last("station") AS "station", last("since") AS "since" FROM ${LONG}."coverage_commune" WHERE ${inProvince} AND $timeFilter GROUP BY "commune"`,
+            `SELECT ${COMMUNE_HAMLETS_OK_PCT} AS "covered %", last("name") AS "name", last("status") AS "status", last("covered") AS "covered", last("hamlets") AS "hamlets", last("station") AS "station", last("since") AS "since" FROM ${LONG}."coverage_commune" WHERE ${inProvince} AND $timeFilter GROUP BY "commune"`,
           ).table(),
         ),
     )
