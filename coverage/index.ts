@@ -51,6 +51,8 @@ export {
   createDayCloser,
   rebuildDay,
   readDayHistory,
+  replayDays,
+  type DarkSpan,
   localDayRange,
   summarizeDay,
   summaryLines,

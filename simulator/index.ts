@@ -43,6 +43,11 @@ export {
   type ProvincePreset,
 } from './presets.js';
 export { backfill, type BackfillOptions, type BackfillResult, type Outage } from './backfill.js';
+export {
+  backfillSummaries,
+  type SummaryBackfillOptions,
+  type SummaryBackfillResult,
+} from './backfill-summaries.js';
 export { WINDOW_CONTENT } from './programmes.js';
 export {
   closeLoadFleet,

@@ -13,3 +13,4 @@ export { rebuildDay, readDayHistory } from './rebuild.js';
 export { localDayRange, summarizeDay, summaryLines, type DaySummary } from './summary.js';
 export { snapshotClock } from './snapshots.js';
 export { createDayCloser, type DayCloserOptions } from './day-closer.js';
+export { replayDays, type DarkSpan } from './replay.js';
