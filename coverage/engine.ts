@@ -61,6 +61,8 @@ export interface CoverageEngineOptions {
   evaluateEveryMs?: number;
   /** How often each province's counts are written, changed or not (the history's "engine running"). */
   writeEveryMs?: number;
+  /** Every place written this often as well (before issue 12: every minute); the benchmark's baseline. */
+  fullWriteEveryMs?: number;
   /** A broadcast log arrives after the broadcast ends: a window is judged this long after it closes. */
   broadcastGraceMs?: number;
   /** Emergency bulletins: clusters of a commune have this long after the first log to log it too. */
@@ -122,7 +124,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
   let startedAt = now();
   // History begins now unless storage holds older data (restore lowers it).
   state.historyStart = startedAt;
-  const snapshots = snapshotClock(model, writeEveryMs);
+  const snapshots = snapshotClock(model, writeEveryMs, options.fullWriteEveryMs);
   let alertSeq = 0;
   let timer: NodeJS.Timeout | undefined;
   let evaluations = 0;

@@ -177,34 +177,48 @@ export async function periodReport(
   }
 
   if (elapsedEnd > from) {
-    const fields = [
-      'verdict',
-      'broadcast',
-      'name',
-      'unit',
-      'applies',
-      ...SUMMARY_BUCKETS.map((b) => `hamlet_${b}_s`),
-    ];
-    for (const s of await ql.query(
-      `SELECT ${fields.map((f) => `"${f}"`).join(', ')} FROM "${retentionPolicy}"."${COMMUNE_DAY}" WHERE time >= ${from}ms AND time < ${elapsedEnd}ms GROUP BY "province", "commune"`,
-    )) {
+    // Aggregated in InfluxDB: a commune-year is one row per query, not 365 (a province-year ≤ 2 s).
+    const table = `"${retentionPolicy}"."${COMMUNE_DAY}"`;
+    const range = `time >= ${from}ms AND time < ${elapsedEnd}ms`;
+    const by = 'GROUP BY "province", "commune"';
+    const sums = SUMMARY_BUCKETS.map((b) => `sum("hamlet_${b}_s") AS "${b}"`).join(', ');
+    const countWhere = (where: string) =>
+      ql.query(`SELECT count("verdict") FROM ${table} WHERE ${range} AND ${where} ${by}`);
+    const [totals, met, notMet, unverified, maintenance, broadcast] = await Promise.all([
+      ql.query(
+        `SELECT ${sums}, last("name") AS "name", last("unit") AS "unit", last("applies") AS "applies" FROM ${table} WHERE ${range} ${by}`,
+      ),
+      countWhere(`"verdict" = 'met'`),
+      countWhere(`"verdict" = 'not_met'`),
+      countWhere(`"verdict" = 'unverified'`),
+      countWhere(`"verdict" = 'maintenance'`),
+      countWhere(`"broadcast" = true`),
+    ]);
+    for (const s of totals) {
       const known = communes.has(`${s.tags?.province ?? ''}/${s.tags?.commune ?? ''}`);
       const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
-      const col = (name: string) => s.columns.indexOf(name);
-      for (const row of s.values) {
-        const verdict = String(row[col('verdict')]) as DayVerdict;
-        if (verdict === 'met') c.daysMet++;
-        else if (verdict === 'not_met') c.daysNotMet++;
-        else if (verdict === 'unverified') c.daysUnverified++;
-        else if (verdict === 'maintenance') c.daysMaintenance++;
-        if (row[col('broadcast')] === true) c.broadcastDays++;
-        for (const b of SUMMARY_BUCKETS) c.hamletSeconds[b] += Number(row[col(`hamlet_${b}_s`)] ?? 0);
-        if (!known) {
-          c.name = String(row[col('name')] ?? c.name);
-          c.unit = String(row[col('unit')] ?? c.unit) as UnitType;
-          c.applies = row[col('applies')] !== false;
-        }
+      const row = s.values[0] ?? [];
+      const col = (name: string) => row[s.columns.indexOf(name)];
+      for (const b of SUMMARY_BUCKETS) c.hamletSeconds[b] = Number(col(b) ?? 0);
+      if (!known) {
+        c.name = String(col('name') ?? c.name);
+        c.unit = String(col('unit') ?? c.unit) as UnitType;
+        c.applies = col('applies') !== false;
       }
+    }
+    const counts: [
+      Series[],
+      'daysMet' | 'daysNotMet' | 'daysUnverified' | 'daysMaintenance' | 'broadcastDays',
+    ][] = [
+      [met, 'daysMet'],
+      [notMet, 'daysNotMet'],
+      [unverified, 'daysUnverified'],
+      [maintenance, 'daysMaintenance'],
+      [broadcast, 'broadcastDays'],
+    ];
+    for (const [series, field] of counts) {
+      for (const s of series)
+        get(s.tags?.province ?? '', s.tags?.commune ?? '')[field] = Number(s.values[0]?.[1] ?? 0);
     }
   }
   if (kind === 'month') await addOutages(ql, get, inventory, from, Math.min(to, now), retentionPolicy);
