@@ -1,7 +1,7 @@
 import { type InfluxQl, type Series } from '../influx/index.js';
 import { DEFAULT_CRITERION, type Criterion, type Inventory, type UnitType } from '../protocol/index.js';
 import { SUMMARY_BUCKETS } from './history/buckets.js';
-import { emptySeconds, outagesOf, type BucketSeconds, type DayVerdict } from './history/day.js';
+import { DAY_VERDICTS, emptySeconds, outagesOf, type BucketSeconds, type DayVerdict } from './history/day.js';
 import { changesBySeries, LOOKBACK_MS } from './history/rebuild.js';
 import { COMMUNE_DAY } from './history/summary.js';
 import { DAY_MS, localDay, utcOffsetMs } from './model.js';
@@ -177,48 +177,34 @@ export async function periodReport(
   }
 
   if (elapsedEnd > from) {
-    // Aggregated in InfluxDB: a commune-year is one row per query, not 365 (a province-year ≤ 2 s).
-    const table = `"${retentionPolicy}"."${COMMUNE_DAY}"`;
-    const range = `time >= ${from}ms AND time < ${elapsedEnd}ms`;
-    const by = 'GROUP BY "province", "commune"';
-    const sums = SUMMARY_BUCKETS.map((b) => `sum("hamlet_${b}_s") AS "${b}"`).join(', ');
-    const countWhere = (where: string) =>
-      ql.query(`SELECT count("verdict") FROM ${table} WHERE ${range} AND ${where} ${by}`);
-    const [totals, met, notMet, unverified, maintenance, broadcast] = await Promise.all([
-      ql.query(
-        `SELECT ${sums}, last("name") AS "name", last("unit") AS "unit", last("applies") AS "applies" FROM ${table} WHERE ${range} ${by}`,
-      ),
-      countWhere(`"verdict" = 'met'`),
-      countWhere(`"verdict" = 'not_met'`),
-      countWhere(`"verdict" = 'unverified'`),
-      countWhere(`"verdict" = 'maintenance'`),
-      countWhere(`"broadcast" = true`),
-    ]);
-    for (const s of totals) {
+    // Summed in InfluxDB over integer fields: a commune-year is one row, not 365 (a province-year ≤ 2 s).
+    const sums = [
+      ...SUMMARY_BUCKETS.map((b) => `sum("hamlet_${b}_s") AS "${b}"`),
+      ...DAY_VERDICTS.map((v) => `sum("days_${v}") AS "days_${v}"`),
+      'sum("broadcast_days") AS "broadcast_days"',
+      ...(inventory === undefined
+        ? ['last("name") AS "name"', 'last("unit") AS "unit"', 'last("applies") AS "applies"']
+        : []),
+    ];
+    for (const s of await ql.query(
+      `SELECT ${sums.join(', ')} FROM "${retentionPolicy}"."${COMMUNE_DAY}" WHERE time >= ${from}ms AND time < ${elapsedEnd}ms GROUP BY "province", "commune"`,
+    )) {
       const known = communes.has(`${s.tags?.province ?? ''}/${s.tags?.commune ?? ''}`);
       const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
       const row = s.values[0] ?? [];
       const col = (name: string) => row[s.columns.indexOf(name)];
-      for (const b of SUMMARY_BUCKETS) c.hamletSeconds[b] = Number(col(b) ?? 0);
+      const n = (name: string) => Number(col(name) ?? 0);
+      for (const b of SUMMARY_BUCKETS) c.hamletSeconds[b] = n(b);
+      c.daysMet = n('days_met');
+      c.daysNotMet = n('days_not_met');
+      c.daysUnverified = n('days_unverified');
+      c.daysMaintenance = n('days_maintenance');
+      c.broadcastDays = n('broadcast_days');
       if (!known) {
         c.name = String(col('name') ?? c.name);
         c.unit = String(col('unit') ?? c.unit) as UnitType;
         c.applies = col('applies') !== false;
       }
-    }
-    const counts: [
-      Series[],
-      'daysMet' | 'daysNotMet' | 'daysUnverified' | 'daysMaintenance' | 'broadcastDays',
-    ][] = [
-      [met, 'daysMet'],
-      [notMet, 'daysNotMet'],
-      [unverified, 'daysUnverified'],
-      [maintenance, 'daysMaintenance'],
-      [broadcast, 'broadcastDays'],
-    ];
-    for (const [series, field] of counts) {
-      for (const s of series)
-        get(s.tags?.province ?? '', s.tags?.commune ?? '')[field] = Number(s.values[0]?.[1] ?? 0);
     }
   }
   if (kind === 'month') await addOutages(ql, get, inventory, from, Math.min(to, now), retentionPolicy);

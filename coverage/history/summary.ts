@@ -3,6 +3,7 @@ import type { Criterion, Province, UnitType } from '../../protocol/index.js';
 import { SUMMARY_BUCKETS } from './buckets.js';
 import {
   communeVerdict,
+  DAY_VERDICTS,
   emptySeconds,
   hamletVerdict,
   secondsOfDay,
@@ -142,6 +143,14 @@ const secondsFields = (prefix: string, s: BucketSeconds) =>
   SUMMARY_BUCKETS.map((b) => `${prefix}${b}_s=${Math.round(s[b])}i`).join(',');
 
 /**
+ * The verdict again as 0/1 integers (`days_met=1i` …): a period's day counts are then `sum()`s that
+ * InfluxDB computes over its integer blocks, instead of string comparisons on every point.
+ */
+function verdictCounts(verdict: DayVerdict): string {
+  return DAY_VERDICTS.map((v) => `days_${v}=${v === verdict ? 1 : 0}i`).join(',');
+}
+
+/**
  * The one writer of daily summaries: a point per hamlet and per commune at the local midnight that
  * starts the day. Written again for the same day (a rebuild), the points replace the old ones.
  */
@@ -161,7 +170,8 @@ export function summaryLines(summary: DaySummary): string[] {
       `${COMMUNE_DAY},commune=${c.commune},province=${c.province} ` +
         `${secondsFields('', c.seconds)},${secondsFields('hamlet_', c.hamletSeconds)},` +
         `hamlets=${c.hamlets}i,hamlets_met=${c.hamletsMet}i,hamlets_broadcast=${c.hamletsBroadcast}i,` +
-        `broadcast=${c.broadcast},verdict="${c.verdict}",unit="${c.unit}",applies=${c.applies},` +
+        `broadcast=${c.broadcast},verdict="${c.verdict}",${verdictCounts(c.verdict)},broadcast_days=${c.broadcast ? 1 : 0}i,` +
+        `unit="${c.unit}",applies=${c.applies},` +
         `criterion="${escapeFieldString(c.criterion)}",${day},name="${escapeFieldString(c.name)}" ${at}`,
     );
   }
