@@ -8,6 +8,8 @@ import { testProvinceYaml } from '../../test/fixtures/province.js';
 import { freshDatabase, testWriter } from '../../test/influx-helpers.js';
 import { monthlyReport, periodReport, reportCsv, reportMarkdown, type PeriodReport } from '../index.js';
 import { createScenario } from '../scenario.js';
+import { silentLogger } from '../../runtime/index.js';
+import { createDayCloser } from './day-closer.js';
 import { rebuildDay } from './rebuild.js';
 import type { DaySummary } from './summary.js';
 
@@ -195,5 +197,28 @@ describe('loa report from the summaries', () => {
     const tanLap = year.communes.find((c) => c.commune === 'tan-lap');
     expect(tanLap).toMatchObject({ days: 365, daysMet: 1, daysNoData: 153, verdict: 'met' });
     expect(tanLap?.daysElapsed).toBe(31 + 28 + 31 + 30 + 31 + 3);
+  });
+});
+
+describe('the day close of a running platform', () => {
+  it('at start, writes yesterday’s summaries when they are missing', async () => {
+    const count = async (d: string) => {
+      const [series] = await ql.query(
+        `SELECT count("verdict") FROM "long"."coverage_commune_day" WHERE "day" = '${d}'`,
+      );
+      return series?.values[0]?.[1] ?? 0;
+    };
+    expect(await count('2026-06-04')).toBe(0);
+    const long = testWriter(influxUrl, ql.database, 'long');
+    const closer = createDayCloser({
+      ql,
+      write: (l) => long.write(l),
+      inventory: () => inventory,
+      logger: silentLogger(),
+      now: () => day(5) + HOUR,
+    });
+    closer.start();
+    await closer.stop();
+    expect(await count('2026-06-04')).toBe(2);
   });
 });
