@@ -7,7 +7,7 @@ import { Inventory, parseInventoryFile } from '../../protocol/index.js';
 import { testProvinceYaml } from '../../test/fixtures/province.js';
 import { freshDatabase, testWriter } from '../../test/influx-helpers.js';
 import { monthlyReport, periodReport, reportCsv, reportMarkdown, type PeriodReport } from '../index.js';
-import { createScenario } from '../scenario.js';
+import { runningScenario } from '../scenario.js';
 import { silentLogger } from '../../runtime/index.js';
 import { createDayCloser } from './day-closer.js';
 import { rebuildDay } from './rebuild.js';
@@ -38,14 +38,17 @@ async function withFmHamlet(edit: (yaml: string) => string = (y) => y): Promise<
 
 /** A run of the engine from `start`: every monitored device up, first evaluation done. */
 function run(inventory: Inventory, start: number) {
-  const s = createScenario(inventory, start);
-  for (const d of MONITORED) {
-    s.alive.add(d);
-    s.send(d, 'state', { v: 1, ts: start, online: true, session: 1, reason: 'boot' });
-    s.beat(d);
+  return runningScenario(inventory, start, MONITORED);
+}
+
+/** An-hoa's only cluster reports an amplifier fault for four seconds, evaluated every second. */
+function fourSecondFault(s: ReturnType<typeof run>): void {
+  for (const amp of ['fault', 'on'] as const) {
+    s.heartbeatFields.set('vinh-an-c01', { amp });
+    s.beat('vinh-an-c01');
+    s.engine.tick();
+    if (amp === 'fault') s.advance(4000, 1000);
   }
-  s.engine.tick();
-  return s;
 }
 
 let ql: Awaited<ReturnType<typeof freshDatabase>>;
@@ -62,25 +65,13 @@ beforeAll(async () => {
   // 1 June: the engine runs all day; at 08:00 an-hoa's only cluster has a 4-second amplifier fault.
   const a = run(inventory, day(1) - MINUTE);
   a.advance(8 * HOUR + MINUTE);
-  a.heartbeatFields.set('vinh-an-c01', { amp: 'fault' });
-  a.beat('vinh-an-c01');
-  a.engine.tick();
-  a.advance(4000, 1000);
-  a.heartbeatFields.set('vinh-an-c01', { amp: 'on' });
-  a.beat('vinh-an-c01');
-  a.engine.tick();
+  fourSecondFault(a);
   a.advance(day(2) - a.now());
   lines.push(...a.lines);
   // 2 June: nothing ran. 3 June: the engine ran for two minutes and four seconds, the first four
   // seconds with an-hoa silent: four bad evaluations in 4 s, then two good minutes.
   const b = run(inventory, day(3) + 10 * HOUR);
-  b.heartbeatFields.set('vinh-an-c01', { amp: 'fault' });
-  b.beat('vinh-an-c01');
-  b.engine.tick();
-  b.advance(4000, 1000);
-  b.heartbeatFields.set('vinh-an-c01', { amp: 'on' });
-  b.beat('vinh-an-c01');
-  b.engine.tick();
+  fourSecondFault(b);
   b.advance(2 * MINUTE, 5000);
   lines.push(...b.lines);
   // 4 June (the month in progress): an inventory edit leaves an-hoa unserved for 12 minutes.
