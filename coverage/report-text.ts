@@ -61,7 +61,7 @@ export function reportMarkdown(r: PeriodReport): string {
     `Giờ địa phương (${r.timezone}). ${
       r.complete
         ? `Đủ ${days} ngày.`
-        : `Tạm tính đến ${local(r.asOf, r.timezone)}: ${elapsed}/${days} ngày đã qua; ngày hôm nay và ${days - elapsed - (elapsed < days ? 1 : 0)} ngày chưa đến không được tính.`
+        : `Tạm tính đến ${local(r.asOf, r.timezone)}: ${elapsed}/${days} ngày đã qua; ngày đang diễn ra và những ngày chưa đến (${days - elapsed} ngày) không được tính.`
     }`,
     `Một ngày đạt khi mọi ấp có loa hoạt động ít nhất ${share} % thời gian của ngày; cả kỳ đạt khi ít nhất ${share} % số ngày được đánh giá (đạt hoặc không đạt) là ngày đạt. Ngày không có dữ liệu được ghi riêng, không tính là không đạt.`,
     '',

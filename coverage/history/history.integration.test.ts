@@ -155,7 +155,11 @@ describe('loa report from the summaries', () => {
       daysNoData: 2,
       verdict: 'met',
     });
-    expect(reportMarkdown(report)).toContain('| An Giang | Xã Tân Lập | 1/3 | 0 | 0 | 0 | 2 |');
+    const md = reportMarkdown(report);
+    expect(md).toContain('| An Giang | Xã Tân Lập | 1/3 | 0 | 0 | 0 | 2 |');
+    expect(md).toContain(
+      '3/30 ngày đã qua; ngày đang diễn ra và những ngày chưa đến (27 ngày) không được tính',
+    );
   });
 
   it('availability is time-weighted and leaves out what cannot be checked (FM)', () => {
