@@ -23,6 +23,8 @@ const OUTAGE_STATUS: Record<string, string> = {
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
 export function durationText(ms: number): string {
+  // An outage shorter than a minute is listed too: in seconds, not as "0 phút".
+  if (ms > 0 && ms < 59_500) return `${Math.max(1, Math.round(ms / 1000))} giây`;
   const total = minutes(ms);
   const h = Math.floor(total / 60);
   return h > 0 ? `${h} giờ ${total % 60} phút` : `${total} phút`;

@@ -179,6 +179,9 @@ describe('loa report from the summaries', () => {
     expect(Math.round(((outages[0]?.to ?? 0) - (outages[0]?.from ?? 0)) / MINUTE)).toBe(12);
     // The 4-second faults are outages too.
     expect(row('vinh-an')?.outages.filter((o) => o.status === 'uncovered')).toHaveLength(2);
+    expect(reportMarkdown(report)).toContain(
+      '| Xã Vĩnh An | Ấp An Hòa | mất loa | 01/06/2026 08:00 | 01/06/2026 08:00 | 4 giây |',
+    );
     const md = reportMarkdown(report);
     expect(md).toContain(
       '| Xã Vĩnh An | Ấp An Hòa | không có cụm loa | 04/06/2026 09:00 | 04/06/2026 09:12 | 12 phút |',
