@@ -28,7 +28,7 @@ export function registerCoverage(program: Command): void {
         } else {
           const communes = await readCommuneCoverage(ql);
           if (communes.length === 0)
-            throw new Error('no coverage written in the last hour: is `loa up` running?');
+            throw new Error('no coverage written in the last day: is `loa up` running?');
           process.stdout.write(formatCommunes(communes, format));
         }
       } finally {
