@@ -338,6 +338,8 @@ export const simulateBackfillConfigSchema = z.strictObject({
       seed: z.int().default(1),
       /** Per device and local day, the chance that an outage begins. */
       outageChance: z.number().min(0).max(1).default(0.02),
+      /** Daily coverage summaries (retention policy `long`) for this many past days; 0: none. */
+      summaryDays: z.int().min(0).max(3660).default(0),
     })
     .prefault({}),
 });

@@ -95,6 +95,7 @@ export async function runUp(config: UpConfig): Promise<void> {
     }
     coverage.bindBroker(broker);
     await coverage.engine.start();
+    coverage.startHistory();
     steps.push(() => coverage.close());
 
     const ops = createOpsServer({

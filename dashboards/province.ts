@@ -15,6 +15,7 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import type { Messages } from '../i18n/index.js';
+import { COMMUNE_HAMLETS_OK_PCT, PROVINCE_HAMLETS_OK_PCT } from './coverage-share.js';
 import { LONG } from './datasource.js';
 import { fieldLabel } from './fields.js';
 import { influxql, tagIs } from './influxql.js';
@@ -48,7 +49,7 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
         .gridPos({ x: 0, y: 0, w: 6, h: 5 })
         .withTarget(
           influxql(
-            `SELECT last("hamlets_covered") / last("hamlets") * 100 AS "covered" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter`,
+            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "covered" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter`,
           ),
         ),
     )
@@ -113,7 +114,7 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
         .gridPos({ x: 0, y: 5, w: 12, h: 9 })
         .withTarget(
           influxql(
-            `SELECT last("hamlets_covered") / last("hamlets") * 100 AS "hamlets covered", last("communes_meeting") / last("communes") * 100 AS "communes meeting 8.3" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter GROUP BY time($__interval) fill(previous)`,
+            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "hamlets covered", last("communes_meeting") / last("communes") * 100 AS "communes meeting 8.3" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter GROUP BY time($__interval) fill(previous)`,
           ),
         ),
     )
@@ -126,7 +127,7 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
         .overrideByName('since', [{ id: 'unit', value: 'dateTimeAsLocal' }])
         .withTarget(
           influxql(
-            `SELECT last("covered") / last("hamlets") * 100 AS "covered %", last("name") AS "name", last("status") AS "status", last("covered") AS "covered", last("hamlets") AS "hamlets", last("station") AS "station", last("since") AS "since" FROM ${LONG}."coverage_commune" WHERE ${inProvince} AND $timeFilter GROUP BY "commune"`,
+            `SELECT ${COMMUNE_HAMLETS_OK_PCT} AS "covered %", last("name") AS "name", last("status") AS "status", last("covered") AS "covered", last("hamlets") AS "hamlets", last("station") AS "station", last("since") AS "since" FROM ${LONG}."coverage_commune" WHERE ${inProvince} AND $timeFilter GROUP BY "commune"`,
           ).table(),
         ),
     )

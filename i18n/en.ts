@@ -88,13 +88,13 @@ export const en: Record<MessageKey, Message> = {
   'grafana.province.title': 'Loa — Province coverage (criterion 8.3)',
   'grafana.province.covered': 'Hamlets covered now',
   'grafana.province.coveredHelp':
-    'Hamlets with at least one up cluster, of all hamlets in the inventory (coverage_province).',
+    'Hamlets with at least one up cluster, or served only by FM/wired clusters that cannot report (unverified, not known silent), of all hamlets in the inventory (coverage_province).',
   'grafana.province.meeting': 'Communes meeting 8.3',
   'grafana.province.meetingHelp':
     'Communes whose station is up and every hamlet is covered and broadcasts regularly. "Unverified": communes with FM or wired clusters that cannot report.',
   'grafana.province.map': 'Loudspeaker clusters',
   'grafana.province.mapHelp':
-    'Every cluster of the inventory at the lat/lon the inventory gives it (coverage_device, written by the coverage engine every minute and on each change): green up, red down, grey unmonitored (FM or wired: it cannot report, so nobody knows). A cluster with no lat/lon in the inventory is not placed.',
+    'Every cluster of the inventory at the lat/lon the inventory gives it (coverage_device, written by the coverage engine at start, at each local midnight and on each change): green up, red down, grey unmonitored (FM or wired: it cannot report, so nobody knows). A cluster with no lat/lon in the inventory is not placed.',
   'grafana.province.overTime': 'Coverage over time',
   'grafana.province.worst': 'Worst communes',
   'grafana.province.worstHelp':

@@ -100,13 +100,13 @@ export const vi = {
   'grafana.province.title': 'Loa — Độ phủ toàn tỉnh (tiêu chí 8.3)',
   'grafana.province.covered': 'Ấp có loa hoạt động',
   'grafana.province.coveredHelp':
-    'Tỷ lệ ấp có ít nhất một cụm loa đang hoạt động, trên tổng số ấp trong danh mục (coverage_province).',
+    'Tỷ lệ ấp có ít nhất một cụm loa đang hoạt động, hoặc chỉ có cụm FM/hữu tuyến không báo được tình trạng (chưa xác minh, không coi là im lặng), trên tổng số ấp trong danh mục (coverage_province).',
   'grafana.province.meeting': 'Xã đạt tiêu chí 8.3',
   'grafana.province.meetingHelp':
     'Xã có đài đang hoạt động và mọi ấp đều có loa hoạt động, phát thường xuyên. "Chưa xác minh": xã có cụm FM hoặc hữu tuyến không báo được tình trạng.',
   'grafana.province.map': 'Cụm loa',
   'grafana.province.mapHelp':
-    'Mọi cụm loa trong danh mục tại toạ độ danh mục ghi (coverage_device, bộ đánh giá độ phủ ghi mỗi phút và mỗi khi thay đổi): xanh hoạt động, đỏ không hoạt động, xám không giám sát (FM hoặc hữu tuyến: không báo được, nên không ai biết). Cụm không có toạ độ trong danh mục không được đặt lên bản đồ.',
+    'Mọi cụm loa trong danh mục tại toạ độ danh mục ghi (coverage_device, bộ đánh giá độ phủ ghi khi khởi động, lúc nửa đêm giờ địa phương và mỗi khi thay đổi): xanh hoạt động, đỏ không hoạt động, xám không giám sát (FM hoặc hữu tuyến: không báo được, nên không ai biết). Cụm không có toạ độ trong danh mục không được đặt lên bản đồ.',
   'grafana.province.overTime': 'Độ phủ theo thời gian',
   'grafana.province.worst': 'Các xã kém nhất',
   'grafana.province.worstHelp':

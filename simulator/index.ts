@@ -43,6 +43,11 @@ export {
 } from './presets.js';
 export { AN_GIANG_DISTRICTS, AN_GIANG_UNITS, type AnGiangDistrict, type RealUnit } from './an-giang-units.js';
 export { backfill, type BackfillOptions, type BackfillResult, type Outage } from './backfill.js';
+export {
+  backfillSummaries,
+  type SummaryBackfillOptions,
+  type SummaryBackfillResult,
+} from './backfill-summaries.js';
 export { WINDOW_CONTENT } from './programmes.js';
 export {
   closeLoadFleet,
