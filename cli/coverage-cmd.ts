@@ -18,7 +18,7 @@ export function registerCoverage(program: Command): void {
       const { readCommuneCoverage, readHamletCoverage } = await import('../coverage/index.js');
       const { createInfluxQl } = await import('../influx/index.js');
       const record = await readRecord(o.data);
-      const ql = createInfluxQl({ url: record.influx, database: record.database });
+      const ql = createInfluxQl({ url: record.influx, database: record.database, ...record.influxAuth });
       try {
         const format = o.json ? 'json' : o.csv ? 'csv' : 'table';
         if (o.commune !== undefined) {
@@ -53,7 +53,7 @@ export function registerCoverage(program: Command): void {
       const dir = o.inventory ?? record.inventory;
       if (dir === undefined) throw new Error('no inventory recorded: pass --inventory DIR');
       const inventory = await loadInventory(dir);
-      const ql = createInfluxQl({ url: record.influx, database: record.database });
+      const ql = createInfluxQl({ url: record.influx, database: record.database, ...record.influxAuth });
       try {
         const deliveries = await readBulletin(ql, inventory, id);
         if (deliveries.length === 0) throw new Error(`no cluster logged bulletin "${id}"`);
@@ -166,7 +166,7 @@ export function registerReport(program: Command): void {
       const { monthlyReport, reportCsv, reportMarkdown } = await import('../coverage/index.js');
       const { createInfluxQl } = await import('../influx/index.js');
       const record = await readRecord(o.data);
-      const ql = createInfluxQl({ url: record.influx, database: record.database });
+      const ql = createInfluxQl({ url: record.influx, database: record.database, ...record.influxAuth });
       try {
         const report = await monthlyReport(ql, { month: o.month, timezone: o.timezone });
         process.stdout.write(o.csv ? reportCsv(report) : reportMarkdown(report));
