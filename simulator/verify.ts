@@ -192,7 +192,8 @@ function check(options: VerifyOptions, stored: Stored): Verification {
   const held: string[] = [];
   const problems: string[] = [];
   checkMessages(options, stored, held, problems);
-  for (const fault of options.report.faults) checkFault(options, stored, fault, held, problems);
+  const outages = downIntervals(options.report);
+  for (const fault of options.report.faults) checkFault(options, stored, fault, outages, held, problems);
   checkPlaces(options, stored, held, problems);
   checkRejects(options, stored, problems);
   return { ok: problems.length === 0, held, problems };
@@ -232,7 +233,11 @@ function checkRejects(options: VerifyOptions, stored: Stored, problems: string[]
 
 type Interval = readonly [number, number];
 
-/** Per device, when the faults kept it down as the engine sees it (dark, cut off, amplifier, relay). */
+/**
+ * Per device, when the faults kept it down as the engine sees it (dark, cut off, amplifier, relay),
+ * overlapping faults joined: a random link drop inside a scripted one is one outage, which the engine
+ * pages once (issue #14, point 14).
+ */
 function downIntervals(report: SimulationReport): Map<string, Interval[]> {
   const out = new Map<string, Interval[]>();
   for (const f of report.faults) {
@@ -245,6 +250,18 @@ function downIntervals(report: SimulationReport): Map<string, Interval[]> {
           : undefined;
     if (start === undefined || end <= start) continue;
     for (const d of f.devices) out.set(d, [...(out.get(d) ?? []), [start, end]]);
+  }
+  for (const [d, list] of out) out.set(d, joinOverlapping(list));
+  return out;
+}
+
+/** Intervals that overlap or touch, joined; sorted by start. */
+function joinOverlapping(list: readonly Interval[]): Interval[] {
+  const out: [number, number][] = [];
+  for (const [lo, hi] of [...list].sort((a, b) => a[0] - b[0])) {
+    const last = out.at(-1);
+    if (last !== undefined && lo <= last[1]) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
   }
   return out;
 }
@@ -380,6 +397,7 @@ function checkFault(
   options: VerifyOptions,
   stored: Stored,
   fault: InjectedFault,
+  outages: ReadonlyMap<string, readonly Interval[]>,
   held: string[],
   problems: string[],
 ): void {
@@ -401,14 +419,14 @@ function checkFault(
       .sort((a, b) => Number(a.time) - Number(b.time));
   // An alert belongs to this fault when its condition began inside it: the devices' own shutdown at
   // the end of the run raises alerts too, while --verify waits, and those began after it.
-  const raisedFor = (kind: string, device: string, from: number) =>
+  const raisedFor = (kind: string, device: string, from: number, to = end) =>
     about(kind, device).filter(
-      (a) => a.state === 'firing' && Number(a.since) >= from - 2000 && Number(a.since) < end,
+      (a) => a.state === 'firing' && Number(a.since) >= from - 2000 && Number(a.since) < to,
     );
   // Or it was still firing from an earlier condition when the fault began: the engine does not raise
   // one subject twice (hysteresis), so that alert is the one that covers this fault too.
-  const alertFor = (kind: string, device: string, from: number) => {
-    const raised = raisedFor(kind, device, from);
+  const alertFor = (kind: string, device: string, from: number, to = end) => {
+    const raised = raisedFor(kind, device, from, to);
     if (raised.length > 0) return true;
     return (
       about(kind, device)
@@ -420,9 +438,11 @@ function checkFault(
   const will = (device: string, from: number, to: number) =>
     already.has(device) ||
     (stored.wills.get(device) ?? []).some((t) => t >= from - 1000 && t <= to + MARGIN_MS);
-  const offlineDue = (device: string, from: number, duration: number) => {
-    if (duration >= OFFLINE_DUE_MS) {
-      expect(alertFor('device_offline', device, from), `device_offline for ${device}`);
+  // The device's whole outage, with the faults that overlap this one on it: one outage, one page.
+  const offlineDue = (device: string, from: number) => {
+    const [lo, hi] = outages.get(device)?.find(([a, b]) => a <= from && from < b) ?? [from, end];
+    if (hi - lo >= OFFLINE_DUE_MS) {
+      expect(alertFor('device_offline', device, lo, hi), `device_offline for ${device}`);
     }
   };
   const beats = (device: string) => Math.floor(lasted / options.heartbeatMs(device));
@@ -439,13 +459,13 @@ function checkFault(
           expect(alertFor('on_battery', d, fault.start), `on_battery for ${d}`);
         }
         expect(will(d, fault.darkAt, end), `Will (offline, lost) of ${d}`);
-        offlineDue(d, fault.darkAt, end - fault.darkAt);
+        offlineDue(d, fault.darkAt);
       }
       break;
     case 'link_drop':
       for (const d of fault.devices) {
         expect(will(d, fault.start, end), `Will (offline, lost) of ${d}`);
-        offlineDue(d, fault.start, lasted);
+        offlineDue(d, fault.start);
       }
       break;
     case 'flapping':
@@ -457,14 +477,14 @@ function checkFault(
       break;
     case 'amp_fault':
       for (const d of fault.devices) {
-        offlineDue(d, fault.start, lasted);
+        offlineDue(d, fault.start);
         if (beats(d) >= 2)
           expect((stored.ampFaultBeats.get(d) ?? 0) > 0, `heartbeats of ${d} with amp fault`);
       }
       break;
     case 'relay_trip':
       for (const d of fault.devices) {
-        offlineDue(d, fault.start, lasted);
+        offlineDue(d, fault.start);
         if (beats(d) >= 2) {
           expect(
             (stored.relayTripBeats.get(d) ?? 0) > 0,
