@@ -162,6 +162,6 @@ export async function runAgent(
   process.stdout.write(
     stats.online
       ? `agent ${deviceId} online (session ${stats.session ?? '?'})\n`
-      : `agent ${deviceId}: broker not reachable yet; retrying with backoff\n`,
+      : `agent ${deviceId}: ${stats.refusal?.line ?? 'broker not reachable yet; retrying with backoff'}\n`,
   );
 }

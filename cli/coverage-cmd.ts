@@ -18,7 +18,7 @@ export function registerCoverage(program: Command): void {
       const { readCommuneCoverage, readHamletCoverage } = await import('../coverage/index.js');
       const { createInfluxQl } = await import('../influx/index.js');
       const record = await readRecord(o.data);
-      const ql = createInfluxQl({ url: record.influx, database: record.database });
+      const ql = createInfluxQl({ url: record.influx, database: record.database, ...record.influxAuth });
       try {
         const format = o.json ? 'json' : o.csv ? 'csv' : 'table';
         if (o.commune !== undefined) {
@@ -41,17 +41,19 @@ export function registerCoverage(program: Command): void {
     .description(
       'an emergency (or any) bulletin: per commune, the clusters that played it and those that did not',
     )
-    .option('--data <dir>', 'data folder of the running `loa up`', defaultDataDir())
+    // No default of its own: `loa coverage --data X bulletin ID` gives --data to the parent, and
+    // commander would otherwise hide it behind this command's default (issue #14, point 11).
+    .option('--data <dir>', 'data folder of the running `loa up` (default: the one given to `loa coverage`)')
     .option('--inventory <dir>', 'inventory folder (default: the one `loa up` recorded)')
     .option('--json', 'JSON for machines')
-    .action(async (id: string, o: { data: string; inventory?: string; json?: boolean }) => {
+    .action(async (id: string, o: { data?: string; inventory?: string; json?: boolean }) => {
       const { readBulletin } = await import('../coverage/index.js');
       const { createInfluxQl } = await import('../influx/index.js');
-      const record = await readRecord(o.data);
+      const record = await readRecord(o.data ?? coverage.opts<{ data: string }>().data);
       const dir = o.inventory ?? record.inventory;
       if (dir === undefined) throw new Error('no inventory recorded: pass --inventory DIR');
       const inventory = await loadInventory(dir);
-      const ql = createInfluxQl({ url: record.influx, database: record.database });
+      const ql = createInfluxQl({ url: record.influx, database: record.database, ...record.influxAuth });
       try {
         const deliveries = await readBulletin(ql, inventory, id);
         if (deliveries.length === 0) throw new Error(`no cluster logged bulletin "${id}"`);

@@ -19,8 +19,11 @@ const langShape = { lang: z.enum(LANGS).optional() };
 const influxSchema = z.strictObject({
   /** An existing InfluxDB 1.x server (or 2.x/3.x through its v1 API); without it `loa up` runs its own. */
   url: z.url().optional(),
-  /** Port of the private influxd that `loa up` starts; if taken, a free one is used and printed. */
-  port: port.default(8086),
+  /**
+   * Port of the private influxd that `loa up` starts. Not given: 8086, or a free one (printed) when
+   * 8086 is taken. Given: that port or a clear refusal when another program holds it; 0 = any free one.
+   */
+  port: port.optional(),
   /** The influxd binary; default: found on PATH. */
   binary: z.string().optional(),
   database: z.string().min(1).default('loa'),

@@ -86,6 +86,8 @@ export interface AgentStats {
   dropped: number;
   /** Messages in the outbox (accepted, not yet acknowledged by the broker) now. */
   pending: number;
+  /** Why the broker did not take the box lately (devices/refusal.ts), until it is online again. */
+  refusal?: { refusal: string; line: string };
 }
 
 /** The fields of AgentStats that count since the agent started (`pending` is a level, not a count). */
@@ -325,6 +327,7 @@ class DeviceAgent implements Agent {
       session: this.lastSession,
       ...this.counters,
       pending: this.outbox.stats().records,
+      ...(this.link.lastRefusal !== undefined && { refusal: this.link.lastRefusal }),
     };
   }
 
@@ -418,7 +421,7 @@ class DeviceAgent implements Agent {
     try {
       fields = await this.probe();
     } catch (error) {
-      this.log.warn({ err: error }, 'probe failed; heartbeat skipped');
+      this.log.warn({ error: (error as Error).message }, 'probe failed; heartbeat skipped');
       return;
     } finally {
       this.probing = false;
@@ -467,6 +470,17 @@ class DeviceAgent implements Agent {
       throw new MessageRefusedError(channel, [
         `${field}: ${new Date(time).toISOString()} is before ${new Date(CLOCK_FLOOR_MS).toISOString()}: ` +
           'stamped by a clock that was not set',
+      ]);
+    }
+    // Older than the platform keeps: it would be dropped unsent from the outbox (or refused by the
+    // ingest as ts_too_old), so the caller is told now instead of hearing "accepted" (issue #14, point 12).
+    const now = this.clock();
+    if (time !== undefined && now >= CLOCK_FLOOR_MS && time < now - this.maxAgeMs) {
+      const field = channel === 'broadcast' ? 'start' : 'ts';
+      this.counters.refused += 1;
+      throw new MessageRefusedError(channel, [
+        `${field}: ${new Date(time).toISOString()} is older than the platform keeps ` +
+          `(${this.config.outbox.maxAgeDays} days): it would never be stored`,
       ]);
     }
     this.enqueue(channel, message);

@@ -27,6 +27,7 @@ export {
 export { CLOCK_FLOOR_MS } from './clock.js';
 export { createBackoff, DEFAULT_BACKOFF, type Backoff, type BackoffOptions } from './backoff.js';
 export { encodeMessage, MessageRefusedError } from './outgoing.js';
+export { REFUSAL_LINES, refusalOf, type Refusal } from './refusal.js';
 export { createLocalHttp, type LocalHttp } from './local-http.js';
 export { parseLocalLine, submitLocalRecord, type LocalResult } from './local-input.js';
 export { createTail, type Tail, type TailOptions } from './tail.js';
