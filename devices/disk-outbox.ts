@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 import type { Logger } from 'pino';
 import { MAX_PAYLOAD_BYTES } from '../protocol/index.js';
 import {
