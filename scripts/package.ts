@@ -172,14 +172,14 @@ async function stagePlatform(stage: string): Promise<void> {
   );
 }
 
-/** Folders of an npm package that its code does not load: its tests, examples and benchmarks. */
+/** Folders of an npm package that its code does not load: its tests (also `*.test.js`), examples, benchmarks. */
 const NOT_LOADED = new Set(['test', 'tests', '__tests__', 'example', 'examples', 'benchmark', 'benchmarks']);
 
 /**
  * Whether a path inside an npm package goes into the platform package. Out: nested node_modules (each is
  * copied when its own entry is: only those the runtime needs), what NOT_LOADED names, and the developers'
  * files that lintian calls errors in a Debian package (dot-files such as .eslintrc, .npmignore; Makefiles;
- * HTML pages that load scripts from the web).
+ * HTML pages that load scripts from the web), and the TypeScript sources, type declarations and source maps nothing runs.
  */
 function keepInPackage(path: string): boolean {
   if (path === '') return true;
@@ -190,7 +190,9 @@ function keepInPackage(path: string): boolean {
     !parts.some((p) => NOT_LOADED.has(p)) &&
     !name.startsWith('.') &&
     name !== 'Makefile' &&
-    !name.endsWith('.html')
+    !name.endsWith('.html') &&
+    !/\.[mc]?ts$|\.test\.[mc]?js$/.test(name) &&
+    !name.endsWith('.map')
   );
 }
 
