@@ -22,6 +22,11 @@ export function debianNode18Unavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (apt-get download, unshare -m with an overlay mount)';
   if (process.arch !== 'x64') return `Debian's packages are fetched for amd64, this is ${process.arch}`;
   if (debianNode18Version() === undefined) return 'apt-get has no nodejs 18 candidate (not Debian 12?)';
+  try {
+    execFileSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs loa-probe /mnt'], { stdio: 'ignore' });
+  } catch {
+    return 'cannot mount in a private namespace here (unshare -m: a container without CAP_SYS_ADMIN?)';
+  }
   return undefined;
 }
 
