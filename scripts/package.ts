@@ -5,7 +5,19 @@
 // calls buildPackages. How an operator installs them: the README (platform) and docs/agent.md §1 (agent).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  cp,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -104,6 +116,8 @@ async function buildPackage(
     gzipSync(debianChangelog(spec, version), { level: 9 }),
   );
   await copyFile(`deploy/${spec.name}.service`, stage, `lib/systemd/system/${spec.name}.service`);
+  const manPage = await readFile(join(root, `deploy/debian/${spec.name}.1`));
+  await write(stage, `usr/share/man/man1/${spec.name}.1.gz`, gzipSync(manPage, { level: 9 }));
   await normalizeModes(stage);
 
   const debian = join(stage, 'DEBIAN');
@@ -299,17 +313,27 @@ async function files(stage: string): Promise<string[]> {
 }
 
 /**
- * Folders 0755, files 0644, and 0755 for a file that starts with `#!` and is meant to run: the two
- * programs. What npm left executable in the libraries is not run from there.
+ * Folders 0755, files 0644, and 0755 for a file that starts with `#!`: a script (the two programs, and
+ * the command-line tools of some libraries) is executable, as Debian wants, whatever mode npm left.
  */
 async function normalizeModes(stage: string): Promise<void> {
-  const programs = new Set(['usr/lib/loa/bin/loa.js', 'usr/lib/loa-agent/loa-agent.mjs']);
   for (const e of await readdir(stage, { recursive: true, withFileTypes: true })) {
     const path = join(e.parentPath, e.name);
     if (e.isDirectory()) await chmod(path, 0o755);
-    else if (e.isFile()) await chmod(path, programs.has(relative(stage, path)) ? 0o755 : 0o644);
+    else if (e.isFile()) await chmod(path, (await startsWithShebang(path)) ? 0o755 : 0o644);
   }
   await chmod(stage, 0o755);
+}
+
+async function startsWithShebang(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    await file.read(head, 0, 2, 0);
+    return head.toString('latin1') === '#!';
+  } finally {
+    await file.close();
+  }
 }
 
 async function md5sums(stage: string): Promise<string> {

@@ -178,6 +178,7 @@ describe.skipIf(reason !== undefined)(`Debian packages (${reason ?? 'as root, wi
       './lib/systemd/system/loa-agent.service',
       './etc/loa/agent.yaml',
       './usr/share/doc/loa-agent/copyright',
+      './usr/share/man/man1/loa-agent.1.gz',
     ])
       expect(agent).toContain(` ${path}\n`);
     expect((await run('dpkg-deb', ['-I', built.agent, 'conffiles'])).out).toBe('/etc/loa/agent.yaml\n');
@@ -193,6 +194,7 @@ describe.skipIf(reason !== undefined)(`Debian packages (${reason ?? 'as root, wi
       './lib/systemd/system/loa.service',
       './etc/loa/loa.yaml',
       './etc/loa/inventory/',
+      './usr/share/man/man1/loa.1.gz',
     ])
       expect(platform).toContain(` ${path}\n`);
     // What only a clone uses stays out: dev tools, tests, tsx and esbuild's native binary.
@@ -511,6 +513,8 @@ async function expectGone(files: string[], pkg: string): Promise<void> {
     '/usr/lib',
     '/usr/share',
     '/usr/share/doc',
+    '/usr/share/man',
+    '/usr/share/man/man1',
   ]);
   for (const path of files)
     if (!shared.has(path)) expect(existsSync(path), `${path} left after purge`).toBe(false);
