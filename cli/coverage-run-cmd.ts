@@ -79,6 +79,7 @@ export async function runCoverageService(config: CoverageRunConfig): Promise<voi
   // arrives meanwhile only moves state forward (the engine keeps the newest of everything).
   await source.start();
   await coverage.engine.start();
+  coverage.startHistory();
   reloader.start();
   const onHangup = () => void reloader.reload();
   process.on('SIGHUP', onHangup);

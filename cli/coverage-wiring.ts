@@ -1,6 +1,7 @@
 import type { Broker } from '../broker/index.js';
 import {
   createCoverageEngine,
+  createDayCloser,
   createLineStore,
   createMqttAlertSink,
   createWebhookAlertSink,
@@ -34,6 +35,8 @@ export function createLocalCoverage(
   bindBroker(broker: Broker): void;
   /** Alerts go out through this publish (an MQTT client, `loa coverage run`). */
   bindPublish(publish: Publish): void;
+  /** Writes each local day's summaries when it closes (and yesterday's, if missing), in the background. */
+  startHistory(): void;
   close(): Promise<void>;
 } {
   const log = logger.child({ part: 'coverage' });
@@ -81,6 +84,15 @@ export function createLocalCoverage(
       ...(previous && { previous }),
     });
   let engine = make(inventory);
+  let current = inventory;
+  const days = createDayCloser({
+    ql,
+    write: (lines) => {
+      store.write(lines);
+    },
+    inventory: () => current,
+    logger: log,
+  });
   return {
     /** The engine in force: a reload replaces it (read it at each use, do not keep it). */
     get engine() {
@@ -91,6 +103,7 @@ export function createLocalCoverage(
      * by device and hamlet id, synchronously, so no message falls between the two.
      */
     reload(next: Inventory): void {
+      current = next;
       const successor = make(next, engine);
       void successor.start();
       engine = successor;
@@ -111,7 +124,11 @@ export function createLocalCoverage(
     bindPublish(p) {
       publish = p;
     },
+    startHistory() {
+      days.start();
+    },
     async close() {
+      await days.stop();
       await engine.stop();
       await store.close();
       ql.close();

@@ -3,7 +3,7 @@ import { hashSecret, Inventory, parseInventoryFile } from '../protocol/index.js'
 import { CHEAP, testInventory } from '../test/fixtures/province.js';
 import { silentLogger } from '../runtime/index.js';
 import { createCoverageEngine } from './engine.js';
-import { createScenario, memorySink } from './scenario.js';
+import { createScenario, memorySink, runningScenario } from './scenario.js';
 
 /** Vĩnh An with two hamlets, an-hoa and an-thanh, and the given `devices:` lines. */
 function vinhAn(devices: string): Inventory {
@@ -25,14 +25,7 @@ const BEFORE_DAWN = Date.UTC(2026, 5, 14, 21, 50);
 const MONITORED = ['vinh-an-station', 'vinh-an-c01', 'vinh-an-c02', 'tan-lap-c01'];
 
 async function scenario(start = START) {
-  const s = createScenario(await testInventory(), start);
-  for (const d of MONITORED) {
-    s.alive.add(d);
-    s.send(d, 'state', { v: 1, ts: start, online: true, session: 1, reason: 'boot' });
-    s.beat(d);
-  }
-  s.engine.tick();
-  return s;
+  return runningScenario(await testInventory(), start, MONITORED);
 }
 
 describe('coverage engine', () => {

@@ -98,3 +98,20 @@ export function createScenario(
     },
   };
 }
+
+/** A scenario whose `devices` booted at `start`, heartbeat from then on, and were evaluated once. */
+export function runningScenario(
+  inventory: Inventory,
+  start: number,
+  devices: readonly string[],
+  extra: Partial<CoverageEngineOptions> = {},
+) {
+  const s = createScenario(inventory, start, extra);
+  for (const d of devices) {
+    s.alive.add(d);
+    s.send(d, 'state', { v: 1, ts: start, online: true, session: 1, reason: 'boot' });
+    s.beat(d);
+  }
+  s.engine.tick();
+  return s;
+}

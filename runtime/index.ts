@@ -5,4 +5,6 @@ export * from './metrics.js';
 export * from './http.js';
 export * from './rate-limited-log.js';
 export * from './mqtt-frame.js';
+export * from './crc-frame.js';
 export * from './version.js';
+export * from './crc32.js';

@@ -73,8 +73,24 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
     const month = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 7);
     const report = await run(['report', '--data', data, '--month', month]);
     expect(report.code).toBe(0);
-    expect(report.output).toContain(`# Criterion 8.3: monthly report ${month}`);
-    expect(report.output).toContain('| an-giang | tan-lap | Xã Tân Lập |');
+    expect(report.output).toContain(
+      `# Báo cáo tiêu chí 8.3 “Xã có đài truyền thanh và hệ thống loa đến các thôn/ấp”, tháng ${month.slice(5)}/${month.slice(0, 4)}`,
+    );
+    expect(report.output).toContain('| An Giang | Xã Tân Lập |');
+
+    // A past day's summaries, rebuilt on demand from the stored state changes; today has not ended.
+    const yesterday = new Date(Date.now() + 7 * 3_600_000 - 86_400_000).toISOString().slice(0, 10);
+    const rebuilt = await run(['report', 'rebuild', '--data', data, '--day', yesterday]);
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.output).toContain(`${yesterday}: 2 communes, 4 hamlets summarized`);
+    const [days] = await ql.query(
+      `SELECT count("verdict") FROM "long"."coverage_commune_day" WHERE "day" = '${yesterday}'`,
+    );
+    expect(days?.values[0]?.[1]).toBe(2);
+    const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
+    const refused = await run(['report', 'rebuild', '--data', data, '--day', today]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain(`--day ${today} has not ended yet in An Giang`);
   } finally {
     await up.kill('SIGTERM');
     await ql.dropDatabase(ql.database);

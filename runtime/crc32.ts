@@ -1,9 +1,10 @@
 import * as zlib from 'node:zlib';
 
 /**
- * CRC-32 (IEEE, as zlib and gzip compute it) of the outbox's records. Node.js has it built in from 20.15
- * (`zlib.crc32`); Debian 12's Node.js 18.20, which a stock box runs, has not, so the agent carries this
- * table-driven one for it (the outbox checks a few small records a minute: speed does not matter there).
+ * CRC-32 (IEEE, as zlib and gzip compute it) of the on-disk logs (runtime/crc-frame.ts) and the agent's
+ * outbox cursor. Node.js has it built in from 20.15 (`zlib.crc32`, used where present: the ingest's
+ * write-ahead log keeps its speed); Debian 12's Node.js 18.20, which a stock box runs, has not, so the
+ * agent carries this table-driven one for it (a few small records a minute: speed does not matter there).
  */
 export const crc32: (data: Uint8Array) => number =
   (zlib as { crc32?: (data: Uint8Array) => number }).crc32 ?? crc32Portable;
