@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBroker, type Broker } from '../broker/index.js';
+import { readRecord } from '../cli/index.js';
 import { createAgent } from '../devices/index.js';
 import { createInfluxQl } from '../influx/index.js';
 import { silentLogger } from '../runtime/index.js';
@@ -408,11 +409,10 @@ describe.skipIf(reason !== undefined)(`Debian packages (${reason ?? 'as root, wi
     const exited = new Promise<number | null>((resolve) => {
       up.once('close', resolve);
     });
-    const [brokerUrl, influxUrl] = await eventually(() => {
-      const broker = /^ {2}broker +(mqtt:\/\/\S+)$/m.exec(out)?.[1];
-      const influx = /^ {2}influxdb +(http:\/\/\S+)/m.exec(out)?.[1];
-      if (broker === undefined || influx === undefined) throw new Error(`loa up is not up yet:\n${out}`);
-      return [broker, influx];
+    // Where it listens: from the run record it writes once up (what `loa coverage --data` reads too).
+    const { broker: brokerUrl, influx: influxUrl } = await eventually(async () => {
+      if (up.exitCode !== null) throw new Error(`loa up exited:\n${out}`);
+      return readRecord(data);
     }, 60_000);
 
     const device = createAgent({
