@@ -19,6 +19,7 @@ import {
 } from './schema.js';
 import { registerSecret } from './secret-cmd.js';
 import { num } from './number-option.js';
+import { LOA_VERSION } from '../runtime/index.js';
 
 /**
  * `loa`: one binary for every part (DESIGN §7). Every command has --help.
@@ -27,6 +28,7 @@ import { num } from './number-option.js';
  */
 const program = new Command('loa')
   .description('Loa: telemetry for commune loudspeaker radio (criterion 8.3)')
+  .version(LOA_VERSION)
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 

@@ -10,6 +10,7 @@ import {
   type MetaMessage,
 } from '../protocol/index.js';
 import { readFile } from 'node:fs/promises';
+import { LOA_VERSION } from '../runtime/index.js';
 import { createBackoff } from './backoff.js';
 import { keepaliveFor, parseAgentConfig, type AgentConfig, type AgentConfigInput } from './config.js';
 import { createDiskOutbox } from './disk-outbox.js';
@@ -36,7 +37,7 @@ import {
 } from './session.js';
 
 /** Reported in `meta.firmware` unless the configuration names the box's own firmware. */
-export const AGENT_FIRMWARE = 'loa-agent/0.1.0';
+export const AGENT_FIRMWARE = `loa-agent/${LOA_VERSION}`;
 
 export interface AgentOptions extends AgentConfigInput {
   logger: Logger;
