@@ -4,6 +4,7 @@ import {
   createLineStore,
   createMqttAlertSink,
   createWebhookAlertSink,
+  readMaintenance,
   restoreFromInflux,
   type AlertSink,
   type CoverageEngine,
@@ -14,6 +15,9 @@ import { createInfluxQl, createV1Writer, LONG_RETENTION_POLICY } from '../influx
 import type { Inventory } from '../protocol/index.js';
 import type { Logger } from '../runtime/index.js';
 import type { UpConfig } from './schema.js';
+
+/** How often the engine reads the maintenance windows `loa maintenance` writes to InfluxDB. */
+export const MAINTENANCE_POLL_S = 10;
 
 /**
  * The coverage engine of `loa up` and `loa coverage run`: state restored from InfluxDB, coverage and
@@ -28,6 +32,7 @@ export function createLocalCoverage(
   logger: Logger,
 ): {
   readonly engine: CoverageEngine;
+  loadMaintenance(): Promise<void>;
   reload(next: Inventory): void;
   store: LineStore;
   /** Alerts go out through the embedded broker (`loa up`). */
@@ -77,10 +82,23 @@ export function createLocalCoverage(
       sinks,
       store,
       evaluateEveryMs: config.coverage.evaluateEveryS * 1000,
+      reconnectSpreadMs: config.coverage.reconnectSpreadS * 1000,
+      stoppedPageAfterMs: config.coverage.stoppedPageAfterS * 1000,
       restore: restoreFromInflux(ql, { lookbackMs: config.influx.retentionDays * 86_400_000 }),
       ...(previous && { previous }),
     });
   let engine = make(inventory);
+  // Maintenance windows: read before the first evaluation, then every few seconds (a failed read keeps
+  // the windows known).
+  const pollMaintenance = async () => {
+    try {
+      engine.setMaintenance(await readMaintenance(ql));
+    } catch (error) {
+      log.warn({ error: (error as Error).message }, 'maintenance windows not read');
+    }
+  };
+  const poller = setInterval(() => void pollMaintenance(), MAINTENANCE_POLL_S * 1000);
+  poller.unref();
   return {
     /** The engine in force: a reload replaces it (read it at each use, do not keep it). */
     get engine() {
@@ -90,6 +108,8 @@ export function createLocalCoverage(
      * Puts a reloaded inventory in force: a new engine on the new model takes over the old one's state
      * by device and hamlet id, synchronously, so no message falls between the two.
      */
+    /** Reads the maintenance windows once (before the engine starts). */
+    loadMaintenance: pollMaintenance,
     reload(next: Inventory): void {
       const successor = make(next, engine);
       void successor.start();
@@ -112,6 +132,7 @@ export function createLocalCoverage(
       publish = p;
     },
     async close() {
+      clearInterval(poller);
       await engine.stop();
       await store.close();
       ql.close();

@@ -6,6 +6,7 @@ import { exitOnError } from './exit.js';
 import { registerExportMosquitto } from './export-mosquitto-register.js';
 import { registerCoverage, registerReport } from './coverage-cmd.js';
 import { registerDashboards } from './dashboards-cmd.js';
+import { registerMaintenance } from './maintenance-cmd.js';
 import {
   brokerConfigSchema,
   ingestConfigSchema,
@@ -357,6 +358,7 @@ simulate
 registerSecret(program);
 registerCoverage(program);
 registerReport(program);
+registerMaintenance(program);
 registerDashboards(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -93,6 +93,7 @@ export async function runUp(config: UpConfig): Promise<void> {
       });
     }
     coverage.bindBroker(broker);
+    await coverage.loadMaintenance();
     await coverage.engine.start();
     steps.push(() => coverage.close());
 
