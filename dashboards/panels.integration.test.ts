@@ -166,7 +166,8 @@ describe('every dashboard panel against InfluxDB', () => {
 
   it('province: worst communes and coverage over time', () => {
     const worst = new Map(one('loa-province/Worst communes/A').map((r) => [r.commune, r]));
-    expect(worst.get('tan-lap')).toMatchObject({ name: 'Xã Tân Lập', 'covered %': 0, status: 'not_met' });
+    // Silent for an hour: within the criterion's grace, the commune is at risk (not yet failing).
+    expect(worst.get('tan-lap')).toMatchObject({ name: 'Xã Tân Lập', 'covered %': 0, status: 'at_risk' });
     expect(worst.get('vinh-an')).toMatchObject({ name: 'Xã Vĩnh An', 'covered %': 100, hamlets: 3 });
     const overTime = one('loa-province/Coverage over time/A').filter((r) => r['hamlets covered'] !== null);
     expect(overTime.at(-1)?.['hamlets covered']).toBe(75);
