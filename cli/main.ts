@@ -25,7 +25,7 @@ import { num } from './number-option.js';
  * for the broker, the ingest and InfluxDB clients in memory (docs/performance.md, agent RSS).
  */
 const program = new Command('loa')
-  .description('Loa: telemetry for commune loudspeaker radio (criterion 8.3)')
+  .description('Loa: telemetry for commune loudspeaker radio (the new-rural loudspeaker criterion)')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 

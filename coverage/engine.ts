@@ -6,6 +6,7 @@ import {
   AT_RISK,
   COMMUNE_AT_RISK,
   COVERED,
+  DEVICE_MAINTENANCE,
   Evaluation,
   evaluate,
   MEETS,
@@ -110,9 +111,10 @@ interface Bulletin {
 export type CoverageEngine = ReturnType<typeof createCoverageEngine>;
 
 /**
- * The coverage engine (DESIGN §5): keeps the fleet's state live from the ingest's accepted messages
- * (constant time per message), evaluates criterion 8.3 for every hamlet, commune and province on a
- * timer, raises alerts with hysteresis, and writes coverage to InfluxDB. No I/O in the constructor.
+ * The coverage engine (docs/coverage.md): keeps the fleet's state live from the ingest's accepted
+ * messages (constant time per message), evaluates each province's criterion for every hamlet, commune
+ * and province on a timer, raises alerts with hysteresis, and writes coverage to InfluxDB. No I/O in
+ * the constructor.
  */
 export function createCoverageEngine(options: CoverageEngineOptions) {
   const now = options.now ?? Date.now;
@@ -265,7 +267,9 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       if (device === undefined) continue;
       const c = model.deviceCommune[d] ?? 0;
       const offset = offsetOfCommune(c);
-      const held = (ev.deviceHeldUntil[d] ?? 0) > 0 || ev.communeMaintenance[c] === 1;
+      const held =
+        ev.communeMaintenance[c] === 1 ||
+        (ev.deviceUp[d] === 1 ? ev.deviceStatus[d] === DEVICE_MAINTENANCE : (ev.deviceHeldUntil[d] ?? 0) > 0);
       if (ev.deviceUp[d] === 0) {
         const since = ev.deviceDownSince[d] ?? t;
         out.push(

@@ -166,12 +166,18 @@ function evaluateDevices(
   const { lastHeard, deathAt, deathShutdown, ampFaultSince, relayTrippedSince, deviceMaintenanceUntil } =
     state;
   const { deviceTimeoutMs, deviceMonitored } = m;
+  const { deviceUp, deviceStatus, deviceDownSince, deviceHeldUntil } = out;
+  const { startedAt, reconnectSpreadMs, stoppedPageAfterMs } = holds;
+  // Most of the time no window is in force: the loop then reads no maintenance slot.
+  const anyMaintenance = state.maintenanceWindows > 0;
   for (let d = 0; d < nd; d++) {
-    const maintenance = (deviceMaintenanceUntil[d] ?? 0) > now ? (deviceMaintenanceUntil[d] ?? 0) : 0;
-    out.deviceHeldUntil[d] = 0;
+    const until = anyMaintenance ? (deviceMaintenanceUntil[d] ?? 0) : 0;
+    const maintenance = until > now ? until : 0;
+    // deviceHeldUntil is read only for down devices (below): up ones leave it as it was.
     if (deviceMonitored[d] === 0) {
-      out.deviceUp[d] = 0;
-      out.deviceStatus[d] = maintenance > 0 ? DEVICE_MAINTENANCE : DEVICE_UNMONITORED;
+      deviceHeldUntil[d] = 0;
+      deviceUp[d] = 0;
+      deviceStatus[d] = maintenance > 0 ? DEVICE_MAINTENANCE : DEVICE_UNMONITORED;
       continue;
     }
     // Liveness is when the platform last heard the device (receipt time), never the device's clock.
@@ -195,31 +201,35 @@ function evaluateDevices(
       if (relay !== 0 && relay < since) since = relay;
     }
     if (since === Infinity) {
-      out.deviceUp[d] = 1;
-      out.deviceStatus[d] = maintenance > 0 ? DEVICE_MAINTENANCE : DEVICE_UP;
+      deviceUp[d] = 1;
+      deviceStatus[d] = maintenance > 0 ? DEVICE_MAINTENANCE : DEVICE_UP;
       continue;
     }
-    out.deviceUp[d] = 0;
-    out.deviceDownSince[d] = since;
-    out.deviceStatus[d] = maintenance > 0 ? DEVICE_MAINTENANCE : stopped ? DEVICE_STOPPED : DEVICE_DOWN;
+    deviceUp[d] = 0;
+    deviceDownSince[d] = since;
+    deviceStatus[d] = maintenance > 0 ? DEVICE_MAINTENANCE : stopped ? DEVICE_STOPPED : DEVICE_DOWN;
     let held = maintenance;
-    if (stopped) held = Math.max(held, since + holds.stoppedPageAfterMs);
+    if (stopped && since + stoppedPageAfterMs > held) held = since + stoppedPageAfterMs;
     // After a restart every box not heard since needs its heartbeats and a reconnect before its
     // silence means anything.
-    if (holds.startedAt > 0 && heard < holds.startedAt)
-      held = Math.max(held, holds.startedAt + timeout + holds.reconnectSpreadMs);
-    out.deviceHeldUntil[d] = held > now ? held : 0;
+    if (startedAt > 0 && heard < startedAt && startedAt + timeout + reconnectSpreadMs > held)
+      held = startedAt + timeout + reconnectSpreadMs;
+    deviceHeldUntil[d] = held > now ? held : 0;
   }
 }
 
 function evaluateHamlets(m: CoverageModel, state: FleetState, now: number, out: Evaluation) {
   const nh = m.hamletIds.length;
   const { hamletDeviceStart, hamletDevices, hamletCommune, deviceMonitored } = m;
+  const { deviceUp, deviceDownSince, deviceHeldUntil, deviceStatus } = out;
+  const { hamletStatus, hamletDownSince, hamletHeld, communeCounts } = out;
+  const { hamletBroadcastDays, hamletRegular, communeRegular } = out;
   const days = state.hamletDays;
   const ring = state.historyDays;
+  communeRegular.fill(0);
+  const { hamletMaintenanceUntil, communeMaintenanceUntil } = state;
   const firstDay = state.historyStart > 0 ? state.historyStart : now;
-  out.communeCounts.fill(0);
-  out.communeRegular.fill(0);
+  communeCounts.fill(0);
   let judgedAll = true;
   for (let p = 0; p < m.provinces.length; p++) {
     const window = m.provinces[p]?.criterion.regularWindowDays ?? 7;
@@ -228,23 +238,25 @@ function evaluateHamlets(m: CoverageModel, state: FleetState, now: number, out: 
     if (!judged) judgedAll = false;
   }
   out.regularityJudged = judgedAll;
-  let today = -1;
   let province = -1;
+  let graceMs = 0;
+  let today = -1;
+  let todaySlot = 0;
   let judged = false;
   let window = 7;
   let regularDays = 5;
-  let graceMs = 0;
   for (let h = 0; h < nh; h++) {
     const c = hamletCommune[h] ?? 0;
     const p = m.communes[c]?.provinceIndex ?? 0;
     if (p !== province) {
       province = p;
       const info = m.provinces[p];
+      graceMs = (info?.criterion.riskGraceS ?? 0) * 1000;
       today = localDay(now, info?.utcOffsetMs ?? 0);
+      todaySlot = today % ring;
       judged = out.provinceJudged[p] === 1;
       window = info?.criterion.regularWindowDays ?? 7;
       regularDays = info?.criterion.regularDays ?? 5;
-      graceMs = (info?.criterion.riskGraceS ?? 0) * 1000;
     }
     let monitored = 0;
     let unmonitored = 0;
@@ -260,39 +272,45 @@ function evaluateHamlets(m: CoverageModel, state: FleetState, now: number, out: 
         continue;
       }
       monitored++;
-      if (out.deviceUp[d] === 1) {
+      if (deviceUp[d] === 1) {
         up++;
         continue;
       }
-      const since = out.deviceDownSince[d] ?? 0;
+      const since = deviceDownSince[d] ?? 0;
       if (since > downSince) downSince = since;
-      if ((out.deviceHeldUntil[d] ?? 0) === 0) held = 0;
-      if (out.deviceStatus[d] !== DEVICE_MAINTENANCE) inMaintenance = 0;
+      if ((deviceHeldUntil[d] ?? 0) === 0) held = 0;
+      if (deviceStatus[d] !== DEVICE_MAINTENANCE) inMaintenance = 0;
     }
-    const placeMaintenance =
-      (state.hamletMaintenanceUntil[h] ?? 0) > now || (state.communeMaintenanceUntil[c] ?? 0) > now;
     let status: number;
     if (up > 0) status = COVERED;
     else if (monitored + unmonitored === 0) status = UNSERVED;
-    else if (placeMaintenance || (monitored > 0 && inMaintenance === 1)) status = MAINTENANCE;
+    else if (
+      (hamletMaintenanceUntil[h] ?? 0) > now ||
+      (communeMaintenanceUntil[c] ?? 0) > now ||
+      (monitored > 0 && inMaintenance === 1)
+    )
+      status = MAINTENANCE;
     else if (unmonitored > 0) status = UNVERIFIED_HAMLET;
     else status = downSince > 0 && now - downSince < graceMs ? AT_RISK : UNCOVERED;
-    out.hamletStatus[h] = status;
-    out.hamletDownSince[h] = status === COVERED || monitored === 0 ? 0 : downSince;
-    out.hamletHeld[h] = status === MAINTENANCE || (status !== COVERED && monitored > 0 && held === 1) ? 1 : 0;
+    hamletStatus[h] = status;
+    hamletDownSince[h] = status === COVERED || monitored === 0 ? 0 : downSince;
+    hamletHeld[h] = status === MAINTENANCE || (status !== COVERED && monitored > 0 && held === 1) ? 1 : 0;
 
+    const k = c * HAMLET_STATUSES + status;
+    communeCounts[k] = (communeCounts[k] ?? 0) + 1;
+
+    // Days with a completed broadcast among today and the window before it (slots walk back the ring).
     let count = 0;
     const base = h * ring;
-    for (let k = 0; k <= window && k < ring; k++) {
-      const day = today - k;
-      if (days[base + (day % ring)] === day) count++;
+    let slot = todaySlot;
+    for (let j = 0; j <= window && j < ring; j++) {
+      if (days[base + slot] === today - j) count++;
+      slot = slot === 0 ? ring - 1 : slot - 1;
     }
-    out.hamletBroadcastDays[h] = count;
+    hamletBroadcastDays[h] = count;
     const regular = !judged ? NOT_JUDGED : count >= regularDays ? REGULAR : IRREGULAR;
-    out.hamletRegular[h] = regular;
-    out.communeCounts[c * HAMLET_STATUSES + status] =
-      (out.communeCounts[c * HAMLET_STATUSES + status] ?? 0) + 1;
-    if (regular !== IRREGULAR) out.communeRegular[c] = (out.communeRegular[c] ?? 0) + 1;
+    hamletRegular[h] = regular;
+    if (regular !== IRREGULAR) communeRegular[c] = (communeRegular[c] ?? 0) + 1;
   }
 }
 
@@ -319,8 +337,9 @@ function evaluateCommunes(m: CoverageModel, state: FleetState, now: number, out:
       }
     }
     // A monitored station down beside an FM/wired one: the studio may still be on air.
-    if (station === STATION_DOWN && commune.stations.some((d) => m.deviceMonitored[d] === 0))
-      station = STATION_UNVERIFIED;
+    if (station === STATION_DOWN) {
+      for (const d of commune.stations) if (m.deviceMonitored[d] === 0) station = STATION_UNVERIFIED;
+    }
     out.communeStation[c] = station;
     out.communeStationDownSince[c] = station === STATION_DOWN ? stationSince : 0;
 
@@ -329,7 +348,9 @@ function evaluateCommunes(m: CoverageModel, state: FleetState, now: number, out:
     // Only covered, monitored hamlets can show their broadcasts: they alone are judged for regularity.
     let irregular = 0;
     let gapsHeld = 1;
-    for (let h = first; h < first + hamlets; h++) {
+    const gaps = out.count(c, AT_RISK) + out.count(c, UNCOVERED) + out.count(c, UNSERVED);
+    const judged = out.provinceJudged[commune.provinceIndex] === 1;
+    for (let h = gaps > 0 || judged ? first : first + hamlets; h < first + hamlets; h++) {
       const s = out.hamletStatus[h];
       if (s === COVERED && out.hamletRegular[h] === IRREGULAR) irregular++;
       if ((s === AT_RISK || s === UNCOVERED || s === UNSERVED) && out.hamletHeld[h] === 0) gapsHeld = 0;

@@ -44,6 +44,8 @@ export class FleetState {
   readonly deviceMaintenanceUntil: Float64Array;
   readonly hamletMaintenanceUntil: Float64Array;
   readonly communeMaintenanceUntil: Float64Array;
+  /** How many windows were applied (0: evaluation skips the maintenance slots). */
+  maintenanceWindows = 0;
   /** Per device × schedule window slot, the local day of the latest broadcast overlapping it. */
   readonly windowDay: Int32Array;
   readonly windowSlots: number;
