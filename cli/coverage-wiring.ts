@@ -84,6 +84,11 @@ export function createLocalCoverage(
       evaluateEveryMs: config.coverage.evaluateEveryS * 1000,
       reconnectSpreadMs: config.coverage.reconnectSpreadS * 1000,
       stoppedPageAfterMs: config.coverage.stoppedPageAfterS * 1000,
+      rules: {
+        hamlet_uncovered: { fireAfterMs: config.coverage.hamletAlertAfterS * 1000 },
+        hamlet_unverified: { fireAfterMs: config.coverage.hamletAlertAfterS * 1000 },
+        commune_criterion_lost: { fireAfterMs: config.coverage.hamletAlertAfterS * 1000 },
+      },
       restore: restoreFromInflux(ql, { lookbackMs: config.influx.retentionDays * 86_400_000 }),
       ...(previous && { previous }),
     });

@@ -125,6 +125,12 @@ const coverageSchema = z.strictObject({
     .min(0)
     .max(30 * 86_400)
     .default(7200),
+  /**
+   * How long a hamlet stays without a working cluster (or a commune at risk) before it is paged:
+   * `hamlet_uncovered`, `hamlet_unverified` and `commune_criterion_lost`. The criterion's `riskGraceS`
+   * is another thing: when at risk becomes not met.
+   */
+  hamletAlertAfterS: z.number().min(0).max(86_400).default(600),
 });
 
 export const upConfigSchema = z.strictObject({
