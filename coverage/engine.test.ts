@@ -3,7 +3,7 @@ import { hashSecret, Inventory, parseInventoryFile } from '../protocol/index.js'
 import { CHEAP, testInventory } from '../test/fixtures/province.js';
 import { silentLogger } from '../runtime/index.js';
 import { createCoverageEngine } from './engine.js';
-import { createScenario, memorySink } from './scenario.js';
+import { createLiveScenario, createScenario, memorySink } from './scenario.js';
 
 /** Vĩnh An with two hamlets, an-hoa and an-thanh, and the given `devices:` lines. */
 function vinhAn(devices: string): Inventory {
@@ -25,14 +25,7 @@ const BEFORE_DAWN = Date.UTC(2026, 5, 14, 21, 50);
 const MONITORED = ['vinh-an-station', 'vinh-an-c01', 'vinh-an-c02', 'tan-lap-c01'];
 
 async function scenario(start = START) {
-  const s = createScenario(await testInventory(), start);
-  for (const d of MONITORED) {
-    s.alive.add(d);
-    s.send(d, 'state', { v: 1, ts: start, online: true, session: 1, reason: 'boot' });
-    s.beat(d);
-  }
-  s.engine.tick();
-  return s;
+  return createLiveScenario(await testInventory(), start, MONITORED);
 }
 
 describe('coverage engine', () => {
@@ -130,13 +123,7 @@ describe('coverage engine', () => {
     expect([...ev.hamletStatus]).toEqual([0, 3]); // covered, unverified
     expect(ev.communeStatus[0]).toBe(3); // unverified
     expect(s.fired()).toEqual([]);
-    expect(
-      s.lines.some(
-        (l) =>
-          l.startsWith('coverage_hamlet,commune=vinh-an,hamlet=an-thanh') &&
-          l.includes('status="unverified"'),
-      ),
-    ).toBe(true);
+    expect(s.wrote('coverage_hamlet,commune=vinh-an,hamlet=an-thanh', 'status="unverified"')).toBe(true);
     expect(s.lines.some((l) => l.startsWith('coverage_commune,') && l.includes('status="unverified"'))).toBe(
       true,
     );

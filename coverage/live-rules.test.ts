@@ -15,7 +15,7 @@ import {
   UNVERIFIED_HAMLET,
 } from './evaluate.js';
 import type { MaintenanceWindow } from './maintenance.js';
-import { createScenario } from './scenario.js';
+import { createLiveScenario, createScenario } from './scenario.js';
 
 // Scenario tests of the live rules (docs/coverage.md) through the real engine, one per rule or seen bug.
 
@@ -53,15 +53,34 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 function live(inventory: Inventory, devices: string[], extra: Parameters<typeof createScenario>[2] = {}) {
-  const s = createScenario(inventory, START, extra);
-  for (const d of devices) {
-    s.alive.add(d);
-    s.send(d, 'state', { v: 1, ts: START, online: true, session: 1, reason: 'boot' });
-    s.beat(d);
-  }
-  s.engine.tick();
-  return s;
+  return createLiveScenario(inventory, START, devices, extra);
 }
+
+/** The usual fleet: a station, one IP cluster per hamlet, all reporting. */
+const twoHamlets = () =>
+  live(province(station() + ip('vinh-an-c01', 'an-hoa') + ip('vinh-an-c02', 'an-thanh')), [
+    'vinh-an-station',
+    'vinh-an-c01',
+    'vinh-an-c02',
+  ]);
+
+/** A maintenance window in Vĩnh An from `from`, for `ms`. */
+const windowOf = (
+  scope: MaintenanceWindow['scope'],
+  target: string,
+  from: number,
+  ms: number,
+): MaintenanceWindow => ({
+  id: `mw-${target}`,
+  scope,
+  province: 'an-giang',
+  commune: 'vinh-an',
+  target,
+  from,
+  until: from + ms,
+  reason: 'bảo trì',
+  endedAt: 0,
+});
 
 const index = (s: ReturnType<typeof live>, device: string) => s.engine.model.deviceIndex.get(device) ?? -1;
 
@@ -89,13 +108,7 @@ describe('honest FM and wired', () => {
     expect(alert?.message).toMatch(
       /^Ấp An Thạnh, Xã Vĩnh An \(An Giang\): các cụm loa IP đều ngừng hoạt động từ 07:0\d 15\/06\/2026 \(vinh-an-c02 \(4g, mất hoạt động từ .*\)\); cụm loa FM\/có dây \(vinh-an-fm03\) không kiểm tra được từ xa/,
     );
-    expect(
-      s.lines.some(
-        (l) =>
-          l.startsWith('coverage_hamlet,commune=vinh-an,hamlet=an-thanh') &&
-          l.includes('status="unverified"'),
-      ),
-    ).toBe(true);
+    expect(s.wrote('coverage_hamlet,commune=vinh-an,hamlet=an-thanh', 'status="unverified"')).toBe(true);
   });
 
   it('a commune whose station is FM or wired has its station present, unverified', () => {
@@ -115,11 +128,7 @@ describe('honest FM and wired', () => {
 
 describe('live risk', () => {
   it('a commune is at risk while a hamlet is down for less than the grace, not_met beyond it, in words of risk', () => {
-    const s = live(province(station() + ip('vinh-an-c01', 'an-hoa') + ip('vinh-an-c02', 'an-thanh')), [
-      'vinh-an-station',
-      'vinh-an-c01',
-      'vinh-an-c02',
-    ]);
+    const s = twoHamlets();
     s.advance(5 * MIN);
     expect(s.engine.evaluation.communeStatus[0]).toBe(MEETS);
     s.alive.delete('vinh-an-c01');
@@ -200,11 +209,7 @@ describe('live risk', () => {
 
 describe('intended stops, maintenance, restarts', () => {
   it('a device that published shutdown is stopped, paged only if still stopped after 2 h, with its true since', () => {
-    const s = live(province(station() + ip('vinh-an-c01', 'an-hoa') + ip('vinh-an-c02', 'an-thanh')), [
-      'vinh-an-station',
-      'vinh-an-c01',
-      'vinh-an-c02',
-    ]);
+    const s = twoHamlets();
     s.advance(5 * MIN);
     s.alive.delete('vinh-an-c01');
     const stoppedAt = s.now();
@@ -222,22 +227,8 @@ describe('intended stops, maintenance, restarts', () => {
   });
 
   it('a maintenance window holds the alerts of its device, and lets them through when it ends if still true', () => {
-    const s = live(province(station() + ip('vinh-an-c01', 'an-hoa') + ip('vinh-an-c02', 'an-thanh')), [
-      'vinh-an-station',
-      'vinh-an-c01',
-      'vinh-an-c02',
-    ]);
-    const window: MaintenanceWindow = {
-      id: 'mw-1',
-      scope: 'device',
-      province: 'an-giang',
-      commune: 'vinh-an',
-      target: 'vinh-an-c01',
-      from: s.now(),
-      until: s.now() + HOUR,
-      reason: 'thay ampli',
-      endedAt: 0,
-    };
+    const s = twoHamlets();
+    const window = windowOf('device', 'vinh-an-c01', s.now(), HOUR);
     s.engine.setMaintenance([window]);
     s.advance(5 * MIN);
     s.alive.delete('vinh-an-c01');
@@ -256,22 +247,8 @@ describe('intended stops, maintenance, restarts', () => {
   });
 
   it('a commune window holds every alert of the commune; ending it early lets them through', () => {
-    const s = live(province(station() + ip('vinh-an-c01', 'an-hoa') + ip('vinh-an-c02', 'an-thanh')), [
-      'vinh-an-station',
-      'vinh-an-c01',
-      'vinh-an-c02',
-    ]);
-    const window: MaintenanceWindow = {
-      id: 'mw-2',
-      scope: 'commune',
-      province: 'an-giang',
-      commune: 'vinh-an',
-      target: 'vinh-an',
-      from: s.now(),
-      until: s.now() + 10 * HOUR,
-      reason: 'nâng cấp đài',
-      endedAt: 0,
-    };
+    const s = twoHamlets();
+    const window = windowOf('commune', 'vinh-an', s.now(), 10 * HOUR);
     s.engine.setMaintenance([window]);
     s.alive.delete('vinh-an-c01');
     s.alive.delete('vinh-an-station');

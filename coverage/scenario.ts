@@ -74,6 +74,10 @@ export function createScenario(
     },
     sink,
     lines,
+    /** Whether a coverage line starting with `prefix` and containing `fragment` was written. */
+    wrote(prefix: string, fragment: string): boolean {
+      return lines.some((l) => l.startsWith(prefix) && l.includes(fragment));
+    },
     now: () => t,
     send,
     beat,
@@ -97,4 +101,21 @@ export function createScenario(
       return sink.alerts.filter((a) => a.state === 'resolved' && (kind === undefined || a.kind === kind));
     },
   };
+}
+
+/** A scenario whose `devices` are born at `start`, send a first heartbeat and keep beating; evaluated once. */
+export function createLiveScenario(
+  inventory: Inventory,
+  start: number,
+  devices: readonly string[],
+  extra: Partial<CoverageEngineOptions> = {},
+) {
+  const s = createScenario(inventory, start, extra);
+  for (const d of devices) {
+    s.alive.add(d);
+    s.send(d, 'state', { v: 1, ts: start, online: true, session: 1, reason: 'boot' });
+    s.beat(d);
+  }
+  s.engine.tick();
+  return s;
 }

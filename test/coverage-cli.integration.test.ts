@@ -76,47 +76,16 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
     expect(people.output).toMatch(/an-hoa +Ấp An Hòa +uncovered +0\/1 +0 +0 +chưa đánh giá /);
 
     // Maintenance windows: bad input names the flag and changes nothing; a good one shows everywhere.
-    const past = await run([
-      'maintenance',
-      'add',
-      '--data',
-      data,
-      '--device',
-      'tan-lap-c01',
-      '--until',
-      '2020-01-01 08:00',
-      '--reason',
-      'x',
-    ]);
+    const addWindow = (place: string, id: string, until: string, reason: string) =>
+      run(['maintenance', 'add', '--data', data, place, id, '--until', until, '--reason', reason]);
+    const past = await addWindow('--device', 'tan-lap-c01', '2020-01-01 08:00', 'x');
     expect(past.code).not.toBe(0);
     expect(past.output).toContain('--until: "2020-01-01 08:00" is in the past');
-    const unknown = await run([
-      'maintenance',
-      'add',
-      '--data',
-      data,
-      '--device',
-      'no-such-box',
-      '--until',
-      '+2h',
-      '--reason',
-      'x',
-    ]);
+    const unknown = await addWindow('--device', 'no-such-box', '+2h', 'x');
     expect(unknown.code).not.toBe(0);
     expect(unknown.output).toContain('--device: no device "no-such-box" in the inventory');
     expect((await run(['maintenance', 'list', '--data', data, '--all', '--json'])).output.trim()).toBe('[]');
-    const added = await run([
-      'maintenance',
-      'add',
-      '--data',
-      data,
-      '--commune',
-      'vinh-an',
-      '--until',
-      '+2h',
-      '--reason',
-      'thay đài',
-    ]);
+    const added = await addWindow('--commune', 'vinh-an', '+2h', 'thay đài');
     expect(added.code).toBe(0);
     const id = added.output.trim();
     expect(id).toMatch(/^mw-[0-9a-z]+$/);
