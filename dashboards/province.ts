@@ -68,7 +68,7 @@ export function provinceDashboard(names?: PlaceNames): ClassicDashboard {
       new geomap.PanelBuilder()
         .title('Loudspeaker clusters')
         .description(
-          'Every cluster of the inventory at the lat/lon the inventory gives it (coverage_device, written by the coverage engine every minute and on each change): green up, red down, grey unmonitored (FM or wired: it cannot report, so nobody knows). A cluster with no lat/lon in the inventory is not placed.',
+          'Every cluster of the inventory at the lat/lon the inventory gives it (coverage_device, written by the coverage engine every minute and on each change): green up, red down, grey unmonitored (FM or wired: it cannot report, so nobody knows), orange stopped on purpose (it published shutdown), blue under maintenance. A cluster with no lat/lon in the inventory is not placed.',
         )
         .gridPos({ x: 12, y: 0, w: 12, h: 14 })
         .view(new geomap.MapViewConfigBuilder().id('fit').lat(10.5).lon(105.2).zoom(8))
@@ -97,6 +97,8 @@ export function provinceDashboard(names?: PlaceNames): ClassicDashboard {
               up: { color: 'green', index: 0 },
               down: { color: 'red', index: 1 },
               unmonitored: { color: 'grey', index: 2 },
+              stopped: { color: 'orange', index: 3 },
+              maintenance: { color: 'blue', index: 4 },
             },
           },
         ])
