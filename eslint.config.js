@@ -2,6 +2,65 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+const FOLDERS = [
+  'protocol',
+  'runtime',
+  'influx',
+  'broker',
+  'ingest',
+  'coverage',
+  'devices',
+  'dashboards',
+  'simulator',
+  'cli',
+];
+
+/** Another folder only through its index.ts. */
+const throughIndex = {
+  regex: `^\\.\\./(?:\\.\\./)*(${FOLDERS.join('|')})/(?!index\\.js$).+`,
+  message: 'Import another folder only through its index.ts (docs/architecture.md#folders).',
+};
+
+/**
+ * Which folders each folder's code may import: the floors of docs/architecture.md#folders. simulator/,
+ * cli/ and bench/ sit on top and may import any folder; tests may also import test helpers and the
+ * folders they set up around the code under test.
+ */
+const LAYERS = {
+  protocol: [],
+  runtime: [],
+  influx: ['protocol', 'runtime'],
+  broker: ['protocol', 'runtime', 'influx'],
+  ingest: ['protocol', 'runtime', 'influx'],
+  coverage: ['protocol', 'runtime', 'influx'],
+  devices: ['protocol', 'runtime'],
+  dashboards: ['protocol', 'runtime', 'influx'],
+};
+
+const layerRules = Object.entries(LAYERS).map(([folder, allowed]) => {
+  const forbidden = [...FOLDERS, 'test', 'bench', 'scripts'].filter(
+    (f) => f !== folder && !allowed.includes(f),
+  );
+  return {
+    files: [`${folder}/**/*.ts`],
+    ignores: [`${folder}/**/*.test.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            throughIndex,
+            {
+              regex: `^\\.\\./(?:\\.\\./)*(${forbidden.join('|')})/`,
+              message: `${folder}/ may import ${allowed.length === 0 ? 'no other folder' : allowed.join(', ') + ' only'} (docs/architecture.md#folders).`,
+            },
+          ],
+        },
+      ],
+    },
+  };
+});
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'test-coverage/', 'dashboards/provisioning/', '.loa/'] },
   js.configs.recommended,
@@ -22,37 +81,10 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex:
-                '^\\.\\./(?:\\.\\./)*(protocol|broker|ingest|influx|devices|dashboards|simulator|runtime|cli|coverage)/(?!index\\.js$).+',
-              message: 'Import another folder only through its index.ts (DESIGN §2).',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [throughIndex] }],
     },
   },
-  {
-    files: ['protocol/**/*.ts'],
-    ignores: ['protocol/**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^\\.\\./',
-              message: 'protocol/ is the contract: it imports nothing of the other folders.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  ...layerRules,
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   prettier,
 );

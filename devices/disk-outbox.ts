@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
 import { MAX_PAYLOAD_BYTES } from '../protocol/index.js';
+import { allocFrame, checkFrame, FRAME_HEADER_BYTES as FRAME_HEADER, sealFrame } from '../runtime/index.js';
 import {
   EntryQueue,
   OutboxFullError,
@@ -27,14 +28,13 @@ import {
 
 // On-disk layout, under DATA/outbox/:
 // - segments `NNNNNNNNNNNNNNNN.seg` (16 digits: the first seq written to it), appended to in order;
-// - each record is a frame: u32 body length | u32 CRC-32 of the body | body = f64 seq | u8 channel |
-//   payload. A frame that is cut short or fails its CRC is skipped on recovery, and the reader looks for
+// - each record is a CRC frame (runtime/crc-frame.ts: u32 body length | u32 CRC-32 of the body | body)
+//   whose body is f64 seq | u8 channel | payload. A frame that is cut short or fails its CRC is skipped on recovery, and the reader looks for
 //   the next valid frame byte by byte, so a torn tail or a damaged record never blocks the start;
 // - `acked`: f64 "every seq below this is acknowledged" | u32 CRC-32, rewritten in place after acks.
 //   It is not synced on every ack: after a power cut it may lag, and the lagging records are sent again,
 //   which storage absorbs (a point is keyed by device time).
 
-const FRAME_HEADER = 8;
 const BODY_HEADER = 9;
 const MAX_BODY = BODY_HEADER + MAX_PAYLOAD_BYTES;
 const SEGMENT_NAME = /^(\d{16})\.seg$/;
@@ -398,24 +398,20 @@ class DiskOutbox implements Outbox {
 }
 
 function encodeFrame(seq: number, channel: QueuedChannel, payload: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(FRAME_HEADER + BODY_HEADER + payload.length);
-  frame.writeUInt32LE(BODY_HEADER + payload.length, 0);
+  const frame = allocFrame(BODY_HEADER + payload.length);
   frame.writeDoubleLE(seq, FRAME_HEADER);
   frame.writeUInt8(QUEUED_CHANNELS.indexOf(channel), FRAME_HEADER + 8);
   payload.copy(frame, FRAME_HEADER + BODY_HEADER);
-  frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER)), 4);
-  return frame;
+  return sealFrame(frame);
 }
 
 function decodeFrame(
   data: Buffer,
   offset: number,
 ): { seq: number; channel: QueuedChannel; bodyLength: number } | undefined {
-  const bodyLength = data.readUInt32LE(offset);
-  if (bodyLength < BODY_HEADER || bodyLength > MAX_BODY) return undefined;
-  const start = offset + FRAME_HEADER;
-  if (start + bodyLength > data.length) return undefined;
-  if (crc32(data.subarray(start, start + bodyLength)) !== data.readUInt32LE(offset + 4)) return undefined;
+  const frame = checkFrame(data, offset, data.length, BODY_HEADER, MAX_BODY);
+  if (frame.kind !== 'frame') return undefined;
+  const { bodyStart: start, bodyLength } = frame;
   const seq = data.readDoubleLE(start);
   const channel = QUEUED_CHANNELS[data.readUInt8(start + 8)];
   if (!Number.isSafeInteger(seq) || seq < 0 || channel === undefined) return undefined;

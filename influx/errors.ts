@@ -1,6 +1,8 @@
-// Typed errors for InfluxDB writes and queries. The ingest decides from `retryable` alone whether to keep
-// a batch and try again (network trouble, overload) or to set it aside (a bad point will never be
-// accepted, and retrying it forever would block everything behind it).
+// Typed errors for InfluxDB writes and queries. `retryable` says what the server's answer means in
+// general (network trouble and overload pass, a bad point never will). The ingest itself sets a batch
+// aside only on status 400 (a point InfluxDB refuses, which retrying forever would let block everything
+// behind it) and retries everything else, 401/403/404 included: an operator fixes those, and meanwhile
+// the points wait on disk rather than vanish (ingest/service.ts).
 
 /** What a failed write was aimed at, to name it in messages (`database "loa"`, `bucket "b" (org "o")`). */
 export interface WriteTarget {

@@ -2,16 +2,14 @@
 //
 // A segment file is a plain sequence of records, no file header. Every integer is little-endian.
 //
-//   record = [u32 bodyLength][u32 crc32(body)][body]
+//   record = a CRC frame (runtime/crc-frame.ts): [u32 bodyLength][u32 crc32(body)][body]
 //   body   = [f64 receivedAt][f64 seq][u16 topicLength][topic, UTF-8][payload]
 //
-// The CRC covers the whole body, so a torn write (a record cut short by a crash or power loss) and a
-// flipped bit are both caught when the record is read back. A change to this layout needs a new file
-// extension, so that an old process never misreads a new log.
-import { crc32 } from 'node:zlib';
+// A change to this layout needs a new file extension, so that an old process never misreads a new log.
+import { allocFrame, checkFrame, FRAME_HEADER_BYTES, sealFrame } from '../runtime/index.js';
 
 /** Bytes before the body: length and CRC. */
-export const HEADER_BYTES = 8;
+export const HEADER_BYTES = FRAME_HEADER_BYTES;
 /** Bytes of the body before the topic: receivedAt, seq, topicLength. */
 export const BODY_FIXED_BYTES = 18;
 /** Largest body accepted, on append and on read: MQTT's own packet limit (256 MiB). */
@@ -39,15 +37,13 @@ export function encodeRecord(seq: number, receivedAt: number, topic: string, pay
   const bodyLength = BODY_FIXED_BYTES + topicBytes + payload.length;
   if (bodyLength > MAX_BODY_BYTES)
     throw new RangeError(`record body is ${bodyLength} bytes, at most 256 MiB`);
-  const buf = Buffer.allocUnsafe(HEADER_BYTES + bodyLength);
-  buf.writeUInt32LE(bodyLength, 0);
+  const buf = allocFrame(bodyLength);
   buf.writeDoubleLE(receivedAt, 8);
   buf.writeDoubleLE(seq, 16);
   buf.writeUInt16LE(topicBytes, 24);
   buf.write(topic, 26, topicBytes, 'utf8');
   payload.copy(buf, HEADER_BYTES + BODY_FIXED_BYTES + topicBytes);
-  buf.writeUInt32LE(crc32(buf.subarray(HEADER_BYTES)), 4);
-  return buf;
+  return sealFrame(buf);
 }
 
 /** One record decoded in place: `payload` is a view into the buffer that was decoded. */
@@ -76,17 +72,10 @@ export type DecodeResult = DecodedRecord | IncompleteRecord | CorruptRecord;
 
 /** Decodes the record at `buf[offset]`, looking no further than `buf[end - 1]`. */
 export function decodeRecord(buf: Buffer, offset: number, end: number): DecodeResult {
-  const available = end - offset;
-  if (available < HEADER_BYTES) return { kind: 'incomplete', bytes: HEADER_BYTES };
-  const bodyLength = buf.readUInt32LE(offset);
-  if (bodyLength < BODY_FIXED_BYTES || bodyLength > MAX_BODY_BYTES) {
-    return { kind: 'corrupt', reason: `impossible body length ${bodyLength}` };
-  }
-  const bytes = HEADER_BYTES + bodyLength;
-  if (available < bytes) return { kind: 'incomplete', bytes };
-  const bodyStart = offset + HEADER_BYTES;
-  const body = buf.subarray(bodyStart, offset + bytes);
-  if (crc32(body) !== buf.readUInt32LE(offset + 4)) return { kind: 'corrupt', reason: 'CRC mismatch' };
+  const frame = checkFrame(buf, offset, end, BODY_FIXED_BYTES, MAX_BODY_BYTES);
+  if (frame.kind !== 'frame') return frame;
+  const { bodyStart, bodyLength, bytes } = frame;
+  const body = buf.subarray(bodyStart, bodyStart + bodyLength);
   const topicBytes = body.readUInt16LE(16);
   if (BODY_FIXED_BYTES + topicBytes > bodyLength) {
     return { kind: 'corrupt', reason: `topic length ${topicBytes} exceeds the body` };

@@ -11,7 +11,8 @@
 //   log grows on disk, up to maxBytes, where append throws WalFullError.
 //
 // Files in `dir`: segments `00000001.wal`, `00000002.wal`, ... (format in wal-format.ts) and
-// `checkpoint.json`. One process at a time may open a directory; nothing here enforces it.
+// `checkpoint.json`, and `LOCK`: one process at a time may open a directory, which open() enforces with
+// lockDir (wal-lock.ts; a lock left by a process that no longer runs is taken over).
 import { close as closeFd, fdatasync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -5,3 +5,4 @@ export * from './metrics.js';
 export * from './http.js';
 export * from './rate-limited-log.js';
 export * from './mqtt-frame.js';
+export * from './crc-frame.js';
