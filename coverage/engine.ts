@@ -261,8 +261,13 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
    * commissioned shows as its hamlet's gap instead of one page per device on the first day.
    */
   function devicePass(t: number, out: (Alert | undefined)[]): void {
+    const { deviceMonitored } = model;
+    const { lastHeard, onBatterySince } = state;
+    const { deviceUp } = ev;
     for (let d = 0; d < model.devices.length; d++) {
-      if (model.deviceMonitored[d] === 0 || (state.lastHeard[d] ?? 0) === 0) continue;
+      if (deviceMonitored[d] === 0 || (lastHeard[d] ?? 0) === 0) continue;
+      // Nearly every device is up on mains: nothing to hold, nothing to look up.
+      if (deviceUp[d] === 1 && (onBatterySince[d] ?? 0) === 0) continue;
       const device = model.devices[d];
       if (device === undefined) continue;
       const c = model.deviceCommune[d] ?? 0;
