@@ -1,6 +1,7 @@
-// The engine restarted in the middle of an outage, and after an upgrade: fed by the real ingest (its observer hook), it
-// rebuilds its state from InfluxDB, raises no duplicate alert, keeps the right "since", and resolves
-// the outage once when it ends. The clock is scripted; nothing waits for real minutes.
+// The engine restarted in the middle of an outage, and after an upgrade: fed by the real ingest (its
+// observer hook), it rebuilds its state from InfluxDB, raises no duplicate alert, keeps the right
+// "since", resolves the outage once when it ends, and pages no device that reconnects in time. The
+// clock is scripted; nothing waits for real minutes.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
