@@ -1,12 +1,13 @@
 // `npm run bench`: the benchmark suite, one table. Figures are medians of repeats, each beside its
 // target (DESIGN §8) and a baseline measured in the same run, because this machine is shared and noisy.
 // BENCH_SECONDS sets the end-to-end duration (default 60, the target's), BENCH_DEVICES the connections,
-// BENCH_ONLY=pipeline|e2e|coverage|alert|agent|broker runs one part.
+// BENCH_ONLY=pipeline|e2e|coverage|history|alert|agent|broker runs one part.
 import { benchCoverage } from './coverage.js';
 import { benchAgent } from './agent.js';
 import { benchAlertLatency, summarise } from './alert.js';
 import { benchBroker } from './broker.js';
 import { benchEndToEnd } from './e2e.js';
+import { benchHistory } from './history.js';
 import { benchPipeline } from './pipeline.js';
 import { fmt, printTable, type Row } from './stats.js';
 
@@ -111,6 +112,35 @@ if (only === undefined || only === 'coverage') {
     {
       name: 'coverage: engine memory at national size',
       value: `${fmt(c.heapMb)} MB heap (inventory included); built in ${fmt(c.buildMs)} ms`,
+      target: '',
+      verdict: 'info',
+    },
+  );
+}
+
+if (only === undefined || only === 'history') {
+  process.stderr.write('coverage history: points per device per day, a province-year report…\n');
+  const h = await benchHistory();
+  rows.push(
+    {
+      name: `history: InfluxDB points per device per day, An Giang (${fmt(h.devices)} devices, ${fmt(h.hamlets)} hamlets)`,
+      value: `${fmt(h.pointsPerDeviceDayAfter, 1)} (state changes, midnight states, province counts)`,
+      target: '',
+      baseline: `per-minute snapshots ${fmt(h.pointsPerDeviceDayBefore)}`,
+      ratio: `${fmt(h.pointsPerDeviceDayBefore / h.pointsPerDeviceDayAfter)}× fewer`,
+      verdict: h.pointsPerDeviceDayAfter < h.pointsPerDeviceDayBefore ? 'meets' : 'misses',
+    },
+    {
+      name: `history: province-year report, An Giang (${fmt(h.communes)} communes, 365 days of summaries)`,
+      value: `${fmt(h.yearReportMs)} ms`,
+      target: '≤ 2 s',
+      baseline: `bare read of the summaries ${fmt(h.bareReadMs)} ms`,
+      ratio: `${fmt(h.yearReportMs / h.bareReadMs, 1)}×`,
+      verdict: h.yearReportMs <= 2000 ? 'meets' : 'misses',
+    },
+    {
+      name: 'history: backfill of 365 days of daily summaries (An Giang)',
+      value: `${fmt(h.summaryPoints)} points in ${fmt(h.backfillSeconds, 1)} s`,
       target: '',
       verdict: 'info',
     },

@@ -29,7 +29,7 @@ export function registerCoverage(program: Command): void {
         } else {
           const communes = await readCommuneCoverage(ql);
           if (communes.length === 0)
-            throw new Error('no coverage written in the last hour: is `loa up` running?');
+            throw new Error('no coverage written in the last day: is `loa up` running?');
           process.stdout.write(formatCommunes(communes, format));
           if (format === 'table') {
             // The maintenance windows in force: what holds alerts back right now.
@@ -192,27 +192,4 @@ function toTable(header: readonly string[], cells: readonly string[][]): string 
       .join('  ')
       .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n') + '\n';
-}
-
-/** `loa report --month YYYY-MM`: the monthly report a provincial department sends upwards. */
-export function registerReport(program: Command): void {
-  program
-    .command('report')
-    .description('monthly criterion 8.3 report per commune (Markdown, or CSV), computed from InfluxDB')
-    .requiredOption('--month <YYYY-MM>', 'the month, e.g. 2026-06')
-    .option('--data <dir>', 'data folder of the running `loa up`', defaultDataDir())
-    .option('--timezone <zone>', 'IANA zone of the local days', 'Asia/Ho_Chi_Minh')
-    .option('--csv', 'CSV instead of Markdown')
-    .action(async (o: { month: string; data: string; timezone: string; csv?: boolean }) => {
-      const { monthlyReport, reportCsv, reportMarkdown } = await import('../coverage/index.js');
-      const { createInfluxQl } = await import('../influx/index.js');
-      const record = await readRecord(o.data);
-      const ql = createInfluxQl({ url: record.influx, database: record.database });
-      try {
-        const report = await monthlyReport(ql, { month: o.month, timezone: o.timezone });
-        process.stdout.write(o.csv ? reportCsv(report) : reportMarkdown(report));
-      } finally {
-        ql.close();
-      }
-    });
 }

@@ -80,6 +80,7 @@ export async function runCoverageService(config: CoverageRunConfig): Promise<voi
   await source.start();
   await coverage.loadMaintenance();
   await coverage.engine.start();
+  coverage.startHistory();
   reloader.start();
   const onHangup = () => void reloader.reload();
   process.on('SIGHUP', onHangup);

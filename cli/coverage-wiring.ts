@@ -1,6 +1,7 @@
 import type { Broker } from '../broker/index.js';
 import {
   createCoverageEngine,
+  createDayCloser,
   createLineStore,
   createMqttAlertSink,
   createWebhookAlertSink,
@@ -39,6 +40,8 @@ export function createLocalCoverage(
   bindBroker(broker: Broker): void;
   /** Alerts go out through this publish (an MQTT client, `loa coverage run`). */
   bindPublish(publish: Publish): void;
+  /** Writes each local day's summaries when it closes (and yesterday's, if missing), in the background. */
+  startHistory(): void;
   close(): Promise<void>;
 } {
   const log = logger.child({ part: 'coverage' });
@@ -104,18 +107,28 @@ export function createLocalCoverage(
   };
   const poller = setInterval(() => void pollMaintenance(), MAINTENANCE_POLL_S * 1000);
   poller.unref();
+  let current = inventory;
+  const days = createDayCloser({
+    ql,
+    write: (lines) => {
+      store.write(lines);
+    },
+    inventory: () => current,
+    logger: log,
+  });
   return {
     /** The engine in force: a reload replaces it (read it at each use, do not keep it). */
     get engine() {
       return engine;
     },
+    /** Reads the maintenance windows once (before the engine starts). */
+    loadMaintenance: pollMaintenance,
     /**
      * Puts a reloaded inventory in force: a new engine on the new model takes over the old one's state
      * by device and hamlet id, synchronously, so no message falls between the two.
      */
-    /** Reads the maintenance windows once (before the engine starts). */
-    loadMaintenance: pollMaintenance,
     reload(next: Inventory): void {
+      current = next;
       const successor = make(next, engine);
       void successor.start();
       engine = successor;
@@ -136,8 +149,12 @@ export function createLocalCoverage(
     bindPublish(p) {
       publish = p;
     },
+    startHistory() {
+      days.start();
+    },
     async close() {
       clearInterval(poller);
+      await days.stop();
       await engine.stop();
       await store.close();
       ql.close();

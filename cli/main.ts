@@ -3,8 +3,10 @@ import { registerAgent } from './agent-register.js';
 import { addBrokerListenerOptions, brokerListenerFlags } from './broker-flags.js';
 import { ConfigError, resolveCommandConfig } from './config.js';
 import { exitOnError } from './exit.js';
+import { addLangOption } from './lang.js';
 import { registerExportMosquitto } from './export-mosquitto-register.js';
-import { registerCoverage, registerReport } from './coverage-cmd.js';
+import { registerCoverage } from './coverage-cmd.js';
+import { registerReport } from './report-cmd.js';
 import { registerDashboards } from './dashboards-cmd.js';
 import { registerMaintenance } from './maintenance-cmd.js';
 import {
@@ -168,7 +170,7 @@ simulate
   .option('--province-name <name>', 'province name (default "An Giang")')
   .option(
     '--preset <name>',
-    'a named province instead of --communes/--hamlets/--clusters/--fm-share: an-giang (102 communes)',
+    'a named province instead of --communes/--hamlets/--clusters/--fm-share: an-giang (the 102 real units of NQ 1654)',
   )
   .addHelpText(
     'after',
@@ -283,6 +285,7 @@ simulate
   .option('--step <seconds>', "seconds between heartbeats (default: each device's heartbeat_s)", num)
   .option('--seed <n>', 'seed: the same seed writes the same points (default 1)', num)
   .option('--outage-chance <p>', 'per device and day, the chance an outage begins (default 0.02)', num)
+  .option('--summary-days <n>', 'also daily coverage summaries for this many past days (e.g. 365)', num)
   .option('--data <dir>', 'data folder of a running `loa up`: its InfluxDB and inventory')
   .option('--inventory <dir>', 'folder of province inventory files')
   .option('--influx-url <url>', 'InfluxDB URL (instead of the run record)')
@@ -298,6 +301,7 @@ simulate
       'Examples:',
       '  loa simulate backfill --days 8 --data ~/.local/share/loa',
       '  loa simulate backfill --days 14 --step 300 --inventory sim/inventory --influx-url http://127.0.0.1:8086',
+      '  loa simulate backfill --days 8 --summary-days 365 --data ~/.local/share/loa   # a year for loa report',
     ].join('\n'),
   )
   .action(async (o: Record<string, string | number | undefined>) => {
@@ -305,7 +309,13 @@ simulate
       data: o.data,
       inventory: o.inventory,
       influx: { url: o.influxUrl, database: o.database, retentionDays: o.retentionDays },
-      backfill: { days: o.days, stepS: o.step, seed: o.seed, outageChance: o.outageChance },
+      backfill: {
+        days: o.days,
+        stepS: o.step,
+        seed: o.seed,
+        outageChance: o.outageChance,
+        summaryDays: o.summaryDays,
+      },
     });
     const { runSimulateBackfill } = await import('./simulate-backfill-cmd.js');
     await runSimulateBackfill(config);
@@ -360,6 +370,7 @@ registerCoverage(program);
 registerReport(program);
 registerMaintenance(program);
 registerDashboards(program);
+addLangOption(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   exitOnError('loa', error);

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { agentConfigSchema } from '../devices/index.js';
+import { LANGS } from '../i18n/index.js';
 import { checkSecretHash, SLUG_PATTERN } from '../protocol/index.js';
 
 /** Where `loa up` keeps its data and `loa coverage` finds the running system, unless told otherwise. */
@@ -11,6 +12,9 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 const port = z.int().min(0).max(65_535);
+
+/** `lang:` in any command's file: the language of what it writes for people (cli/lang.ts). */
+const langShape = { lang: z.enum(LANGS).optional() };
 
 const influxSchema = z.strictObject({
   /** An existing InfluxDB 1.x server (or 2.x/3.x through its v1 API); without it `loa up` runs its own. */
@@ -134,6 +138,7 @@ const coverageSchema = z.strictObject({
 });
 
 export const upConfigSchema = z.strictObject({
+  ...langShape,
   data: z.string().min(1).default(defaultDataDir()),
   /** Folder of province files; with `--simulate` and none given, a simulated province is generated. */
   inventory: z.string().min(1).optional(),
@@ -154,6 +159,7 @@ export const upConfigSchema = z.strictObject({
 export type UpConfig = z.infer<typeof upConfigSchema>;
 
 export const ingestConfigSchema = z.strictObject({
+  ...langShape,
   data: z.string().min(1).default(defaultDataDir()),
   inventory: z.string().min(1),
   broker: z.strictObject({
@@ -178,6 +184,7 @@ export type IngestConfig = z.infer<typeof ingestConfigSchema>;
  * `loa ingest` replicas. One instance: it needs the whole stream, not a share of it.
  */
 export const coverageRunConfigSchema = z.strictObject({
+  ...langShape,
   inventory: z.string().min(1),
   broker: z.strictObject({
     url: z.string().min(1),
@@ -199,6 +206,7 @@ const mqttUrl = z.string().regex(/^(mqtts?|wss?):\/\/[^/\s]+/, 'must be a URL su
 
 /** `loa broker`: the embedded broker alone, for deployments whose ingest replicas consume over MQTT. */
 export const brokerConfigSchema = z.strictObject({
+  ...langShape,
   inventory: z.string().min(1),
   mqtt: z
     .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: port.default(1883) })
@@ -270,6 +278,7 @@ export type AgentFile = z.infer<typeof agentFileSchema>;
 
 /** `loa simulate generate`: a seeded province inventory and the plain secrets of its virtual devices. */
 export const simulateGenerateConfigSchema = z.strictObject({
+  ...langShape,
   out: z.string().min(1),
   province: z
     .strictObject({
@@ -284,6 +293,7 @@ export type SimulateGenerateConfig = z.infer<typeof simulateGenerateConfigSchema
 
 /** `loa simulate run`: one real agent per monitored device of an inventory, against a broker. */
 export const simulateRunConfigSchema = z.strictObject({
+  ...langShape,
   /** By default the broker of the running `loa up` recorded in `data`. */
   broker: z.strictObject({ url: mqttUrl }).optional(),
   /** By default the inventory of the running `loa up` recorded in `data`. */
@@ -323,6 +333,7 @@ export type SimulateRunConfig = z.infer<typeof simulateRunConfigSchema>;
  * is `--inventory` and `--influx-url`, or else the run record of `loa up` in the data folder.
  */
 export const simulateBackfillConfigSchema = z.strictObject({
+  ...langShape,
   data: z.string().min(1).default(defaultDataDir()),
   inventory: z.string().min(1).optional(),
   influx: z
@@ -344,6 +355,8 @@ export const simulateBackfillConfigSchema = z.strictObject({
       seed: z.int().default(1),
       /** Per device and local day, the chance that an outage begins. */
       outageChance: z.number().min(0).max(1).default(0.02),
+      /** Daily coverage summaries (retention policy `long`) for this many past days; 0: none. */
+      summaryDays: z.int().min(0).max(3660).default(0),
     })
     .prefault({}),
 });
@@ -352,6 +365,7 @@ export type SimulateBackfillConfig = z.infer<typeof simulateBackfillConfigSchema
 
 /** `loa simulate load`: many virtual devices over a pool of connections, at a target rate. */
 export const simulateLoadConfigSchema = z.strictObject({
+  ...langShape,
   broker: z.strictObject({
     url: mqttUrl,
     /** A load-generator account (pooled connections); without it each device logs in as itself. */

@@ -1,7 +1,13 @@
-import { createInfluxQl, createV1Writer, ensureDatabase, quoteIdent } from '../influx/index.js';
+import {
+  createInfluxQl,
+  createV1Writer,
+  ensureDatabase,
+  LONG_RETENTION_POLICY,
+  quoteIdent,
+} from '../influx/index.js';
 import { loadInventory } from '../protocol/index.js';
 import { createLogger } from '../runtime/index.js';
-import { backfill, type BackfillResult } from '../simulator/index.js';
+import { backfill, backfillSummaries, type BackfillResult } from '../simulator/index.js';
 import { ConfigError } from './config.js';
 import { readRecord } from './record.js';
 import type { SimulateBackfillConfig } from './schema.js';
@@ -75,6 +81,26 @@ export async function runSimulateBackfill(config: SimulateBackfillConfig): Promi
     });
     if (tty) process.stderr.write('\r\x1b[2K');
     process.stdout.write(formatBackfill(result));
+    if (config.backfill.summaryDays > 0) {
+      const s = await backfillSummaries({
+        inventory,
+        writer: createV1Writer({
+          url,
+          database,
+          retentionPolicy: LONG_RETENTION_POLICY,
+          timeoutMs: 60_000,
+          gzip: !isLoopback(url),
+          ...auth,
+        }),
+        days: config.backfill.summaryDays,
+        until: result.until,
+        seed: config.backfill.seed,
+        outageChance: config.backfill.outageChance,
+      });
+      process.stdout.write(
+        `wrote ${s.points.toLocaleString('en-US')} daily summary points for ${s.days} days in ${s.seconds.toFixed(1)} s (coverage_hamlet_day, coverage_commune_day)\n`,
+      );
+    }
     if (result.rejected > 0)
       throw new Error(`${result.rejected} generated messages were refused by the pipeline`);
   } finally {

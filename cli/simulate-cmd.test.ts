@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InventoryError, loadInventory } from '../protocol/index.js';
+import { messages } from '../i18n/index.js';
 import { DeviceLedger } from '../simulator/index.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { simulateGenerateConfigSchema, simulateRunConfigSchema } from './schema.js';
@@ -46,22 +47,38 @@ const STATS = {
   faultsActive: 0,
 };
 
+const en = messages('en');
+
 describe('progress and summary', () => {
+  it('in Vietnamese by default, with Vietnamese numbers', () => {
+    expect(formatSimulationStatus({ ...STATS, faults: 3, faultsActive: 1, pending: 12 }, 1520.4)).toBe(
+      '2/3 thiết bị trực tuyến · 1.520 bản ghi/s · 1 sự cố đang diễn ra · 1.234 đã gửi · 1.230 đã xác nhận · 12 đang chờ gửi',
+    );
+    expect(formatSimulationSummary({ ...STATS, refused: 1, failed: 3 })).toBe(
+      'mô phỏng đã dừng: 1.234 đã gửi, 1.230 đã xác nhận, 1 bị từ chối, 3 lỗi gửi, 0 bị bỏ (3 thiết bị)',
+    );
+    expect(formatVerification({ ok: false, held: ['a held'], problems: ['b missing'] })).toBe(
+      '  đạt  a held\n  LỖI  b missing\nkiểm tra: KHÔNG ĐẠT (1 lỗi: xem các dòng trên)\n',
+    );
+  });
+
   it('one line: devices online, sent, acked; problems only when there are some', () => {
-    expect(formatSimulationStatus(STATS)).toBe('2/3 devices online · 1,234 sent · 1,230 acked');
-    expect(formatSimulationStatus({ ...STATS, failed: 2, dropped: 1 })).toBe(
+    expect(formatSimulationStatus(STATS, undefined, en)).toBe(
+      '2/3 devices online · 1,234 sent · 1,230 acked',
+    );
+    expect(formatSimulationStatus({ ...STATS, failed: 2, dropped: 1 }, undefined, en)).toBe(
       '2/3 devices online · 1,234 sent · 1,230 acked · 2 failed · 1 dropped',
     );
   });
 
   it('with a rate and a scenario: messages per second, faults active, messages queued', () => {
-    expect(formatSimulationStatus({ ...STATS, faults: 3, faultsActive: 1, pending: 12 }, 1520.4)).toBe(
+    expect(formatSimulationStatus({ ...STATS, faults: 3, faultsActive: 1, pending: 12 }, 1520.4, en)).toBe(
       '2/3 devices online · 1,520 msg/s · 1 fault active · 1,234 sent · 1,230 acked · 12 queued',
     );
   });
 
   it('the summary counts sent, acknowledged, refused and failed', () => {
-    expect(formatSimulationSummary({ ...STATS, refused: 1, failed: 3 })).toBe(
+    expect(formatSimulationSummary({ ...STATS, refused: 1, failed: 3 }, undefined, en)).toBe(
       'simulation stopped: 1,234 sent, 1,230 acknowledged, 1 refused, 3 failed, 0 dropped (3 devices)',
     );
   });
@@ -88,6 +105,7 @@ describe('progress and summary', () => {
         ],
         dark: [],
       },
+      en,
     );
     expect(summary.split('\n').slice(1)).toEqual([
       '  expected in InfluxDB: 3 points (heartbeat 2 · broadcast 0 · event 1), besides presence; ' +
@@ -97,10 +115,10 @@ describe('progress and summary', () => {
   });
 
   it('the verification: one line per check, and the verdict', () => {
-    expect(formatVerification({ ok: false, held: ['a held'], problems: ['b missing'] })).toBe(
+    expect(formatVerification({ ok: false, held: ['a held'], problems: ['b missing'] }, en)).toBe(
       '  ok      a held\n  FAILED  b missing\nverify: FAILED (1 problem: see the lines above)\n',
     );
-    expect(formatVerification({ ok: true, held: ['a held'], problems: [] })).toBe(
+    expect(formatVerification({ ok: true, held: ['a held'], problems: [] }, en)).toBe(
       '  ok      a held\nverify: passed\n',
     );
   });
@@ -123,7 +141,7 @@ describe('loa simulate generate', () => {
     } finally {
       write.mockRestore();
     }
-    expect(printed).toContain('generated An Giang: 2 communes, 4 devices (4 monitored)');
+    expect(printed).toContain('đã tạo An Giang: 2 đơn vị cấp xã, 4 thiết bị (4 được giám sát)');
     const inventory = await loadInventory(join(out, 'inventory'));
     expect(inventory.provinces.map((p) => p.id)).toEqual(['an-giang']);
     const secrets = await readSecretsFile(defaultSecretsFile(join(out, 'inventory')));

@@ -18,7 +18,9 @@ import {
   type SimulationStats,
   type Verification,
 } from '../simulator/index.js';
+import type { Messages } from '../i18n/index.js';
 import { ConfigError } from './config.js';
+import { currentMessages } from './lang.js';
 import { readRecord } from './record.js';
 import {
   defaultDataDir,
@@ -62,22 +64,25 @@ export async function runSimulateGenerate(config: SimulateGenerateConfig): Promi
   const devices = communes.reduce((n, c) => n + (c.devices?.length ?? 0), 0);
   const monitored = Object.keys(generated.secrets).length;
   const inventoryDir = dirname(inventoryFile);
+  const m = currentMessages();
+  const labels = [m.t('generate.inventory'), m.t('generate.secrets')];
+  const width = Math.max(...labels.map((l) => l.length)) + 1;
   process.stdout.write(
     [
-      `generated ${config.province.name}: ${plural(communes.length, 'commune')}, ` +
-        `${plural(devices, 'device')} (${monitored} monitored)`,
-      `  inventory  ${inventoryFile}`,
-      `  secrets    ${secretsFile}  (plain secrets of the virtual devices: keep it private)`,
-      'next:',
+      m.t('generate.done', {
+        province: generated.inventory.province.name,
+        communes: m.t('count.communes', { n: communes.length }),
+        devices: m.t('count.devices', { n: devices }),
+        monitored,
+      }),
+      `  ${(labels[0] ?? '').padEnd(width)} ${inventoryFile}`,
+      `  ${(labels[1] ?? '').padEnd(width)} ${secretsFile}  ${m.t('generate.secretsNote')}`,
+      m.t('generate.next'),
       `  loa broker --inventory ${inventoryDir}`,
       `  loa simulate run --broker mqtt://127.0.0.1:1883 --inventory ${inventoryDir} --secrets ${secretsFile}`,
       '',
     ].join('\n'),
   );
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** The generator's layout: `DIR/inventory/` and `DIR/secrets.json` side by side. */
@@ -112,42 +117,60 @@ export async function readSecretsFile(file: string): Promise<Record<string, stri
  * `1/3 devices online · 120 msg/s · 2 faults active · 12 sent · 11 acked`, with the problems only when
  * there are some. `rate` is acknowledged messages per second since the previous line.
  */
-export function formatSimulationStatus(s: SimulationStats, rate?: number): string {
-  const n = (v: number) => v.toLocaleString('en-US');
+export function formatSimulationStatus(
+  s: SimulationStats,
+  rate?: number,
+  m: Messages = currentMessages(),
+): string {
   const problems = [
-    s.refused > 0 ? `${n(s.refused)} refused` : '',
-    s.failed > 0 ? `${n(s.failed)} failed` : '',
-    s.dropped > 0 ? `${n(s.dropped)} dropped` : '',
+    s.refused > 0 ? m.t('simulate.refused', { n: s.refused }) : '',
+    s.failed > 0 ? m.t('simulate.failed', { n: s.failed }) : '',
+    s.dropped > 0 ? m.t('simulate.dropped', { n: s.dropped }) : '',
   ].filter((p) => p !== '');
   return [
-    `${n(s.online)}/${n(s.devices)} devices online`,
-    ...(rate === undefined ? [] : [`${n(Math.round(rate))} msg/s`]),
-    ...(s.faults > 0 ? [`${plural(s.faultsActive, 'fault')} active`] : []),
-    `${n(s.sent)} sent`,
-    `${n(s.acked)} acked`,
-    ...(s.pending > 0 ? [`${n(s.pending)} queued`] : []),
+    m.t('simulate.online', { online: s.online, devices: s.devices }),
+    ...(rate === undefined ? [] : [m.t('simulate.rate', { rate: Math.round(rate) })]),
+    ...(s.faults > 0 ? [m.t('count.faultsActive', { n: s.faultsActive })] : []),
+    m.t('simulate.sent', { n: s.sent }),
+    m.t('simulate.acked', { n: s.acked }),
+    ...(s.pending > 0 ? [m.t('simulate.queued', { n: s.pending })] : []),
     ...problems,
   ].join(' · ');
 }
 
 /** The end of a run: what was sent and acknowledged, and what InfluxDB should now hold. */
-export function formatSimulationSummary(s: SimulationStats, report?: SimulationReport): string {
-  const n = (v: number) => v.toLocaleString('en-US');
+export function formatSimulationSummary(
+  s: SimulationStats,
+  report?: SimulationReport,
+  m: Messages = currentMessages(),
+): string {
   const lines = [
-    `simulation stopped: ${n(s.sent)} sent, ${n(s.acked)} acknowledged, ${n(s.refused)} refused, ` +
-      `${n(s.failed)} failed, ${n(s.dropped)} dropped (${n(s.devices)} devices)`,
+    m.t('simulate.stopped', {
+      sent: s.sent,
+      acked: s.acked,
+      refused: s.refused,
+      failed: s.failed,
+      dropped: s.dropped,
+      devices: m.t('count.devices', { n: s.devices }),
+    }),
   ];
   if (report !== undefined) {
     const e = expectedPoints(report);
     lines.push(
-      `  expected in InfluxDB: ${n(e.heartbeat + e.broadcast + e.event)} points ` +
-        `(heartbeat ${n(e.heartbeat)} · broadcast ${n(e.broadcast)} · event ${n(e.event)}), ` +
-        `besides presence; ${n(e.refused)} to be refused by the ingest; ${n(s.pending)} still queued`,
+      m.t('simulate.expected', {
+        total: e.heartbeat + e.broadcast + e.event,
+        heartbeat: e.heartbeat,
+        broadcast: e.broadcast,
+        event: e.event,
+        refused: e.refused,
+        pending: s.pending,
+      }),
     );
     if (report.faults.length > 0) {
       const kinds = new Map<string, number>();
       for (const f of report.faults) kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
-      lines.push(`  faults injected: ${[...kinds].map(([k, c]) => `${k} ×${c}`).join(', ')}`);
+      // Fault kinds are the scenario file's own words (link_drop, power_cut), kept as written there.
+      lines.push(m.t('simulate.faults', { list: [...kinds].map(([k, c]) => `${k} ×${c}`).join(', ') }));
     }
   }
   return lines.join('\n');
@@ -236,11 +259,13 @@ export async function runSimulate(config: SimulateRunConfig): Promise<number> {
   const until = durationMs === undefined ? undefined : setTimeout(finish, durationMs);
 
   const { devices } = simulation.stats();
+  const m = currentMessages();
   process.stdout.write(
-    `simulating ${plural(devices, 'device')} → ${run.brokerUrl}` +
-      (durationMs === undefined ? '' : ` for ${durationMs / 1000} s`) +
-      (scenario === undefined ? '' : ` with ${config.scenario ?? ''}`) +
-      '\n',
+    [
+      m.t('simulate.starting', { devices: m.t('count.devices', { n: devices }), broker: run.brokerUrl }),
+      ...(durationMs === undefined ? [] : [m.t('simulate.for', { seconds: durationMs / 1000 })]),
+      ...(scenario === undefined ? [] : [m.t('simulate.with', { scenario: config.scenario ?? '' })]),
+    ].join(' ') + '\n',
   );
   await simulation.start();
   if (!tty) progress();
@@ -263,7 +288,7 @@ export async function runSimulate(config: SimulateRunConfig): Promise<number> {
   process.stdout.write(`${formatSimulationSummary(simulation.stats(), report)}\n`);
   if (!config.verify || run.influxUrl === undefined) return 0;
 
-  process.stdout.write(`verifying against ${run.influxUrl} (database "${run.database}")…\n`);
+  process.stdout.write(`${m.t('verify.start', { url: run.influxUrl, database: run.database })}\n`);
   const ql = createInfluxQl({ url: run.influxUrl, database: run.database });
   try {
     const result = await verifyRun({
@@ -271,6 +296,7 @@ export async function runSimulate(config: SimulateRunConfig): Promise<number> {
       inventory,
       report,
       heartbeatMs: (id) => (config.simulation.heartbeatS ?? inventory.device(id)?.heartbeatS ?? 60) * 1000,
+      messages: m,
       ...(refusals &&
         refusalsBefore !== undefined && {
           impersonationRefusals: refusals,
@@ -285,11 +311,19 @@ export async function runSimulate(config: SimulateRunConfig): Promise<number> {
   }
 }
 
-export function formatVerification(v: Verification): string {
-  const lines = v.held.map((h) => `  ok      ${h}`);
-  for (const p of v.problems) lines.push(`  FAILED  ${p}`);
+/**
+ * The --verify report: one line per check (simulator/verify.ts writes them in the chosen language, with
+ * alert kinds, measurements and device ids as stored), then the verdict.
+ */
+export function formatVerification(v: Verification, m: Messages = currentMessages()): string {
+  const [ok, failed] = [m.t('verify.ok'), m.t('verify.failed')];
+  const width = Math.max(ok.length, failed.length) + 2;
+  const lines = v.held.map((h) => `  ${ok.padEnd(width)}${h}`);
+  for (const p of v.problems) lines.push(`  ${failed.padEnd(width)}${p}`);
   lines.push(
-    v.ok ? 'verify: passed' : `verify: FAILED (${plural(v.problems.length, 'problem')}: see the lines above)`,
+    v.ok
+      ? m.t('verify.passed')
+      : m.t('verify.failedSummary', { problems: m.t('count.problems', { n: v.problems.length }) }),
   );
   return `${lines.join('\n')}\n`;
 }

@@ -1,3 +1,6 @@
+import type { Messages } from '../i18n/index.js';
+import { currentMessages } from './lang.js';
+
 /**
  * The live one-line count of `loa up`: rewritten in place on a terminal, a plain line every 30 s when
  * the output goes to a log.
@@ -11,13 +14,15 @@ export interface StatusReading {
   devicesOnline: number;
 }
 
-export function formatStatus(now: StatusReading, rate: number): string {
-  const n = (v: number) => v.toLocaleString('en-US');
-  return (
-    `${n(now.devicesOnline)} devices online · ${n(Math.round(rate))} msg/s · ` +
-    `${n(now.written)} points stored · ${n(now.rejected)} rejected · ${n(now.buffered)} buffered` +
-    (now.spilling ? ' · InfluxDB behind, replaying from disk' : '')
-  );
+export function formatStatus(now: StatusReading, rate: number, m: Messages = currentMessages()): string {
+  const line = m.t('status.line', {
+    online: now.devicesOnline,
+    rate: Math.round(rate),
+    written: now.written,
+    rejected: now.rejected,
+    buffered: now.buffered,
+  });
+  return now.spilling ? `${line} · ${m.t('status.spilling')}` : line;
 }
 
 export function createStatusLine({ tty, read }: { tty: boolean; read: () => StatusReading }) {

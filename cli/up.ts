@@ -14,6 +14,7 @@ import type { UpConfig } from './schema.js';
 import { defaultSecretsFile, generateSimulatedProvince, readSecretsFile } from './simulate-cmd.js';
 import { createLocalStack } from './stack.js';
 import { createStatusLine } from './status-line.js';
+import { startBanner } from './up-banner.js';
 import { createWriter, ingestTuning, prepareDatabase } from './storage.js';
 
 /**
@@ -95,6 +96,7 @@ export async function runUp(config: UpConfig): Promise<void> {
     coverage.bindBroker(broker);
     await coverage.loadMaintenance();
     await coverage.engine.start();
+    coverage.startHistory();
     steps.push(() => coverage.close());
 
     const ops = createOpsServer({
@@ -116,18 +118,18 @@ export async function runUp(config: UpConfig): Promise<void> {
       inventory: resolve(inventoryDir),
     });
 
-    const devices = inventory.deviceCount;
     process.stdout.write(
-      [
-        `Loa is up: ${inventory.provinces.map((p) => p.name).join(', ')} — ${devices} devices in the inventory`,
-        `  broker    ${brokerUrl}`,
-        ...(tlsUrl === undefined ? [] : [`  tls       ${tlsUrl}`]),
-        ...(wsUrl === undefined ? [] : [`  websocket ${wsUrl}`]),
-        `  influxdb  ${influxUrl}  (database "${config.influx.database}")`,
-        `  metrics   ${httpUrl}/metrics   health ${httpUrl}/healthz`,
-        `  data      ${dataDir}`,
-        '',
-      ].join('\n'),
+      startBanner({
+        provinces: inventory.provinces.map((p) => p.name),
+        devices: inventory.deviceCount,
+        brokerUrl,
+        tlsUrl,
+        wsUrl,
+        influxUrl,
+        database: config.influx.database,
+        httpUrl,
+        dataDir,
+      }),
     );
 
     if (config.simulate && secretsFile !== undefined) {

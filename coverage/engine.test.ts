@@ -3,7 +3,7 @@ import { hashSecret, Inventory, parseInventoryFile } from '../protocol/index.js'
 import { CHEAP, testInventory } from '../test/fixtures/province.js';
 import { silentLogger } from '../runtime/index.js';
 import { createCoverageEngine } from './engine.js';
-import { createLiveScenario, createScenario, memorySink } from './scenario.js';
+import { createScenario, memorySink, runningScenario } from './scenario.js';
 
 /** Vĩnh An with two hamlets, an-hoa and an-thanh, and the given `devices:` lines. */
 function vinhAn(devices: string): Inventory {
@@ -25,7 +25,7 @@ const BEFORE_DAWN = Date.UTC(2026, 5, 14, 21, 50);
 const MONITORED = ['vinh-an-station', 'vinh-an-c01', 'vinh-an-c02', 'tan-lap-c01'];
 
 async function scenario(start = START) {
-  return createLiveScenario(await testInventory(), start, MONITORED);
+  return runningScenario(await testInventory(), start, MONITORED);
 }
 
 describe('coverage engine', () => {

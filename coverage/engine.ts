@@ -21,6 +21,7 @@ import {
 import { applyMaintenance, type MaintenanceWindow } from './maintenance.js';
 import * as say from './messages.js';
 import { buildModel, DAY_MS, localDay, type CoverageModel } from './model.js';
+import { snapshotClock } from './history/snapshots.js';
 import { alertLine, communeLine, deviceLine, hamletLine, provinceLine } from './points.js';
 import type { AlertSink } from './sinks.js';
 import { FleetState } from './state.js';
@@ -71,13 +72,15 @@ export interface CoverageEngineOptions {
   logger: Logger;
   now?: () => number;
   sinks?: readonly AlertSink[];
-  /** Receives coverage lines (every minute in full, and on every change). */
+  /** Receives coverage lines: every place at start and local midnight, then changes (history/snapshots.ts). */
   store?: { write(lines: readonly string[]): void };
   rules?: Partial<Record<AlertKind, Partial<AlertRule>>>;
   /** How often the fleet is evaluated at least; also when a device's deadline passes (see below). */
   evaluateEveryMs?: number;
-  /** How often every place's coverage is written, changed or not. */
+  /** How often each province's counts are written, changed or not (the history's "engine running"). */
   writeEveryMs?: number;
+  /** Every place written this often as well (before issue 12: every minute); the benchmark's baseline. */
+  fullWriteEveryMs?: number;
   /** A broadcast log arrives after the broadcast ends: a window is judged this long after it closes. */
   broadcastGraceMs?: number;
   /** Emergency bulletins: clusters of a commune have this long after the first log to log it too. */
@@ -163,7 +166,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
   let startedAt = now();
   // History begins now unless storage holds older data (restore lowers it).
   state.historyStart = startedAt;
-  let lastFullWrite = 0;
+  const snapshots = snapshotClock(model, writeEveryMs, options.fullWriteEveryMs);
   let alertSeq = 0;
   let timer: NodeJS.Timeout | undefined;
   let evaluations = 0;
@@ -631,8 +634,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       }
     }
     if (full) {
-      // One line per device: 150,000 a minute at national scale, about as many as the heartbeats the
-      // ingest writes in that minute; the map needs every device, FM ones included, in its time range.
+      // Once a day (and at start): the state each day begins in, for the map and the daily summaries.
       for (let d = 0; d < nd; d++) lines.push(deviceLine(model, ev, d, t));
       for (let h = 0; h < nh; h++) lines.push(hamletLine(model, ev, h, hamletSince[h] ?? t, t));
       for (let c = 0; c < nc; c++) lines.push(communeLine(model, ev, c, communeSince[c] ?? t, t));
@@ -712,9 +714,10 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     const t = now();
     evaluate(model, state, t, ev, holds);
     evaluations++;
-    const full = t - lastFullWrite >= writeEveryMs;
+    const full = snapshots.full(t);
     const lines = changePass(t, full);
-    if (full) lastFullWrite = t;
+    if (!full && snapshots.provinces(t))
+      model.provinces.forEach((_, p) => lines.push(provinceLine(model, ev, p, t)));
     options.store?.write(lines);
     alertPass(t);
     windowPass(t);

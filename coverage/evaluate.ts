@@ -367,8 +367,9 @@ function evaluateCommunes(m: CoverageModel, state: FleetState, now: number, out:
         ? NOT_MET
         : hamlets - failing - risky < required || stationDown
           ? COMMUNE_AT_RISK
-          : hamlets - failing - risky - unverified < required ||
-              (needStation && (station === STATION_UNVERIFIED || station === STATION_NONE))
+          : // No station listed: judged on its hamlets, as before stations could be FM or wired.
+            hamlets - failing - risky - unverified < required ||
+              (needStation && station === STATION_UNVERIFIED)
             ? UNVERIFIED
             : MEETS;
     const maintenance = (state.communeMaintenanceUntil[c] ?? 0) > now ? 1 : 0;

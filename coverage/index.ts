@@ -51,9 +51,24 @@ export {
 export { readBulletin, type BulletinDelivery } from './bulletin.js';
 export {
   monthlyReport,
-  reportCsv,
-  reportMarkdown,
+  periodReport,
+  yearlyReport,
   type CommuneMonth,
+  type CommunePeriod,
   type MonthlyReport,
   type Outage,
+  type PeriodReport,
 } from './report.js';
+export { durationText, reportCsv, reportMarkdown } from './report-text.js';
+export {
+  createDayCloser,
+  rebuildDay,
+  readDayHistory,
+  replayDays,
+  type DarkSpan,
+  localDayRange,
+  summarizeDay,
+  summaryLines,
+  SUMMARY_BUCKETS,
+  type DaySummary,
+} from './history/index.js';

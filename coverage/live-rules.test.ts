@@ -15,7 +15,7 @@ import {
   UNVERIFIED_HAMLET,
 } from './evaluate.js';
 import type { MaintenanceWindow } from './maintenance.js';
-import { createLiveScenario, createScenario } from './scenario.js';
+import { runningScenario, createScenario } from './scenario.js';
 
 // Scenario tests of the live rules (docs/coverage.md) through the real engine, one per rule or seen bug.
 
@@ -53,7 +53,7 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 function live(inventory: Inventory, devices: string[], extra: Parameters<typeof createScenario>[2] = {}) {
-  return createLiveScenario(inventory, START, devices, extra);
+  return runningScenario(inventory, START, devices, extra);
 }
 
 /** The usual fleet: a station, one IP cluster per hamlet, all reporting. */

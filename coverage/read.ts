@@ -39,6 +39,12 @@ export interface HamletCoverageRow {
 
 type Row = Record<string, InfluxValue>;
 
+/**
+ * The engine writes every place's state at start and at local midnight, then changes only: a place's
+ * latest point may be a day old while the engine runs.
+ */
+const FRESH_MS = 26 * 3_600_000;
+
 function rows(series: Series[]): Row[] {
   return series.flatMap((s) =>
     s.values.map((v): Row => ({
@@ -51,12 +57,12 @@ const str = (v: InfluxValue | undefined) => (v === null || v === undefined ? '' 
 const num = (v: InfluxValue | undefined) => (typeof v === 'number' ? v : Number(v ?? 0));
 
 /**
- * The latest coverage the engine wrote (it writes every place every minute), read back from the
+ * The latest coverage the engine wrote (every place at start and at local midnight, then changes), read back from the
  * retention policy `long`: what `loa coverage` shows, with no connection to the running process.
  */
 export async function readCommuneCoverage(
   ql: InfluxQl,
-  { retentionPolicy = 'long', freshMs = 60 * 60_000 } = {},
+  { retentionPolicy = 'long', freshMs = FRESH_MS } = {},
 ): Promise<CommuneCoverageRow[]> {
   const series = await ql.query(
     `SELECT * FROM "${retentionPolicy}"."coverage_commune" WHERE time > now() - ${freshMs}ms GROUP BY province, commune ORDER BY time DESC LIMIT 1`,
@@ -84,7 +90,7 @@ export async function readCommuneCoverage(
 export async function readHamletCoverage(
   ql: InfluxQl,
   commune: string,
-  { retentionPolicy = 'long', freshMs = 60 * 60_000 } = {},
+  { retentionPolicy = 'long', freshMs = FRESH_MS } = {},
 ): Promise<HamletCoverageRow[]> {
   const series = await ql.query(
     `SELECT * FROM "${retentionPolicy}"."coverage_hamlet" WHERE time > now() - ${freshMs}ms AND commune = ${quoteString(commune)} GROUP BY province, commune, hamlet ORDER BY time DESC LIMIT 1`,

@@ -1,219 +1,295 @@
 import { type InfluxQl, type Series } from '../influx/index.js';
-import { DAY_MS, utcOffsetMs } from './model.js';
+import { DEFAULT_CRITERION, type Criterion, type Inventory, type UnitType } from '../protocol/index.js';
+import { SUMMARY_BUCKETS } from './history/buckets.js';
+import { emptySeconds, outagesOf, type BucketSeconds, type DayVerdict } from './history/day.js';
+import { changesBySeries, LOOKBACK_MS } from './history/rebuild.js';
+import { COMMUNE_DAY } from './history/summary.js';
+import { DAY_MS, localDay, utcOffsetMs } from './model.js';
 
-/** A day counts as meeting 8.3 when at least this share of its coverage samples say `meets`. */
-export const DAY_MEETS_SHARE = 0.9;
+/**
+ * `loa report`: the criterion over a month or a year, per commune, read from the daily summaries
+ * (`coverage_commune_day`) and, for a month, the hamlets' state changes (outages). The data is a typed
+ * object; rendering it for people (Vietnamese first) is separate (report-text.ts).
+ */
 
 export interface Outage {
   hamlet: string;
+  /** The hamlet's name (from the inventory, else as the engine stored it). */
+  name: string;
+  /** Clipped to the period. */
   from: number;
-  /** When the alert resolved, or the month's end (or now) for an outage still going on. */
   to: number;
+  /** Still silent at the end of the period, or now. */
   ongoing: boolean;
+  /** The status the outage began with: uncovered, unserved, at_risk. */
+  status: string;
 }
 
-export interface CommuneMonth {
+/** A period's verdict: from its days, or why it could not be judged. */
+export type PeriodVerdict = DayVerdict;
+
+export interface CommunePeriod {
   province: string;
+  provinceName: string;
   commune: string;
   name: string;
+  unit: UnitType;
+  /** Whether the criterion applies to its unit type (xã by default): only these are counted. */
+  applies: boolean;
+  /** Days in the period. */
   days: number;
-  daysMeeting: number;
-  /** Mean share of hamlets covered over the month's samples, in %. */
-  availabilityPct: number;
+  /** Local days already over; the day in progress and the days to come are not judged. */
+  daysElapsed: number;
+  daysToCome: number;
+  daysMet: number;
+  daysNotMet: number;
+  daysUnverified: number;
+  daysMaintenance: number;
+  /** Elapsed days with no summary, or summarized as no data (the engine was not running). */
+  daysNoData: number;
+  /** Hamlet-seconds per bucket over the elapsed days. */
+  hamletSeconds: BucketSeconds;
+  /** Time-weighted: covered / (covered + at risk + uncovered) hamlet-time, in %; null when none was judged. */
+  availabilityPct: number | null;
+  /** Days on which a completed broadcast was logged (within the raw retention of the day's close). */
   broadcastDays: number;
+  verdict: PeriodVerdict;
   outages: Outage[];
 }
 
-export interface MonthlyReport {
-  month: string;
+export interface PeriodReport {
+  kind: 'month' | 'year';
+  /** `YYYY-MM` or `YYYY`. */
+  period: string;
   timezone: string;
   from: number;
   to: number;
-  communes: CommuneMonth[];
+  /** When it was computed; before `to`, the report is provisional. */
+  asOf: number;
+  complete: boolean;
+  criterion: Pick<Criterion, 'id' | 'number' | 'name' | 'dayCoveredShare' | 'hamletShare' | 'appliesTo'>;
+  communes: CommunePeriod[];
+}
+
+/** Kept for callers of the monthly report. */
+export type MonthlyReport = PeriodReport;
+export type CommuneMonth = CommunePeriod;
+
+export interface ReportOptions {
+  timezone?: string;
+  now?: number;
+  /** Names, unit types and the criterion; without it, what the summaries carry and the default criterion. */
+  inventory?: Inventory;
+  retentionPolicy?: string;
+}
+
+function periodRange(kind: 'month' | 'year', period: string, timezone: string) {
+  const m = kind === 'month' ? /^(\d{4})-(0[1-9]|1[0-2])$/.exec(period) : /^(\d{4})$/.exec(period);
+  if (!m)
+    throw new Error(
+      kind === 'month' ? `--month must be YYYY-MM, not "${period}"` : `--year must be YYYY, not "${period}"`,
+    );
+  const year = Number(m[1]);
+  const first = kind === 'month' ? Number(m[2]) - 1 : 0;
+  const offset = utcOffsetMs(timezone, Date.UTC(year, first, 15));
+  const from = Date.UTC(year, first, 1) - offset;
+  const to = (kind === 'month' ? Date.UTC(year, first + 1, 1) : Date.UTC(year + 1, 0, 1)) - offset;
+  return { from, to, offset };
+}
+
+function verdictOf(c: CommunePeriod, share: number): PeriodVerdict {
+  const judged = c.daysMet + c.daysNotMet;
+  if (judged > 0) return c.daysMet + 1e-9 >= share * judged ? 'met' : 'not_met';
+  // Nothing judged: say why, from the days that had data first.
+  if (c.daysUnverified >= c.daysMaintenance && c.daysUnverified > 0) return 'unverified';
+  return c.daysMaintenance > 0 ? 'maintenance' : 'no_data';
+}
+
+export function monthlyReport(
+  ql: InfluxQl,
+  options: ReportOptions & { month: string },
+): Promise<PeriodReport> {
+  return periodReport(ql, 'month', options.month, options);
+}
+
+export function yearlyReport(ql: InfluxQl, options: ReportOptions & { year: string }): Promise<PeriodReport> {
+  return periodReport(ql, 'year', options.year, options);
 }
 
 /**
- * `loa report --month YYYY-MM`: per commune the days meeting 8.3, hamlet availability, broadcast days
- * and each hamlet outage, computed in InfluxDB from the engine's `coverage_commune` and `alert` history
- * (retention policy `long`) and the `broadcast` log (raw: run it within the raw retention, 30 days by
- * default, of the month's end to have broadcast days).
+ * A day is met when every required hamlet was covered for at least `dayCoveredShare` of it (see
+ * history/day.ts); a month or year when at least that share of its judged days (met or not met) were
+ * met. Days still to come and the day in progress are not counted; days without data are shown as such.
  */
-export async function monthlyReport(
+export async function periodReport(
   ql: InfluxQl,
-  {
-    month,
-    timezone = 'Asia/Ho_Chi_Minh',
-    now = Date.now(),
-  }: { month: string; timezone?: string; now?: number },
-): Promise<MonthlyReport> {
-  const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
-  if (!m) throw new Error(`--month must be YYYY-MM, not "${month}"`);
-  const year = Number(m[1]);
-  const mon = Number(m[2]);
-  const offset = utcOffsetMs(timezone, Date.UTC(year, mon - 1, 15));
-  const from = Date.UTC(year, mon - 1, 1) - offset;
-  const to = Date.UTC(year, mon, 1) - offset;
+  kind: 'month' | 'year',
+  period: string,
+  { timezone, now = Date.now(), inventory, retentionPolicy = 'long' }: ReportOptions,
+): Promise<PeriodReport> {
+  const province0 = inventory?.provinces[0];
+  const zone = timezone ?? province0?.timezone ?? 'Asia/Ho_Chi_Minh';
+  const criterion = province0?.criterion ?? DEFAULT_CRITERION;
+  const { from, to, offset } = periodRange(kind, period, zone);
+  const today = localDay(now, offset) * DAY_MS - offset;
+  const elapsedEnd = Math.max(from, Math.min(to, today));
   const days = Math.round((to - from) / DAY_MS);
-  const groupOffset = `${Math.round((((-offset % DAY_MS) + DAY_MS) % DAY_MS) / 60_000)}m`;
-  const range = `time >= ${from}ms AND time < ${to}ms`;
-  const key = (s: Series) => `${s.tags?.province ?? ''}/${s.tags?.commune ?? ''}`;
-  const communes = new Map<string, CommuneMonth>();
-  const get = (s: Series): CommuneMonth => {
-    const k = key(s);
-    let c = communes.get(k);
+  const daysElapsed = Math.round((elapsedEnd - from) / DAY_MS);
+  const communes = new Map<string, CommunePeriod>();
+  const get = (province: string, commune: string): CommunePeriod => {
+    const key = `${province}/${commune}`;
+    let c = communes.get(key);
     if (c === undefined) {
       c = {
-        province: s.tags?.province ?? '',
-        commune: s.tags?.commune ?? '',
-        name: '',
+        province,
+        provinceName: province,
+        commune,
+        name: commune,
+        unit: 'xa',
+        applies: true,
         days,
-        daysMeeting: 0,
-        availabilityPct: 0,
+        daysElapsed,
+        daysToCome: days - daysElapsed,
+        daysMet: 0,
+        daysNotMet: 0,
+        daysUnverified: 0,
+        daysMaintenance: 0,
+        daysNoData: 0,
+        hamletSeconds: emptySeconds(),
+        availabilityPct: null,
         broadcastDays: 0,
+        verdict: 'no_data',
         outages: [],
       };
-      communes.set(k, c);
+      communes.set(key, c);
     }
     return c;
   };
-
-  for (const s of await ql.query(
-    `SELECT sum("covered"), sum("hamlets"), last("name") FROM "long"."coverage_commune" WHERE ${range} GROUP BY province, commune`,
-  )) {
-    const [, covered, hamlets, name] = s.values[0] ?? [];
-    const c = get(s);
-    c.name = String(name ?? '');
-    c.availabilityPct = Number(hamlets) > 0 ? (100 * Number(covered)) / Number(hamlets) : 0;
-  }
-  const perDay = async (where: string) => {
-    const out = new Map<string, number>();
-    for (const s of await ql.query(
-      `SELECT count("status") FROM "long"."coverage_commune" WHERE ${range}${where} GROUP BY time(1d, ${groupOffset}), province, commune`,
-    )) {
-      for (const [time, count] of s.values) out.set(`${key(s)}@${String(time)}`, Number(count));
+  for (const p of inventory?.provinces ?? []) {
+    for (const commune of p.communes) {
+      Object.assign(get(p.id, commune.id), {
+        provinceName: p.name,
+        name: commune.name,
+        unit: commune.unit,
+        applies: p.criterion.appliesTo.includes(commune.unit),
+      });
     }
-    return out;
-  };
-  const samples = await perDay('');
-  const meeting = await perDay(` AND "status" = 'meets'`);
-  for (const [k, total] of samples) {
-    const c = communes.get(k.split('@')[0] ?? '');
-    if (c && total > 0 && (meeting.get(k) ?? 0) >= DAY_MEETS_SHARE * total) c.daysMeeting++;
-  }
-  for (const s of await ql.query(
-    `SELECT count(duration_s) FROM broadcast WHERE ${range} AND status = 'completed' GROUP BY time(1d, ${groupOffset}), province, commune`,
-  )) {
-    const c = get(s);
-    c.broadcastDays += s.values.filter(([, n]) => Number(n) > 0).length;
   }
 
-  // Outages: hamlet_uncovered alerts, paired by id, clipped to the month (older firings included).
-  const open = new Map<string, { hamlet: string; since: number; series: Series }>();
-  const closed: { c: CommuneMonth; outage: Outage }[] = [];
-  for (const s of await ql.query(
-    `SELECT id, hamlet, since FROM "long"."alert" WHERE kind = 'hamlet_uncovered' AND time < ${to}ms AND time > ${from - 366 * DAY_MS}ms GROUP BY province, commune, state`,
-  )) {
-    for (const [time, id, hamlet, since] of s.values) {
-      if (s.tags?.state === 'firing')
-        open.set(String(id), { hamlet: String(hamlet), since: Number(since), series: s });
-      else {
-        const o = open.get(String(id));
-        if (o && Number(time) >= o.since) {
-          open.delete(String(id));
-          if (Number(time) > from)
-            closed.push({
-              c: get(s),
-              outage: { hamlet: o.hamlet, from: o.since, to: Number(time), ongoing: false },
-            });
+  if (elapsedEnd > from) {
+    // The fewest fields a period needs, summed here: InfluxDB 1.x reads these 8 raw fields of a
+    // province-year faster than it sums them (measured: docs/performance.md).
+    const fields = [...SUMMARY_BUCKETS.map((b) => `hamlet_${b}_s`), 'verdict', 'broadcast'];
+    const table = `"${retentionPolicy}"."${COMMUNE_DAY}"`;
+    const where = `time >= ${from}ms AND time < ${elapsedEnd}ms`;
+    const by = 'GROUP BY "province", "commune"';
+    const [days, names] = await Promise.all([
+      ql.query(`SELECT ${fields.map((f) => `"${f}"`).join(', ')} FROM ${table} WHERE ${where} ${by}`),
+      // Without an inventory, names and unit types as the summaries carry them.
+      inventory === undefined
+        ? ql.query(
+            `SELECT last("name") AS "name", last("unit") AS "unit", last("applies") AS "applies" FROM ${table} WHERE ${where} ${by}`,
+          )
+        : Promise.resolve([]),
+    ]);
+    for (const s of days) {
+      const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
+      const at = (name: string) => s.columns.indexOf(name);
+      const buckets = SUMMARY_BUCKETS.map((b) => [b, at(`hamlet_${b}_s`)] as const);
+      const verdict = at('verdict');
+      const broadcast = at('broadcast');
+      for (const row of s.values) {
+        for (const [b, i] of buckets) c.hamletSeconds[b] += Number(row[i] ?? 0);
+        switch (row[verdict] as DayVerdict) {
+          case 'met':
+            c.daysMet++;
+            break;
+          case 'not_met':
+            c.daysNotMet++;
+            break;
+          case 'unverified':
+            c.daysUnverified++;
+            break;
+          case 'maintenance':
+            c.daysMaintenance++;
+            break;
+          case 'no_data':
+            break;
         }
+        if (row[broadcast] === true) c.broadcastDays++;
       }
     }
+    for (const s of names) {
+      const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
+      const row = s.values[0] ?? [];
+      const col = (name: string) => row[s.columns.indexOf(name)];
+      c.name = String(col('name') ?? c.name);
+      c.unit = String(col('unit') ?? c.unit) as UnitType;
+      c.applies = col('applies') !== false;
+    }
   }
-  for (const o of open.values()) {
-    closed.push({
-      c: get(o.series),
-      outage: { hamlet: o.hamlet, from: o.since, to: Math.min(to, now), ongoing: true },
-    });
+  if (kind === 'month') await addOutages(ql, get, inventory, from, Math.min(to, now), retentionPolicy);
+
+  for (const c of communes.values()) {
+    c.daysNoData = c.daysElapsed - c.daysMet - c.daysNotMet - c.daysUnverified - c.daysMaintenance;
+    const s = c.hamletSeconds;
+    const judged = s.covered + s.at_risk + s.uncovered;
+    c.availabilityPct = judged > 0 ? (100 * s.covered) / judged : null;
+    c.verdict = verdictOf(c, criterion.dayCoveredShare);
   }
-  for (const { c, outage } of closed) {
-    c.outages.push({ ...outage, from: Math.max(outage.from, from), to: Math.min(outage.to, to) });
-  }
-  for (const c of communes.values()) c.outages.sort((a, b) => a.from - b.from);
   const list = [...communes.values()].sort(
     (a, b) => a.province.localeCompare(b.province) || a.commune.localeCompare(b.commune),
   );
-  return { month, timezone, from, to, communes: list };
+  return {
+    kind,
+    period,
+    timezone: zone,
+    from,
+    to,
+    asOf: now,
+    complete: now >= to,
+    criterion: {
+      id: criterion.id,
+      number: criterion.number,
+      name: criterion.name,
+      dayCoveredShare: criterion.dayCoveredShare,
+      hamletShare: criterion.hamletShare,
+      appliesTo: criterion.appliesTo,
+    },
+    communes: list,
+  };
 }
 
-const minutes = (ms: number) => Math.round(ms / 60_000);
-
-export function durationText(ms: number): string {
-  const total = minutes(ms);
-  const h = Math.floor(total / 60);
-  return h > 0 ? `${h} h ${total % 60} min` : `${total} min`;
-}
-
-function local(ms: number, report: MonthlyReport): string {
-  const offset = utcOffsetMs(report.timezone, ms);
-  return new Date(ms + offset).toISOString().slice(0, 16).replace('T', ' ');
-}
-
-export function reportMarkdown(r: MonthlyReport): string {
-  const meets = r.communes.filter((c) => c.daysMeeting === c.days).length;
-  const lines = [
-    `# Criterion 8.3: monthly report ${r.month}`,
-    '',
-    `Times are local (${r.timezone}). A day meets 8.3 when at least ${DAY_MEETS_SHARE * 100} % of its coverage samples do. ` +
-      `${meets} of ${r.communes.length} communes met 8.3 on every day of the month.`,
-    '',
-    '| province | commune | name | days meeting 8.3 | hamlet availability | broadcast days | outages | outage time |',
-    '|---|---|---|---|---|---|---|---|',
-    ...r.communes.map(
-      (c) =>
-        `| ${c.province} | ${c.commune} | ${c.name} | ${c.daysMeeting}/${c.days} | ${c.availabilityPct.toFixed(2)} % | ${c.broadcastDays} | ${c.outages.length} | ${durationText(c.outages.reduce((n, o) => n + o.to - o.from, 0))} |`,
-    ),
-    '',
-    '## Outages',
-    '',
-    '| commune | hamlet | from | to | duration |',
-    '|---|---|---|---|---|',
-    ...r.communes.flatMap((c) =>
-      c.outages.map(
-        (o) =>
-          `| ${c.name} | ${o.hamlet} | ${local(o.from, r)} | ${o.ongoing ? 'ongoing' : local(o.to, r)} | ${durationText(o.to - o.from)} |`,
-      ),
-    ),
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
-export function reportCsv(r: MonthlyReport): string {
-  const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const rows = [
-    [
-      'province',
-      'commune',
-      'name',
-      'days',
-      'days_meeting_8_3',
-      'hamlet_availability_pct',
-      'broadcast_days',
-      'outages',
-      'outage_minutes',
-      'outage_list',
-    ],
-    ...r.communes.map((c) => [
-      c.province,
-      c.commune,
-      c.name,
-      String(c.days),
-      String(c.daysMeeting),
-      c.availabilityPct.toFixed(2),
-      String(c.broadcastDays),
-      String(c.outages.length),
-      String(minutes(c.outages.reduce((n, o) => n + o.to - o.from, 0))),
-      c.outages.map((o) => `${o.hamlet} ${local(o.from, r)} (${durationText(o.to - o.from)})`).join('; '),
-    ]),
-  ];
-  return `${rows.map((row) => row.map(q).join(',')).join('\n')}\n`;
+/**
+ * Every hamlet outage of the period from the hamlets' state changes, however short: an outage below
+ * the alert threshold, or an unserved hamlet (which raises no hamlet_uncovered alert), is listed too.
+ */
+async function addOutages(
+  ql: InfluxQl,
+  get: (province: string, commune: string) => CommunePeriod,
+  inventory: Inventory | undefined,
+  from: number,
+  to: number,
+  retentionPolicy: string,
+): Promise<void> {
+  if (to <= from) return;
+  const series: Series[] = await ql.query(
+    `SELECT "status", "name" FROM "${retentionPolicy}"."coverage_hamlet" WHERE time >= ${from - LOOKBACK_MS}ms AND time < ${to}ms GROUP BY "province", "commune", "hamlet"`,
+  );
+  const names = new Map<string, string>();
+  for (const p of inventory?.provinces ?? [])
+    for (const c of p.communes) for (const h of c.hamlets) names.set(`${p.id}/${c.id}/${h.id}`, h.name);
+  const key = (s: Series) => `${s.tags?.province ?? ''}/${s.tags?.commune ?? ''}/${s.tags?.hamlet ?? ''}`;
+  const changes = changesBySeries(series, key, from);
+  for (const s of series) {
+    const k = key(s);
+    const list = changes.get(k) ?? [];
+    const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
+    const name = names.get(k) ?? String(s.values.at(-1)?.[2] ?? s.tags?.hamlet ?? '');
+    for (const o of outagesOf('hamlet', list, from, to)) {
+      c.outages.push({ hamlet: s.tags?.hamlet ?? '', name, ...o, ongoing: o.to === to });
+    }
+  }
+  for (const p of [...new Set(series.map((s) => get(s.tags?.province ?? '', s.tags?.commune ?? '')))])
+    p.outages.sort((a, b) => a.from - b.from);
 }

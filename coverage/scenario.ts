@@ -103,8 +103,8 @@ export function createScenario(
   };
 }
 
-/** A scenario whose `devices` are born at `start`, send a first heartbeat and keep beating; evaluated once. */
-export function createLiveScenario(
+/** A scenario whose `devices` booted at `start`, heartbeat from then on, and were evaluated once. */
+export function runningScenario(
   inventory: Inventory,
   start: number,
   devices: readonly string[],

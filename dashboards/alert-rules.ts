@@ -1,3 +1,4 @@
+import { PROVINCE_HAMLETS_OK_PCT } from './coverage-share.js';
 import { INFLUX_DATASOURCE, LONG, RAW } from './datasource.js';
 
 /**
@@ -55,7 +56,7 @@ function rule(o: {
 }
 
 export const ALERT_RULE_QUERIES = {
-  hamletsCovered: `SELECT last("hamlets_covered") / last("hamlets") * 100 AS "covered_pct" FROM ${LONG}."coverage_province" WHERE $timeFilter GROUP BY "province"`,
+  hamletsCovered: `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "covered_pct" FROM ${LONG}."coverage_province" WHERE $timeFilter GROUP BY "province"`,
   // fill(0) keeps a row for a device that has gone quiet inside the look-back: its last bucket is 0.
   deviceHeartbeats: `SELECT count("seq") AS "heartbeats" FROM ${RAW}."heartbeat" WHERE $timeFilter GROUP BY time(5m), "province", "commune", "device" fill(0)`,
 } as const;

@@ -1,6 +1,7 @@
 import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
+import type { Messages } from '../i18n/index.js';
 import { LONG, RAW } from './datasource.js';
 import { influxql, tagIs } from './influxql.js';
 import { communeVariable, provinceVariable } from './variables.js';
@@ -12,14 +13,14 @@ const inCommune = `${tagIs('province')} AND ${tagIs('commune')}`;
 const LOCAL_DAY = 'time(1d, -7h)';
 
 /** (b) Commune: its hamlets, its devices, and whether it broadcasts as scheduled. */
-export function communeDashboard(names?: PlaceNames): ClassicDashboard {
-  return classicDashboard('Loa — Commune', { uid: 'loa-commune', from: 'now-7d' })
-    .withVariable(provinceVariable(names))
-    .withVariable(communeVariable(names))
+export function communeDashboard(m: Messages, names?: PlaceNames): ClassicDashboard {
+  return classicDashboard(m.t('grafana.commune.title'), { uid: 'loa-commune', from: 'now-7d' })
+    .withVariable(provinceVariable(m, names))
+    .withVariable(communeVariable(m, names))
     .withPanel(
       new table.PanelBuilder()
-        .title('Hamlets')
-        .description('Latest coverage status of each hamlet and since when (coverage_hamlet).')
+        .title(m.t('grafana.commune.hamlets'))
+        .description(m.t('grafana.commune.hamletsHelp'))
         .gridPos({ x: 0, y: 0, w: 12, h: 9 })
         .overrideByName('since', [{ id: 'unit', value: 'dateTimeAsLocal' }])
         .withTarget(
@@ -30,8 +31,8 @@ export function communeDashboard(names?: PlaceNames): ClassicDashboard {
     )
     .withPanel(
       new table.PanelBuilder()
-        .title('Devices: last heartbeat')
-        .description('The newest heartbeat of each device in the time range; its time is when it arrived.')
+        .title(m.t('grafana.commune.devices'))
+        .description(m.t('grafana.commune.devicesHelp'))
         .gridPos({ x: 12, y: 0, w: 12, h: 9 })
         .withTarget(
           influxql(
@@ -39,14 +40,12 @@ export function communeDashboard(names?: PlaceNames): ClassicDashboard {
           ).table(),
         ),
     )
-    .withPanel(heartbeatTimeline('Power source', 'power', 9))
-    .withPanel(heartbeatTimeline('Amplifier', 'amp', 17))
+    .withPanel(heartbeatTimeline(m.t('grafana.commune.power'), 'power', 9))
+    .withPanel(heartbeatTimeline(m.t('grafana.commune.amp'), 'amp', 17))
     .withPanel(
       new barchart.PanelBuilder()
-        .title('Broadcasts per day, and scheduled windows missed')
-        .description(
-          'Completed broadcasts logged per local day, against the broadcast_missed alerts the coverage engine raised for scheduled windows an up cluster left silent (the schedule itself lives in the inventory).',
-        )
+        .title(m.t('grafana.commune.broadcasts'))
+        .description(m.t('grafana.commune.broadcastsHelp'))
         .gridPos({ x: 0, y: 25, w: 24, h: 8 })
         .withTarget(
           influxql(

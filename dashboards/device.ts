@@ -1,6 +1,7 @@
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import type { Messages } from '../i18n/index.js';
 import { RAW } from './datasource.js';
 import { influxql, tagIs } from './influxql.js';
 import { communeVariable, deviceVariable, provinceVariable } from './variables.js';
@@ -42,19 +43,27 @@ function recordsTable(
 }
 
 /** (c) Device: one station or cluster, its heartbeat fields, events and broadcast log. */
-export function deviceDashboard(names?: PlaceNames): ClassicDashboard {
-  return classicDashboard('Loa — Device', { uid: 'loa-device', from: 'now-24h' })
-    .withVariable(provinceVariable(names))
-    .withVariable(communeVariable(names))
-    .withVariable(deviceVariable())
-    .withPanel(readings('Supply voltage', 'volt', { mains_v: 'mains', battery_v: 'battery' }, 0, 0))
+export function deviceDashboard(m: Messages, names?: PlaceNames): ClassicDashboard {
+  return classicDashboard(m.t('grafana.device.title'), { uid: 'loa-device', from: 'now-24h' })
+    .withVariable(provinceVariable(m, names))
+    .withVariable(communeVariable(m, names))
+    .withVariable(deviceVariable(m))
     .withPanel(
-      readings('Signal and temperature', 'none', { rssi_dbm: 'rssi dBm', temp_c: 'temperature °C' }, 0, 12),
+      readings(m.t('grafana.device.supply'), 'volt', { mains_v: 'mains', battery_v: 'battery' }, 0, 0),
     )
-    .withPanel(readings('Volume', 'percent', { volume_pct: 'volume' }, 8, 0))
+    .withPanel(
+      readings(
+        m.t('grafana.device.signal'),
+        'none',
+        { rssi_dbm: 'rssi dBm', temp_c: 'temperature °C' },
+        0,
+        12,
+      ),
+    )
+    .withPanel(readings(m.t('grafana.device.volume'), 'percent', { volume_pct: 'volume' }, 8, 0))
     .withPanel(
       new statetimeline.PanelBuilder()
-        .title('Power, amplifier, relay')
+        .title(m.t('grafana.device.states'))
         .gridPos({ x: 12, y: 8, w: 12, h: 8 })
         .withTarget(
           influxql(
@@ -65,10 +74,15 @@ export function deviceDashboard(names?: PlaceNames): ClassicDashboard {
     .withPanel(
       // `count` (always 1) is selected because InfluxDB drops rows whose selected fields are all null, and
       // most events carry no detail.
-      recordsTable('Events', 'event', '"type", "detail", "count"', { x: 0, y: 16, w: 12, h: 9 }),
+      recordsTable(m.t('grafana.device.events'), 'event', '"type", "detail", "count"', {
+        x: 0,
+        y: 16,
+        w: 12,
+        h: 9,
+      }),
     )
     .withPanel(
-      recordsTable('Presence (connect, shutdown, lost)', 'presence', '"online", "reason", "session"', {
+      recordsTable(m.t('grafana.device.presence'), 'presence', '"online", "reason", "session"', {
         x: 12,
         y: 16,
         w: 12,
@@ -77,7 +91,7 @@ export function deviceDashboard(names?: PlaceNames): ClassicDashboard {
     )
     .withPanel(
       recordsTable(
-        'Broadcast log',
+        m.t('grafana.device.log'),
         'broadcast',
         '"priority", "source", "status", "duration_s" AS "duration", "program", "bulletin", "id"',
         { x: 0, y: 25, w: 24, h: 10 },

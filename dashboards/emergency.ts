@@ -1,6 +1,7 @@
 import { ReduceDataOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
+import type { Messages } from '../i18n/index.js';
 import { LONG, RAW } from './datasource.js';
 import { influxql, tagIs } from './influxql.js';
 import { provinceVariable } from './variables.js';
@@ -10,13 +11,13 @@ import type { PlaceNames } from './names.js';
 const emergencies = `${tagIs('province')} AND "priority" = 'emergency' AND $timeFilter`;
 
 /** (e) Emergency bulletins: which clusters played each one, and where the engine saw one missing. */
-export function emergencyDashboard(names?: PlaceNames): ClassicDashboard {
-  return classicDashboard('Loa — Emergency bulletin delivery', { uid: 'loa-emergency', from: 'now-7d' })
-    .withVariable(provinceVariable(names))
+export function emergencyDashboard(m: Messages, names?: PlaceNames): ClassicDashboard {
+  return classicDashboard(m.t('grafana.emergency.title'), { uid: 'loa-emergency', from: 'now-7d' })
+    .withVariable(provinceVariable(m, names))
     .withPanel(
       new stat.PanelBuilder()
         .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-        .title('Emergency broadcasts logged, by status')
+        .title(m.t('grafana.emergency.byStatus'))
         .gridPos({ x: 0, y: 0, w: 8, h: 6 })
         .withTarget(
           influxql(
@@ -26,10 +27,8 @@ export function emergencyDashboard(names?: PlaceNames): ClassicDashboard {
     )
     .withPanel(
       new table.PanelBuilder()
-        .title('Undelivered bulletins (emergency_undelivered)')
-        .description(
-          'Raised when some clusters of a commune logged a bulletin and others had not within 15 min.',
-        )
+        .title(m.t('grafana.emergency.undelivered'))
+        .description(m.t('grafana.emergency.undeliveredHelp'))
         .gridPos({ x: 8, y: 0, w: 16, h: 6 })
         .withTarget(
           influxql(
@@ -39,7 +38,7 @@ export function emergencyDashboard(names?: PlaceNames): ClassicDashboard {
     )
     .withPanel(
       new table.PanelBuilder()
-        .title('Emergency broadcast log')
+        .title(m.t('grafana.emergency.log'))
         .gridPos({ x: 0, y: 6, w: 24, h: 12 })
         .withTarget(
           influxql(

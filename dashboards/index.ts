@@ -3,7 +3,7 @@
  * targets from a small builder of our own, and the provisioning tree Grafana loads from files.
  */
 export { alertRules, ALERT_RULE_QUERIES } from './alert-rules.js';
-export { INFLUX_DATASOURCE } from './datasource.js';
+export { DATASOURCE_INPUT, INFLUX_DATASOURCE } from './datasource.js';
 export {
   expandQuery,
   formatInterval,
@@ -14,5 +14,5 @@ export {
 } from './expand.js';
 export { influxql, InfluxQlQueryBuilder, type InfluxQlTarget } from './influxql.js';
 export { placeNames, type PlaceNames } from './names.js';
-export { dashboards, provisioningTree } from './provisioning.js';
+export { dashboards, provisioningTree, type ProvisioningOptions } from './provisioning.js';
 export { writeProvisioning } from './write.js';

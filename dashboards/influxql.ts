@@ -1,5 +1,5 @@
 import type { Builder, Dataquery } from '@grafana/grafana-foundation-sdk/cog';
-import { INFLUX_DATASOURCE } from './datasource.js';
+import { DASHBOARD_DATASOURCE } from './datasource.js';
 
 /**
  * The InfluxQL target of Grafana's InfluxDB data source, which the foundation SDK does not model
@@ -21,7 +21,7 @@ export class InfluxQlQueryBuilder implements Builder<InfluxQlTarget> {
   constructor(query: string) {
     this.target = {
       refId: 'A',
-      datasource: INFLUX_DATASOURCE,
+      datasource: DASHBOARD_DATASOURCE,
       query,
       rawQuery: true,
       resultFormat: 'time_series',

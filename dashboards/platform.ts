@@ -1,4 +1,5 @@
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import type { Messages } from '../i18n/index.js';
 import { RAW } from './datasource.js';
 import { influxql } from './influxql.js';
 import { classicDashboard, type ClassicDashboard } from './classic.js';
@@ -16,13 +17,17 @@ function ingestPanel(title: string, unit: string, select: string, x: number, y: 
 }
 
 /** (d) Platform health: the ingest's own metrics (measurement `ingest`), rejects, broker connections. */
-export function platformDashboard(): ClassicDashboard {
+export function platformDashboard(m: Messages): ClassicDashboard {
   // The ingest's counters are cumulative since its start: a rate is their non-negative derivative.
   const rate = (field: string) => `non_negative_derivative(last("${field}"), 1s) AS "${field}"`;
-  return classicDashboard('Loa — Platform health', { uid: 'loa-platform', from: 'now-6h', refresh: '30s' })
+  return classicDashboard(m.t('grafana.platform.title'), {
+    uid: 'loa-platform',
+    from: 'now-6h',
+    refresh: '30s',
+  })
     .withPanel(
       ingestPanel(
-        'Ingest rate',
+        m.t('grafana.platform.ingestRate'),
         'reqps',
         [rate('received'), rate('written'), rate('rejected')].join(', '),
         0,
@@ -31,7 +36,7 @@ export function platformDashboard(): ClassicDashboard {
     )
     .withPanel(
       new timeseries.PanelBuilder()
-        .title('Rejects by reason')
+        .title(m.t('grafana.platform.rejects'))
         .gridPos({ x: 12, y: 0, w: 12, h: 8 })
         .withTarget(
           influxql(
@@ -41,7 +46,7 @@ export function platformDashboard(): ClassicDashboard {
     )
     .withPanel(
       ingestPanel(
-        'Write latency',
+        m.t('grafana.platform.latency'),
         'ms',
         'max("write_p50_ms") AS "write p50", max("write_p99_ms") AS "write p99", max("stored_delay_p99_ms") AS "publish→stored p99"',
         0,
@@ -50,7 +55,7 @@ export function platformDashboard(): ClassicDashboard {
     )
     .withPanel(
       ingestPanel(
-        'Buffer depth',
+        m.t('grafana.platform.buffer'),
         'short',
         'max("buffered") AS "points in memory", max("wal_pending_bytes") AS "log bytes not yet written", last("write_errors") AS "write errors"',
         12,
@@ -59,10 +64,8 @@ export function platformDashboard(): ClassicDashboard {
     )
     .withPanel(
       new timeseries.PanelBuilder()
-        .title('Broker connections')
-        .description(
-          'Devices connected to the embedded broker, and refusals per interval (measurement `broker`, written every 10 s beside the ingest self-metrics).',
-        )
+        .title(m.t('grafana.platform.broker'))
+        .description(m.t('grafana.platform.brokerHelp'))
         .gridPos({ x: 0, y: 16, w: 24, h: 8 })
         .withTarget(
           influxql(

@@ -14,7 +14,10 @@ import * as geomap from '@grafana/grafana-foundation-sdk/geomap';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import type { Messages } from '../i18n/index.js';
+import { COMMUNE_HAMLETS_OK_PCT, PROVINCE_HAMLETS_OK_PCT } from './coverage-share.js';
 import { LONG } from './datasource.js';
+import { fieldLabel } from './fields.js';
 import { influxql, tagIs } from './influxql.js';
 import { provinceVariable } from './variables.js';
 import { classicDashboard, type ClassicDashboard } from './classic.js';
@@ -32,31 +35,29 @@ function percentSteps(red: number, green: number) {
 }
 
 /** (a) Province: where coverage is lost, now and over the last 30 days. */
-export function provinceDashboard(names?: PlaceNames): ClassicDashboard {
-  return classicDashboard('Loa — Province coverage (tiêu chí 8.3)', { uid: 'loa-province', from: 'now-30d' })
-    .withVariable(provinceVariable(names))
+export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashboard {
+  return classicDashboard(m.t('grafana.province.title'), { uid: 'loa-province', from: 'now-30d' })
+    .withVariable(provinceVariable(m, names))
     .withPanel(
       new stat.PanelBuilder()
         .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-        .title('Hamlets covered now')
-        .description(
-          'Hamlets with at least one up cluster, of all hamlets in the inventory (coverage_province).',
-        )
+        .title(m.t('grafana.province.covered'))
+        .description(m.t('grafana.province.coveredHelp'))
         .unit('percent')
         .decimals(1)
         .thresholds(percentSteps(90, 100))
         .gridPos({ x: 0, y: 0, w: 6, h: 5 })
         .withTarget(
           influxql(
-            `SELECT last("hamlets_covered") / last("hamlets") * 100 AS "covered" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter`,
+            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "covered" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter`,
           ),
         ),
     )
     .withPanel(
       new stat.PanelBuilder()
         .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']))
-        .title('Communes meeting 8.3')
-        .description('Communes whose station is up and every hamlet is covered and broadcasts regularly.')
+        .title(m.t('grafana.province.meeting'))
+        .description(m.t('grafana.province.meetingHelp'))
         .gridPos({ x: 6, y: 0, w: 6, h: 5 })
         .withTarget(
           influxql(
@@ -66,10 +67,8 @@ export function provinceDashboard(names?: PlaceNames): ClassicDashboard {
     )
     .withPanel(
       new geomap.PanelBuilder()
-        .title('Loudspeaker clusters')
-        .description(
-          'Every cluster of the inventory at the lat/lon the inventory gives it (coverage_device, written by the coverage engine every minute and on each change): green up, red down, grey unmonitored (FM or wired: it cannot report, so nobody knows), orange stopped on purpose (it published shutdown), blue under maintenance. A cluster with no lat/lon in the inventory is not placed.',
-        )
+        .title(m.t('grafana.province.map'))
+        .description(m.t('grafana.province.mapHelp'))
         .gridPos({ x: 12, y: 0, w: 12, h: 14 })
         .view(new geomap.MapViewConfigBuilder().id('fit').lat(10.5).lon(105.2).zoom(8))
         .layers([
@@ -110,29 +109,27 @@ export function provinceDashboard(names?: PlaceNames): ClassicDashboard {
     )
     .withPanel(
       new timeseries.PanelBuilder()
-        .title('Coverage over time')
+        .title(m.t('grafana.province.overTime'))
         .unit('percent')
         .min(0)
         .max(100)
         .gridPos({ x: 0, y: 5, w: 12, h: 9 })
         .withTarget(
           influxql(
-            `SELECT last("hamlets_covered") / last("hamlets") * 100 AS "hamlets covered", last("communes_meeting") / last("communes") * 100 AS "communes meeting 8.3" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter GROUP BY time($__interval) fill(previous)`,
+            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "hamlets covered", last("communes_meeting") / last("communes") * 100 AS "communes meeting 8.3" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter GROUP BY time($__interval) fill(previous)`,
           ),
         ),
     )
     .withPanel(
       new table.PanelBuilder()
-        .title('Worst communes')
-        .description(
-          'Latest status of every commune, fewest covered hamlets first; since = when the status began.',
-        )
+        .title(m.t('grafana.province.worst'))
+        .description(m.t('grafana.province.worstHelp'))
         .gridPos({ x: 0, y: 14, w: 24, h: 10 })
-        .sortBy([new TableSortByFieldStateBuilder().displayName('covered %')])
+        .sortBy([new TableSortByFieldStateBuilder().displayName(fieldLabel(m, 'covered %'))])
         .overrideByName('since', [{ id: 'unit', value: 'dateTimeAsLocal' }])
         .withTarget(
           influxql(
-            `SELECT last("covered") / last("hamlets") * 100 AS "covered %", last("name") AS "name", last("status") AS "status", last("covered") AS "covered", last("hamlets") AS "hamlets", last("station") AS "station", last("since") AS "since" FROM ${LONG}."coverage_commune" WHERE ${inProvince} AND $timeFilter GROUP BY "commune"`,
+            `SELECT ${COMMUNE_HAMLETS_OK_PCT} AS "covered %", last("name") AS "name", last("status") AS "status", last("covered") AS "covered", last("hamlets") AS "hamlets", last("station") AS "station", last("since") AS "since" FROM ${LONG}."coverage_commune" WHERE ${inProvince} AND $timeFilter GROUP BY "commune"`,
           ).table(),
         ),
     )

@@ -198,6 +198,22 @@ const DEFAULT_WINDOWS: readonly ScheduleWindow[] = DEFAULT_SCHEDULE.map((text) =
   return { text, startMin: minutes(start), endMin: minutes(end) };
 });
 
+/**
+ * When a device was dark over [from, until): the same random outages (seeded per device and local day)
+ * as its backfilled telemetry, so the daily summaries of `--summary-days` and the raw points agree.
+ */
+export function deviceOutages(
+  device: Device,
+  commune: Commune,
+  timeZone: string,
+  o: { from: number; until: number; seed: number; outageChance: number; scripted: readonly Outage[] },
+): Outage[] {
+  return new DevicePlan(device, commune, timeZone, {
+    ...o,
+    stepMs: device.heartbeatS * 1000,
+  }).clippedOutages();
+}
+
 /** One device's history: when it was dark, when it booted, what it measured and played. */
 class DevicePlan {
   private readonly dark: Outage[];

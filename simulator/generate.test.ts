@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  foldToSlug,
   Inventory,
   loadInventory,
   parseInventoryFile,
@@ -11,8 +12,9 @@ import {
 } from '../protocol/index.js';
 import {
   AN_GIANG_BOUNDS,
+  AN_GIANG_DISTRICTS,
   AN_GIANG_MERGED_BOUNDS,
-  AN_GIANG_REGIONS,
+  AN_GIANG_UNITS,
   generateProvince,
   presetSpec,
   writeProvince,
@@ -119,7 +121,8 @@ describe('generateProvince', () => {
     const devices = inventory.communes.flatMap((c) => c.devices ?? []).map((d) => d.id);
     expect(new Set(devices).size).toBe(devices.length);
     expect(devices.every((id) => id.startsWith('an-giang-'))).toBe(true);
-  });
+    // 700 communes' devices hashed with scrypt: seconds, more on a shared machine.
+  }, 30_000);
 
   it('honours fmShare and stations at the extremes', async () => {
     const allFm = await generateProvince({ ...spec, fmShare: 1, stations: false, clustersPerHamlet: 1 });
@@ -139,17 +142,16 @@ describe('generateProvince', () => {
 });
 
 describe('the An Giang preset', () => {
-  it('is the merged province: 102 communes on land inside it, unique slugs, loadable, deterministic', async () => {
+  it('is the merged province of NQ 1654: 85 xã, 14 phường, 3 đặc khu with their real names, on land, loadable', async () => {
     const preset = presetSpec('an-giang', { seed: 5, heartbeatS: 60 });
     // Deterministic by seed (checked on a slice of it: hashing two whole provinces takes seconds).
-    const small = { ...preset, communes: 12 };
+    const small = { ...preset, communes: 12, units: preset.units?.slice(0, 12) };
     const [a, b, c] = await Promise.all([
       generateProvince(preset),
       generateProvince(small),
       generateProvince(small),
     ]);
     expect(structure(b.inventory)).toEqual(structure(c.inventory));
-    expect(structure(b.inventory).communes).toEqual(structure(a.inventory).communes.slice(0, 12));
 
     const dir = await mkdtemp(join(tmpdir(), 'loa-sim-'));
     dirs.push(dir);
@@ -157,12 +159,30 @@ describe('the An Giang preset', () => {
     const inventory = await loadInventory(join(dir, 'inventory'));
     const province = inventory.province('an-giang');
     expect(province?.name).toBe('An Giang');
-    expect(province?.communes).toHaveLength(102);
-    const communeIds = province?.communes.map((c) => c.id) ?? [];
-    expect(new Set(communeIds).size).toBe(102);
+    const communes = province?.communes ?? [];
+    expect(communes).toHaveLength(102);
+    const byUnit = (unit: string) => communes.filter((c) => c.unit === unit).map((c) => c.name);
+    expect(byUnit('xa')).toHaveLength(85);
+    expect(byUnit('phuong')).toHaveLength(14);
+    expect(byUnit('dac_khu')).toEqual(['Đặc khu Kiên Hải', 'Đặc khu Phú Quốc', 'Đặc khu Thổ Châu']);
+    // Real names in their real role: Long Xuyên is a phường, never a xã.
+    expect(byUnit('phuong')).toContain('Phường Long Xuyên');
+    expect(communes.some((c) => c.name === 'Xã Long Xuyên')).toBe(false);
+    for (const c of communes) expect(c.name).toMatch(/^(Xã|Phường|Đặc khu) \S/);
+    // Ids are the names folded, without the unit word; all different.
+    expect(new Set(communes.map((c) => c.id)).size).toBe(102);
+    const find = (name: string) => communes.find((c) => c.name === name);
+    expect(find('Xã Vĩnh Thạnh Trung')?.id).toBe('vinh-thanh-trung');
+    expect(find('Đặc khu Phú Quốc')?.id).toBe('phu-quoc');
+    // What each was formed from, where the resolution says; the six unmerged xã have none.
+    expect(find('Xã Khánh Bình')?.formerly).toEqual(['Thị trấn Long Bình', 'Xã Khánh An', 'Xã Khánh Bình']);
+    const unmerged = ['Mỹ Hòa Hưng', 'Bình Giang', 'Bình Sơn', 'Hòn Nghệ', 'Sơn Hải', 'Tiên Hải'];
+    expect(communes.filter((c) => c.formerly.length === 0).map((c) => c.name.slice(3))).toEqual(unmerged);
+    expect(communes.filter((c) => c.unit === 'xa' && c.formerly.length > 4)).toHaveLength(1); // Giồng Riềng
 
     const devices = [...inventory.allDevices()];
     expect(new Set(devices.map((d) => d.device)).size).toBe(devices.length);
+    expect(devices.every((d) => d.device.startsWith(`an-giang-${d.commune}-`))).toBe(true);
     // A realistic share of clusters on FM: they cannot report, so they have no secret.
     const clusters = devices.filter((d) => d.kind === 'cluster');
     const fm = clusters.filter((d) => d.link === 'fm');
@@ -170,35 +190,58 @@ describe('the An Giang preset', () => {
     expect(fm.length / clusters.length).toBeLessThan(0.4);
     expect(Object.keys(a.secrets).length).toBe(devices.length - fm.length);
     expect(devices.filter((d) => d.kind === 'station')).toHaveLength(102);
+    // About the fleet the benchmarks were sized on (1,892 devices, 1,363 monitored).
+    expect(devices.length).toBeGreaterThan(1500);
+    expect(devices.length).toBeLessThan(2300);
 
-    const onLand = (lat: number, lon: number) =>
-      AN_GIANG_REGIONS.some(
-        ({ bounds: r }) =>
-          // A cluster sits within a few kilometres of its commune's centre, which is on land.
-          lat >= r.minLat - 0.03 &&
-          lat <= r.maxLat + 0.03 &&
-          lon >= r.minLon - 0.03 &&
-          lon <= r.maxLon + 0.03,
-      );
+    // Every device in the land box of its unit's former district (islands on their island).
+    const unitOf = new Map(
+      AN_GIANG_UNITS.map((u) => [foldToSlug(u.name.replace(/^(Xã|Phường|Đặc khu) /, '')), u]),
+    );
     for (const d of devices) {
-      expect(d.lat).toBeGreaterThanOrEqual(AN_GIANG_MERGED_BOUNDS.minLat);
-      expect(d.lat).toBeLessThanOrEqual(AN_GIANG_MERGED_BOUNDS.maxLat);
-      expect(d.lon).toBeGreaterThanOrEqual(AN_GIANG_MERGED_BOUNDS.minLon);
-      expect(d.lon).toBeLessThanOrEqual(AN_GIANG_MERGED_BOUNDS.maxLon);
-      expect(onLand(d.lat ?? 0, d.lon ?? 0), d.device).toBe(true);
+      const box = AN_GIANG_DISTRICTS[unitOf.get(d.commune)?.district ?? 'phu-quoc'];
+      expect(unitOf.has(d.commune), d.device).toBe(true);
+      expect(d.lat, d.device).toBeGreaterThanOrEqual(box.minLat);
+      expect(d.lat, d.device).toBeLessThanOrEqual(box.maxLat);
+      expect(d.lon, d.device).toBeGreaterThanOrEqual(box.minLon);
+      expect(d.lon, d.device).toBeLessThanOrEqual(box.maxLon);
     }
-    for (const c of province?.communes ?? []) {
-      expect(c.name).toMatch(/^Xã /);
-      expect(c.hamlets.length).toBeGreaterThanOrEqual(5);
-      expect(c.hamlets.length).toBeLessThanOrEqual(12);
-      // The south says "Ấp", never "Thôn".
-      expect(c.hamlets.every((h) => h.name.startsWith('Ấp '))).toBe(true);
+    const thoChau = devices.filter((d) => d.commune === 'tho-chau');
+    expect(thoChau.every((d) => (d.lat ?? 0) < 9.31 && (d.lon ?? 0) < 103.5)).toBe(true);
+    for (const box of Object.values(AN_GIANG_DISTRICTS)) {
+      expect(box.minLat).toBeGreaterThanOrEqual(AN_GIANG_MERGED_BOUNDS.minLat);
+      expect(box.maxLon).toBeLessThanOrEqual(AN_GIANG_MERGED_BOUNDS.maxLon);
     }
-    // Phú Quốc, the island, has communes too (a weighted draw over the land boxes).
-    const island = AN_GIANG_REGIONS[4].bounds;
-    expect(devices.some((d) => (d.lon ?? 0) < island.maxLon + 0.03)).toBe(true);
-    // 1,363 scrypt hashes: seconds on a busy 2-core machine.
+
+    // Hamlets: "Ấp" in xã and đặc khu, "Khóm" or "Khu phố" in phường; 4–8 per unit merged in.
+    for (const c of communes) {
+      const joined = Math.max(1, c.formerly.length);
+      expect(c.hamlets.length, c.name).toBeGreaterThanOrEqual(4 * joined);
+      expect(c.hamlets.length, c.name).toBeLessThanOrEqual(8 * joined);
+      const word = c.unit === 'phuong' ? /^(Khóm|Khu phố) / : /^Ấp /;
+      expect(
+        c.hamlets.every((h) => word.test(h.name)),
+        c.name,
+      ).toBe(true);
+    }
+    expect(find('Phường Rạch Giá')?.hamlets[0]?.name).toMatch(/^Khu phố /);
+    expect(find('Phường Long Xuyên')?.hamlets[0]?.name).toMatch(/^Khóm /);
+    // 1,300-odd scrypt hashes: seconds on a busy 2-core machine.
   }, 60_000);
+
+  it('refuses two communes folding to one id, naming it', async () => {
+    const bounds = { minLat: 10, maxLat: 10.1, minLon: 105, maxLon: 105.1 };
+    await expect(
+      generateProvince({
+        ...spec,
+        communes: 2,
+        units: [
+          { name: 'Xã Tân Thạnh', unit: 'xa', bounds },
+          { name: 'Phường Tân Thành', unit: 'phuong', bounds },
+        ],
+      }),
+    ).rejects.toThrow('two communes fold to the id "tan-thanh" (one is "Phường Tân Thành")');
+  });
 
   it('refuses a region outside the bounds', async () => {
     await expect(

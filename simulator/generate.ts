@@ -8,10 +8,17 @@ import {
   hashSecret,
   isSlug,
   SLUG_PATTERN,
+  UNIT_TYPES,
   type InventoryFileInput,
   type ScryptCost,
 } from '../protocol/index.js';
-import { COMMUNE_PREFIX, HAMLET_PREFIXES, TWO_SYLLABLE_NAMES } from './names.js';
+import {
+  COMMUNE_PREFIX,
+  HAMLET_PREFIXES,
+  TWO_SYLLABLE_NAMES,
+  UNIT_HAMLET_PREFIXES,
+  UNIT_NAME_PREFIX,
+} from './names.js';
 import { createRandom, type Random } from './prng.js';
 
 /** Roughly the old An Giang province: the default box of a generated province. */
@@ -33,6 +40,20 @@ const boundsSchema = z
 const count = (min: number) => z.int().min(min).max(10_000);
 const range = (min: number) =>
   z.union([count(min), z.tuple([count(min), count(min)]).refine(([a, b]) => a <= b, 'min above max')]);
+
+/** A real commune-level unit, named rather than drawn: a preset of a real province lists them all. */
+const unitSchema = z.object({
+  /** With its unit word: "Xã An Phú", "Phường Long Xuyên", "Đặc khu Phú Quốc". */
+  name: z.string().trim().min(1).max(200),
+  unit: z.enum(UNIT_TYPES),
+  formerly: z.array(z.string().trim().min(1).max(200)).max(20).default([]),
+  /** Where the unit's centre and its clusters are drawn: land inside the province's bounds. */
+  bounds: boundsSchema,
+  /** Hamlets of this unit; by default the spec's `hamletsPerCommune`. */
+  hamlets: range(1).optional(),
+  /** What its hamlets are called ("Khóm" or "Khu phố" in a phường); by default the province's. */
+  hamletPrefix: z.enum(UNIT_HAMLET_PREFIXES).optional(),
+});
 
 export const provinceSpecSchema = z
   .object({
@@ -60,13 +81,27 @@ export const provinceSpecSchema = z
       .array(z.object({ bounds: boundsSchema, weight: z.number().positive() }))
       .min(1)
       .optional(),
+    /** The real units, in order: then `communes` must be their number, and names are not drawn. */
+    units: z.array(unitSchema).min(1).optional(),
   })
   .refine((s) => (s.regions ?? []).every((r) => inside(r.bounds, s.bounds)), {
     message: 'every region must lie inside the bounds',
     path: ['regions'],
+  })
+  .refine((s) => (s.units ?? []).every((u) => inside(u.bounds, s.bounds)), {
+    message: 'every unit must lie inside the bounds',
+    path: ['units'],
+  })
+  .refine((s) => s.units === undefined || s.units.length === s.communes, {
+    message: 'communes must be the number of units',
+    path: ['communes'],
   });
 
 export type ProvinceSpec = z.input<typeof provinceSpecSchema>;
+
+type Unit = z.output<typeof unitSchema>;
+/** A commune to generate: a real unit of the spec, or a drawn name. */
+type PlannedCommune = { id: string; name: string } & Partial<Unit>;
 
 export interface GeneratedProvince {
   /** One province file as it goes to YAML (protocol's inventory input type). */
@@ -92,20 +127,36 @@ export async function generateProvince(input: ProvinceSpec): Promise<GeneratedPr
   const spec = parsed.data;
   const random = createRandom(spec.seed);
   const hamletPrefix = spec.hamletPrefix ?? random.pick(HAMLET_PREFIXES);
-  const communeNames = uniqueNames(random, spec.communes);
+  const plan: PlannedCommune[] =
+    spec.units?.map((u) => ({ ...u, id: foldToSlug(u.name.replace(UNIT_NAME_PREFIX, '')) })) ??
+    uniqueNames(random, spec.communes).map((name) => ({
+      name: `${COMMUNE_PREFIX} ${name}`,
+      id: foldToSlug(name),
+    }));
+  const taken = new Set<string>();
+  for (const { id, name } of plan) {
+    // Two real names may fold to one slug ("Thạnh"/"Thành"): ids must stay apart, so say which.
+    if (taken.has(id)) throw new Error(`two communes fold to the id "${id}" (one is "${name}")`);
+    taken.add(id);
+  }
   /** Monitored devices, which get a secret once the seeded draws are done. */
   const monitored: DeviceEntry[] = [];
 
-  const communes = communeNames.map((name) => {
-    const id = foldToSlug(name);
-    const center = spec.regions
-      ? pointIn(random, pickRegion(random, spec.regions), 0)
-      : pointIn(random, spec.bounds, 0.05);
+  const communes = plan.map((unit) => {
+    const { id } = unit;
+    /** A real unit keeps its clusters in its own land box; a drawn one within the province's. */
+    const land = unit.bounds ?? spec.bounds;
+    const center = unit.bounds
+      ? pointIn(random, unit.bounds, 0)
+      : spec.regions
+        ? pointIn(random, pickRegion(random, spec.regions), 0)
+        : pointIn(random, spec.bounds, 0.05);
     const numbered = random.chance(0.3);
-    const hamletCount = draw(random, spec.hamletsPerCommune);
+    const hamletCount = draw(random, unit.hamlets ?? spec.hamletsPerCommune);
+    const prefix = unit.hamletPrefix ?? hamletPrefix;
     const hamlets = (numbered ? numberedNames(hamletCount) : uniqueNames(random, hamletCount)).map((h) => ({
-      id: foldToSlug(numbered ? `${hamletPrefix} ${h}` : h),
-      name: `${hamletPrefix} ${h}`,
+      id: foldToSlug(numbered ? `${prefix} ${h}` : h),
+      name: `${prefix} ${h}`,
     }));
     const devices: DeviceEntry[] = [];
     if (spec.stations) {
@@ -122,10 +173,10 @@ export async function generateProvince(input: ProvinceSpec): Promise<GeneratedPr
     }
     let cluster = 0;
     for (const hamlet of hamlets) {
-      const place = near(random, center, 0.02, spec.bounds);
+      const place = near(random, center, 0.02, land);
       for (let i = draw(random, spec.clustersPerHamlet); i > 0; i--) {
         cluster += 1;
-        const spot = near(random, place, 0.004, spec.bounds);
+        const spot = near(random, place, 0.004, land);
         const fm = random.chance(spec.fmShare);
         const number = String(cluster).padStart(2, '0');
         const entry: DeviceEntry = {
@@ -141,7 +192,15 @@ export async function generateProvince(input: ProvinceSpec): Promise<GeneratedPr
         if (!fm) monitored.push(entry);
       }
     }
-    return { id, name: `${COMMUNE_PREFIX} ${name}`, schedule: [...DEFAULT_SCHEDULE], hamlets, devices };
+    return {
+      id,
+      name: unit.name,
+      ...(unit.unit !== undefined && { unit: unit.unit }),
+      ...(unit.formerly !== undefined && unit.formerly.length > 0 && { formerly: [...unit.formerly] }),
+      schedule: [...DEFAULT_SCHEDULE],
+      hamlets,
+      devices,
+    };
   });
 
   // Hashing last and all at once: scrypt runs on the thread pool, and the seeded draws above stay in order.

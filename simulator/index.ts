@@ -36,13 +36,18 @@ export { expectedPoints, verifyRun, type Verification, type VerifyOptions } from
 export { createRandom, seedFrom, type Random } from './prng.js';
 export {
   AN_GIANG_MERGED_BOUNDS,
-  AN_GIANG_REGIONS,
   PRESET_NAMES,
   presetSpec,
   PROVINCE_PRESETS,
   type ProvincePreset,
 } from './presets.js';
+export { AN_GIANG_DISTRICTS, AN_GIANG_UNITS, type AnGiangDistrict, type RealUnit } from './an-giang-units.js';
 export { backfill, type BackfillOptions, type BackfillResult, type Outage } from './backfill.js';
+export {
+  backfillSummaries,
+  type SummaryBackfillOptions,
+  type SummaryBackfillResult,
+} from './backfill-summaries.js';
 export { WINDOW_CONTENT } from './programmes.js';
 export {
   closeLoadFleet,

@@ -1,29 +1,11 @@
+import { localClock } from '../i18n/index.js';
 import type { ScheduleWindow } from '../protocol/index.js';
 
 /**
  * Broadcast windows are written in local time (inventory `schedule`); devices stamp UTC milliseconds.
- * This turns one into the other for a province's IANA time zone without a time-zone library.
+ * This turns one into the other for a province's IANA time zone, with the wall clock `i18n/` reads
+ * from Intl.
  */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
 export interface LocalDay {
   /** `YYYYMMDD` in local time. */
   date: string;
@@ -33,17 +15,14 @@ export interface LocalDay {
 
 /** The local day containing `epochMs`. Assumes no DST change that day (Vietnam has none). */
 export function localDay(epochMs: number, timeZone: string): LocalDay {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(epochMs)) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  const [y, mo, d, h, mi, s] = ['year', 'month', 'day', 'hour', 'minute', 'second'].map(
-    (k) => parts[k] ?? 0,
+  const clock = localClock(epochMs, timeZone);
+  const [y, mo, d, h, mi, s] = (['year', 'month', 'day', 'hour', 'minute', 'second'] as const).map((k) =>
+    Number(clock[k]),
   ) as [number, number, number, number, number, number];
   const wholeSecond = epochMs - (((epochMs % 1000) + 1000) % 1000);
   const offset = Date.UTC(y, mo - 1, d, h, mi, s) - wholeSecond;
   return {
-    date: `${y}${String(mo).padStart(2, '0')}${String(d).padStart(2, '0')}`,
+    date: `${clock.year}${clock.month}${clock.day}`,
     midnight: Date.UTC(y, mo - 1, d) - offset,
   };
 }

@@ -65,3 +65,12 @@ export const TWO_SYLLABLE_NAMES: readonly string[] = FIRST_SYLLABLES.flatMap((a)
 export const COMMUNE_PREFIX = 'Xã';
 /** "Ấp" in the Mekong delta and the south, "Thôn" in the north and centre. */
 export const HAMLET_PREFIXES = ['Ấp', 'Thôn'] as const;
+
+/**
+ * What a unit's hamlets are called where it says so itself: "Ấp" in a southern xã, "Thôn" in the north,
+ * "Khóm" in the phường of the old An Giang and "Khu phố" in those of the old Kiên Giang.
+ */
+export const UNIT_HAMLET_PREFIXES = ['Ấp', 'Thôn', 'Khóm', 'Khu phố'] as const;
+
+/** The unit word before a commune-level name, left out of its slug ("Phường Long Xuyên" → long-xuyen). */
+export const UNIT_NAME_PREFIX = /^(Xã|Phường|Đặc khu|Thị trấn) /;

@@ -1,24 +1,49 @@
+import type { UnitType } from '../protocol/index.js';
+import { AN_GIANG_DISTRICTS, AN_GIANG_UNITS, type AnGiangDistrict } from './an-giang-units.js';
 import type { ProvinceSpec } from './generate.js';
 
 /**
- * The merged An Giang province (An Giang and Kiên Giang, 2025): 102 commune-level units. Its outer box
- * runs from Phú Quốc in the Gulf of Thailand to the Hậu river, most of it sea or the other bank, so
- * commune centres are drawn from land boxes instead, weighted roughly by where the communes are.
+ * The merged An Giang province (An Giang and Kiên Giang, 2025): 102 commune-level units, from Thổ
+ * Châu and Phú Quốc in the Gulf of Thailand to the Hậu river. Its box is mostly sea or the other bank:
+ * each unit is placed in the land box of the district it was formed in (an-giang-units.ts).
  */
-export const AN_GIANG_MERGED_BOUNDS = { minLat: 9.5, maxLat: 10.95, minLon: 103.85, maxLon: 105.55 } as const;
+export const AN_GIANG_MERGED_BOUNDS = { minLat: 9.25, maxLat: 10.95, minLon: 103.4, maxLon: 105.55 } as const;
 
-export const AN_GIANG_REGIONS = [
-  // The old An Giang: Châu Đốc, Tân Châu, Long Xuyên, Tri Tôn, Tịnh Biên, Chợ Mới.
-  { bounds: { minLat: 10.2, maxLat: 10.95, minLon: 104.85, maxLon: 105.55 }, weight: 0.5 },
-  // Hà Tiên, Kiên Lương, Hòn Đất (inland of the coast).
-  { bounds: { minLat: 10.2, maxLat: 10.42, minLon: 104.5, maxLon: 104.95 }, weight: 0.12 },
-  // Rạch Giá's hinterland: Tân Hiệp, Châu Thành, Giồng Riềng, Gò Quao.
-  { bounds: { minLat: 9.75, maxLat: 10.15, minLon: 105.1, maxLon: 105.5 }, weight: 0.22 },
-  // An Biên, An Minh, U Minh Thượng, Vĩnh Thuận.
-  { bounds: { minLat: 9.5, maxLat: 9.85, minLon: 104.95, maxLon: 105.35 }, weight: 0.14 },
-  // Phú Quốc.
-  { bounds: { minLat: 10.05, maxLat: 10.4, minLon: 103.9, maxLon: 104.05 }, weight: 0.02 },
-] as const;
+/** The former districts of Kiên Giang: their phường call their hamlets "khu phố", not "khóm". */
+const KIEN_GIANG_CITIES: ReadonlySet<AnGiangDistrict> = new Set(['rach-gia', 'ha-tien']);
+
+function unitType(name: string): UnitType {
+  if (name.startsWith('Phường ')) return 'phuong';
+  if (name.startsWith('Đặc khu ')) return 'dac_khu';
+  return 'xa';
+}
+
+/**
+ * Assumption: 4–8 hamlets (ấp, khóm, khu phố) for each unit merged in. The communes of the delta had a
+ * handful each before the merger (Tân An 7 ấp, Vĩnh An 3: domain sheet §6), a merged xã joins 2–4 of
+ * them, and a unit left as it was keeps its own 4–8. Hamlet names are drawn, not the real ones.
+ */
+function hamletsOf(formerly: readonly string[]): [number, number] {
+  const joined = Math.max(1, formerly.length);
+  return [4 * joined, 8 * joined];
+}
+
+const AN_GIANG_SPEC_UNITS = AN_GIANG_UNITS.map((u) => {
+  const unit = unitType(u.name);
+  return {
+    name: u.name,
+    unit,
+    formerly: [...u.formerly],
+    bounds: { ...AN_GIANG_DISTRICTS[u.district] },
+    hamlets: hamletsOf(u.formerly),
+    hamletPrefix:
+      unit !== 'phuong'
+        ? ('Ấp' as const)
+        : KIEN_GIANG_CITIES.has(u.district)
+          ? ('Khu phố' as const)
+          : ('Khóm' as const),
+  };
+});
 
 /**
  * Named province shapes for `loa simulate generate --preset` (and `simulation.preset` of `loa up`).
@@ -28,19 +53,20 @@ export const PROVINCE_PRESETS = {
   'an-giang': {
     provinceId: 'an-giang',
     provinceName: 'An Giang',
-    // After the 2025 merger (domain sheet §4).
-    communes: 102,
-    // Assumption: merged communes of about 48,000 people (4.95 M / 102) hold 5 to 12 ấp.
-    hamletsPerCommune: [5, 12],
-    // Assumption, from the 10–100+ clusters per commune seen elsewhere (25 for 8 ấp in Châu Bình).
-    clustersPerHamlet: [1, 3],
+    // NQ 1654/NQ-UBTVQH15: 85 xã, 14 phường, 3 đặc khu (domain sheet §6).
+    communes: AN_GIANG_SPEC_UNITS.length,
+    units: AN_GIANG_SPEC_UNITS,
+    // Unused: every unit says its own hamlet count.
+    hamletsPerCommune: [4, 8],
+    // Assumption: one loudspeaker cluster per hamlet, the least that covers it ("hệ thống loa đến các
+    // ấp"); with about 1,800 hamlets that keeps the fleet near the 1,900 devices benchmarks were run on.
+    clustersPerHamlet: [1, 1],
     // Assumption: IP stations were 21 % of the country's in 2023 (domain sheet §4) and new ones are IP,
     // so a southern province in 2026 still has about a third of its clusters on FM.
     fmShare: 0.3,
     stations: true,
     hamletPrefix: 'Ấp',
     bounds: AN_GIANG_MERGED_BOUNDS,
-    regions: AN_GIANG_REGIONS.map((r) => ({ bounds: { ...r.bounds }, weight: r.weight })),
   },
 } as const satisfies Record<string, Omit<ProvinceSpec, 'seed' | 'heartbeatS'>>;
 
@@ -60,7 +86,12 @@ export function presetSpec(
     ...preset,
     hamletsPerCommune: [...preset.hamletsPerCommune],
     clustersPerHamlet: [...preset.clustersPerHamlet],
-    regions: preset.regions.map((r) => ({ bounds: { ...r.bounds }, weight: r.weight })),
+    units: preset.units.map((u) => ({
+      ...u,
+      formerly: [...u.formerly],
+      bounds: { ...u.bounds },
+      hamlets: [...u.hamlets],
+    })),
     seed,
     heartbeatS,
   };

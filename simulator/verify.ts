@@ -7,6 +7,7 @@ import {
   type InfluxValue,
   type Series,
 } from '../influx/index.js';
+import { messages, type Messages } from '../i18n/index.js';
 import { MAX_FUTURE_SKEW_MS, type Inventory } from '../protocol/index.js';
 import type { InjectedFault } from './faults.js';
 import type { LedgerEntry } from './ledger.js';
@@ -38,6 +39,11 @@ export interface VerifyOptions {
   timeoutMs: number;
   /** Between attempts; 1 s by default. */
   pollMs?: number;
+  /**
+   * The language of the lines; Vietnamese by default. Alert kinds, measurements and device ids stay as
+   * stored: they are what the engineer looks up in InfluxDB and the docs.
+   */
+  messages?: Messages;
 }
 
 export interface Verification {
@@ -215,18 +221,19 @@ function checkRejects(options: VerifyOptions, stored: Stored, problems: string[]
       if (f.kind === 'clock_skew') allow(d, 'ts_future');
     }
   }
-  const unexpected = new Map<string, { count: number; detail: string }>();
+  const unexpected = new Map<string, { device: string; reason: string; count: number; detail: string }>();
   for (const r of stored.rejects) {
     const device = String(r.device ?? '');
     const reason = String(r.reason ?? '');
     if (!options.report.ledgers.has(device) || expected.get(device)?.has(reason)) continue;
     const key = `${device}: ${reason}`;
-    const seen = unexpected.get(key) ?? { count: 0, detail: String(r.detail ?? '') };
+    const seen = unexpected.get(key) ?? { device, reason, count: 0, detail: String(r.detail ?? '') };
     seen.count += 1;
     unexpected.set(key, seen);
   }
-  for (const [key, { count, detail }] of unexpected) {
-    problems.push(`refused by the ingest, ${key} ×${count} (${detail})`);
+  const m = textOf(options);
+  for (const { device, reason, count, detail } of unexpected.values()) {
+    problems.push(m.t('verify.refusedByIngest', { device, reason, n: count, detail }));
   }
 }
 
@@ -268,6 +275,7 @@ function intersect(a: readonly Interval[], b: readonly Interval[]): Interval[] {
  * was down that long.
  */
 function checkPlaces(options: VerifyOptions, stored: Stored, held: string[], problems: string[]): void {
+  const m = textOf(options);
   const down = downIntervals(options.report);
   if (down.size === 0) return;
   const due = (kind: 'hamlet_uncovered' | 'commune_criterion_lost') =>
@@ -297,10 +305,15 @@ function checkPlaces(options: VerifyOptions, stored: Stored, held: string[], pro
         for (const gap of silent) {
           if (gap[1] - gap[0] < due('hamlet_uncovered')) continue;
           gaps.push(gap);
-          const what = `hamlet_uncovered for ${commune.id}/${hamlet.id}`;
+          const what = m.t('verify.alertFor', {
+            kind: 'hamlet_uncovered',
+            subject: `${commune.id}/${hamlet.id}`,
+          });
           if (raised('hamlet_uncovered', commune.id, hamlet.id, gap)) held.push(what);
           else
-            problems.push(`${what}: missing (every cluster down ${Math.round((gap[1] - gap[0]) / 1000)} s)`);
+            problems.push(
+              m.t('verify.missingSilent', { what, seconds: Math.round((gap[1] - gap[0]) / 1000) }),
+            );
         }
       }
       const stations = commune.devices.filter((d) => d.monitored && d.kind === 'station');
@@ -312,9 +325,9 @@ function checkPlaces(options: VerifyOptions, stored: Stored, held: string[], pro
       }
       for (const gap of gaps) {
         if (gap[1] - gap[0] < due('commune_criterion_lost')) continue;
-        const what = `commune_criterion_lost for ${commune.id}`;
+        const what = m.t('verify.alertFor', { kind: 'commune_criterion_lost', subject: commune.id });
         if (raised('commune_criterion_lost', commune.id, undefined, gap)) held.push(what);
-        else problems.push(`${what}: missing`);
+        else problems.push(m.t('verify.missing', { what }));
       }
     }
   }
@@ -322,6 +335,7 @@ function checkPlaces(options: VerifyOptions, stored: Stored, held: string[], pro
 
 /** Every acknowledged message stored once; nothing stored that was never sent. */
 function checkMessages(options: VerifyOptions, stored: Stored, held: string[], problems: string[]): void {
+  const text = textOf(options);
   const totals: Record<Measurement, number> = { heartbeat: 0, broadcast: 0, event: 0 };
   let refusedAsExpected = 0;
   for (const [device, ledger] of options.report.ledgers) {
@@ -335,7 +349,7 @@ function checkMessages(options: VerifyOptions, stored: Stored, held: string[], p
         const found = times.has(e.time);
         if (refusedByIngest(e)) {
           if (found)
-            problems.push(`${m} of ${device} at ${iso(e.time)} stored, but its clock was too far ahead`);
+            problems.push(text.t('verify.clockAheadStored', { measurement: m, device, time: iso(e.time) }));
           else refusedAsExpected += 1;
           continue;
         }
@@ -344,7 +358,12 @@ function checkMessages(options: VerifyOptions, stored: Stored, held: string[], p
       }
       if (missing.length > 0) {
         problems.push(
-          `${m} of ${device}: ${missing.length} acknowledged but not stored (${m === 'heartbeat' ? 'seq ' : ''}${sample(missing)})`,
+          text.t('verify.notStored', {
+            measurement: m,
+            device,
+            n: missing.length,
+            sample: `${m === 'heartbeat' ? 'seq ' : ''}${sample(missing)}`,
+          }),
         );
       }
       // Points of this device that no message of the run explains, from the run's start on: before it
@@ -356,7 +375,12 @@ function checkMessages(options: VerifyOptions, stored: Stored, held: string[], p
       const unexpected = [...times.keys()].filter((t) => t >= lo && t <= hi && !accepted.has(t));
       if (unexpected.length > 0) {
         problems.push(
-          `${m} of ${device}: ${unexpected.length} stored that the device never sent (at ${sample(unexpected.map(iso))})`,
+          text.t('verify.neverSent', {
+            measurement: m,
+            device,
+            n: unexpected.length,
+            sample: sample(unexpected.map(iso)),
+          }),
         );
       }
       if (m === 'broadcast') {
@@ -364,15 +388,13 @@ function checkMessages(options: VerifyOptions, stored: Stored, held: string[], p
         const seen = new Map<string, number>();
         for (const [t, id] of times) if (accepted.has(t)) seen.set(id, (seen.get(id) ?? 0) + 1);
         const twice = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
-        if (twice.length > 0)
-          problems.push(`broadcast of ${device}: stored more than once: ${sample(twice)}`);
+        if (twice.length > 0) problems.push(text.t('verify.twice', { device, sample: sample(twice) }));
       }
     }
   }
-  const n = (v: number) => v.toLocaleString('en-US');
   held.push(
-    `acknowledged messages stored once: heartbeat ${n(totals.heartbeat)} · broadcast ${n(totals.broadcast)} · event ${n(totals.event)}` +
-      (refusedAsExpected > 0 ? ` (and ${n(refusedAsExpected)} refused by the ingest: clock ahead)` : ''),
+    text.t('verify.storedOnce', totals) +
+      (refusedAsExpected > 0 ? text.t('verify.refusedAhead', { n: refusedAsExpected }) : ''),
   );
 }
 
@@ -386,6 +408,7 @@ function checkFault(
   const end = fault.end ?? options.report.stoppedAt;
   const lasted = end - fault.start;
   const name = `${fault.kind} ${fault.kind === 'emergency' ? `${fault.commune ?? ''}/${fault.bulletin ?? ''}` : sample(fault.devices)}`;
+  const m = textOf(options);
   const ok: string[] = [];
   const bad: string[] = [];
   const expect = (holds: boolean, what: string) => (holds ? ok : bad).push(what);
@@ -422,54 +445,54 @@ function checkFault(
     (stored.wills.get(device) ?? []).some((t) => t >= from - 1000 && t <= to + MARGIN_MS);
   const offlineDue = (device: string, from: number, duration: number) => {
     if (duration >= OFFLINE_DUE_MS) {
-      expect(alertFor('device_offline', device, from), `device_offline for ${device}`);
+      expect(
+        alertFor('device_offline', device, from),
+        m.t('verify.alertFor', { kind: 'device_offline', subject: device }),
+      );
     }
   };
   const beats = (device: string) => Math.floor(lasted / options.heartbeatMs(device));
+  const onBattery = (device: string) => m.t('verify.alertFor', { kind: 'on_battery', subject: device });
 
   switch (fault.kind) {
     case 'power_cut':
       for (const d of fault.devices) {
         if (fault.darkAt === undefined) {
-          if (lasted >= ON_BATTERY_DUE_MS)
-            expect(alertFor('on_battery', d, fault.start), `on_battery for ${d}`);
+          if (lasted >= ON_BATTERY_DUE_MS) expect(alertFor('on_battery', d, fault.start), onBattery(d));
           continue;
         }
         if (fault.darkAt - fault.start >= ON_BATTERY_DUE_MS) {
-          expect(alertFor('on_battery', d, fault.start), `on_battery for ${d}`);
+          expect(alertFor('on_battery', d, fault.start), onBattery(d));
         }
-        expect(will(d, fault.darkAt, end), `Will (offline, lost) of ${d}`);
+        expect(will(d, fault.darkAt, end), m.t('verify.will', { device: d }));
         offlineDue(d, fault.darkAt, end - fault.darkAt);
       }
       break;
     case 'link_drop':
       for (const d of fault.devices) {
-        expect(will(d, fault.start, end), `Will (offline, lost) of ${d}`);
+        expect(will(d, fault.start, end), m.t('verify.will', { device: d }));
         offlineDue(d, fault.start, lasted);
       }
       break;
     case 'flapping':
       for (const d of fault.devices) {
-        expect(will(d, fault.start, end), `Will (offline, lost) of ${d}`);
+        expect(will(d, fault.start, end), m.t('verify.will', { device: d }));
         const pages = raisedFor('device_offline', d, fault.start).length;
-        expect(pages <= 1, `at most one device_offline for ${d} (hysteresis), got ${pages}`);
+        expect(pages <= 1, m.t('verify.atMostOne', { device: d, n: pages }));
       }
       break;
     case 'amp_fault':
       for (const d of fault.devices) {
         offlineDue(d, fault.start, lasted);
         if (beats(d) >= 2)
-          expect((stored.ampFaultBeats.get(d) ?? 0) > 0, `heartbeats of ${d} with amp fault`);
+          expect((stored.ampFaultBeats.get(d) ?? 0) > 0, m.t('verify.ampBeats', { device: d }));
       }
       break;
     case 'relay_trip':
       for (const d of fault.devices) {
         offlineDue(d, fault.start, lasted);
         if (beats(d) >= 2) {
-          expect(
-            (stored.relayTripBeats.get(d) ?? 0) > 0,
-            `heartbeats of ${d} with relay tripped on high mains`,
-          );
+          expect((stored.relayTripBeats.get(d) ?? 0) > 0, m.t('verify.relayBeats', { device: d }));
         }
       }
       break;
@@ -484,14 +507,14 @@ function checkFault(
           const refused = stored.rejects.filter((r) => r.reason === 'ts_future' && r.device === d).length;
           expect(
             refused >= skewed.length,
-            `${skewed.length} heartbeats of ${d} refused as ts_future (found ${refused})`,
+            m.t('verify.skewRefused', { n: skewed.length, device: d, found: refused }),
           );
         } else if (!undecided(skewed[0] as LedgerEntry)) {
           const times = stored.points.get(`${d}/heartbeat`);
           const found = skewed.filter((e) => times?.has(e.time)).length;
           expect(
             found === skewed.length,
-            `${skewed.length} heartbeats of ${d} stored at device time, ${offset} ms off`,
+            m.t('verify.skewStored', { n: skewed.length, device: d, offset: String(offset) }),
           );
         }
       }
@@ -503,26 +526,30 @@ function checkFault(
           (r) => (r.reason === 'invalid_json' || r.reason === 'schema') && r.device === d,
         ).length;
         const sent = Math.ceil((fault.sent ?? 0) / fault.devices.length);
-        expect(refused >= sent, `malformed messages of ${d} refused and counted: ${refused} of ${sent}`);
+        expect(refused >= sent, m.t('verify.malformed', { device: d, refused, sent }));
       }
       break;
     case 'impersonate':
       if (stored.impersonationRefusals === undefined) {
-        held.push(`${name}: not checked (no broker metrics: give --data of \`loa up\`)`);
+        held.push(m.t('verify.impersonateUnchecked', { name }));
         return;
       }
       {
         const refused = stored.impersonationRefusals - (options.impersonationRefusalsBefore ?? 0);
         expect(
           refused >= (fault.sent ?? 0),
-          `${fault.sent ?? 0} publication(s) on ${fault.victim ?? 'another device'}'s topic refused by the broker (counted ${refused})`,
+          m.t('verify.impersonate', {
+            n: fault.sent ?? 0,
+            victim: fault.victim ?? m.t('verify.anotherDevice'),
+            refused,
+          }),
         );
       }
       break;
     case 'emergency': {
       const judged = (fault.bulletinEnd ?? fault.start) + EMERGENCY_WINDOW_MS + MARGIN_MS;
       if (fault.devices.length === 0 || judged > options.report.stoppedAt + (fault.lateMs ?? 0)) {
-        ok.push(`logged by ${fault.played?.length ?? 0} cluster(s)`);
+        ok.push(m.t('verify.loggedBy', { n: fault.played?.length ?? 0 }));
         break;
       }
       const alert = stored.alerts.find(
@@ -535,16 +562,23 @@ function checkFault(
       const unlisted = fault.devices.filter((d) => !listed.includes(d));
       expect(
         alert !== undefined && unlisted.length === 0,
-        `emergency_undelivered naming ${fault.devices.join(', ')}` +
-          (alert === undefined ? '' : ` (the alert names ${listed.join(', ')})`),
+        m.t('verify.undelivered', { devices: fault.devices.join(', ') }) +
+          (alert === undefined ? '' : m.t('verify.alertNames', { devices: listed.join(', ') })),
       );
       break;
     }
     default:
       fault.kind satisfies never;
   }
-  if (bad.length > 0) problems.push(`${name}: missing ${bad.join('; ')}`);
-  else held.push(`${name}: ${ok.length > 0 ? ok.join('; ') : 'injected (nothing due in so short a fault)'}`);
+  if (bad.length > 0) problems.push(m.t('verify.faultMissing', { name, list: bad.join('; ') }));
+  else
+    held.push(
+      m.t('verify.faultHeld', { name, list: ok.length > 0 ? ok.join('; ') : m.t('verify.nothingDue') }),
+    );
+}
+
+function textOf(options: VerifyOptions): Messages {
+  return options.messages ?? messages('vi');
 }
 
 function iso(ms: number): string {

@@ -22,7 +22,9 @@ export function spawnLoa(
 ): LoaProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
     cwd: root,
-    env: { ...process.env, LOA_LOG_FORMAT: 'json', LOA_LOG_LEVEL: 'warn', ...env },
+    // English: these tests read addresses and counts out of the lines `loa` prints for people, whose
+    // Vietnamese wording is tested beside its code (cli/lang.test.ts, i18n/).
+    env: { ...process.env, LOA_LOG_FORMAT: 'json', LOA_LOG_LEVEL: 'warn', LOA_LANG: 'en', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   // Nothing to read unless a test pipes something in, as `printf secret | loa secret hash` would.

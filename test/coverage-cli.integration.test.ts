@@ -54,8 +54,8 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
         const { code, output } = await run(['coverage', '--data', data, '--json']);
         expect(code).toBe(0);
         const rows = JSON.parse(output) as { commune: string; covered: number; status: string }[];
-        // Tân Lập lists no station: present or not, nobody can tell, so it cannot be said to meet.
-        expect(rows.find((r) => r.commune === 'tan-lap')).toMatchObject({ covered: 1, status: 'unverified' });
+        // Tân Lập lists no station: it is judged on its hamlets.
+        expect(rows.find((r) => r.commune === 'tan-lap')).toMatchObject({ covered: 1, status: 'meets' });
         return rows;
       },
       30_000,
@@ -64,7 +64,7 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
     expect(communes.find((r) => r.commune === 'vinh-an')).toMatchObject({ covered: 0, status: 'not_met' });
 
     const table = await run(['coverage', '--data', data]);
-    expect(table.output).toMatch(/tan-lap +Xã Tân Lập +1\/1 +none +1\/1 +chưa xác minh được /);
+    expect(table.output).toMatch(/tan-lap +Xã Tân Lập +1\/1 +none +1\/1 +đạt /);
     const hamlets = await run(['coverage', '--data', data, '--commune', 'vinh-an', '--csv']);
     expect(hamlets.output.split('\n')[0]).toBe(
       'hamlet,name,status,clusters up,fm/wired clusters,broadcast days (8),operating regularly,since',
@@ -113,8 +113,24 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
     const month = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 7);
     const report = await run(['report', '--data', data, '--month', month]);
     expect(report.code).toBe(0);
-    expect(report.output).toContain(`# Criterion 8.3: monthly report ${month}`);
-    expect(report.output).toContain('| an-giang | tan-lap | Xã Tân Lập |');
+    expect(report.output).toContain(
+      `# Báo cáo tiêu chí 8.3 “Xã có đài truyền thanh và hệ thống loa đến các thôn/ấp”, tháng ${month.slice(5)}/${month.slice(0, 4)}`,
+    );
+    expect(report.output).toContain('| An Giang | Xã Tân Lập |');
+
+    // A past day's summaries, rebuilt on demand from the stored state changes; today has not ended.
+    const yesterday = new Date(Date.now() + 7 * 3_600_000 - 86_400_000).toISOString().slice(0, 10);
+    const rebuilt = await run(['report', 'rebuild', '--data', data, '--day', yesterday]);
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.output).toContain(`${yesterday}: 2 communes, 4 hamlets summarized`);
+    const [days] = await ql.query(
+      `SELECT count("verdict") FROM "long"."coverage_commune_day" WHERE "day" = '${yesterday}'`,
+    );
+    expect(days?.values[0]?.[1]).toBe(2);
+    const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
+    const refused = await run(['report', 'rebuild', '--data', data, '--day', today]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain(`--day ${today} has not ended yet in An Giang`);
   } finally {
     await up.kill('SIGTERM');
     await ql.dropDatabase(ql.database);

@@ -1,6 +1,7 @@
 // `--verify` against a real InfluxDB with points written by hand: what the simulation acknowledged is
 // compared with what is stored, and each fault with the alerts of the engine. The outages here last
 // longer than a test may (a hamlet silent for 11 minutes), which only hand-written history allows.
+import { messages } from '../i18n/index.js';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { ensureDatabase, LONG_RETENTION_POLICY, type InfluxQl } from '../influx/index.js';
 import { parseInventoryFile, Inventory } from '../protocol/index.js';
@@ -64,8 +65,9 @@ function report(ledgers: Record<string, DeviceLedger>, faults: InjectedFault[]):
   };
 }
 
-const verify = (r: SimulationReport) =>
-  verifyRun({ ql, inventory, report: r, heartbeatMs: () => 1000, timeoutMs: 0 });
+// English unless told: the lines below are compared word for word.
+const verify = (r: SimulationReport, lang: 'vi' | 'en' = 'en') =>
+  verifyRun({ ql, inventory, report: r, heartbeatMs: () => 1000, timeoutMs: 0, messages: messages(lang) });
 
 it('passes when every acknowledged message is stored once and every fault raised its alerts', async () => {
   const tags = 'commune=tan-lap,device=tan-lap-c01,province=an-giang';
@@ -103,6 +105,13 @@ it('passes when every acknowledged message is stored once and every fault raised
     'link_drop tan-lap-c01: Will (offline, lost) of tan-lap-c01; device_offline for tan-lap-c01',
     'hamlet_uncovered for tan-lap/tan-hoa',
     'commune_criterion_lost for tan-lap',
+  ]);
+  // The same report in Vietnamese, `loa simulate run --verify`'s default.
+  expect((await verify(report({ 'tan-lap-c01': ledger }, [drop]), 'vi')).held).toEqual([
+    'bản ghi đã xác nhận được lưu đúng một lần: heartbeat 3 · broadcast 1 · event 0',
+    'link_drop tan-lap-c01: Will (offline, lost) của tan-lap-c01; device_offline cho tan-lap-c01',
+    'hamlet_uncovered cho tan-lap/tan-hoa',
+    'commune_criterion_lost cho tan-lap',
   ]);
 
   // Now what it must catch: a message acknowledged and not stored, a point the device never sent, a
