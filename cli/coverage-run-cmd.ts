@@ -78,6 +78,7 @@ export async function runCoverageService(config: CoverageRunConfig): Promise<voi
   // Connected first, so that alerts of the first evaluation (restored from InfluxDB) can go out; what
   // arrives meanwhile only moves state forward (the engine keeps the newest of everything).
   await source.start();
+  await coverage.loadMaintenance();
   await coverage.engine.start();
   coverage.startHistory();
   reloader.start();

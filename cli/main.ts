@@ -8,6 +8,7 @@ import { registerExportMosquitto } from './export-mosquitto-register.js';
 import { registerCoverage } from './coverage-cmd.js';
 import { registerReport } from './report-cmd.js';
 import { registerDashboards } from './dashboards-cmd.js';
+import { registerMaintenance } from './maintenance-cmd.js';
 import {
   brokerConfigSchema,
   ingestConfigSchema,
@@ -27,7 +28,7 @@ import { LOA_VERSION } from '../runtime/index.js';
  * for the broker, the ingest and InfluxDB clients in memory (docs/performance.md, agent RSS).
  */
 const program = new Command('loa')
-  .description('Loa: telemetry for commune loudspeaker radio (criterion 8.3)')
+  .description('Loa: telemetry for commune loudspeaker radio (the new-rural loudspeaker criterion)')
   .version(LOA_VERSION)
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
@@ -369,6 +370,7 @@ simulate
 registerSecret(program);
 registerCoverage(program);
 registerReport(program);
+registerMaintenance(program);
 registerDashboards(program);
 addLangOption(program);
 

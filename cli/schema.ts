@@ -121,6 +121,23 @@ const coverageSchema = z.strictObject({
   webhookDigestAbove: z.int().min(0).max(10_000).default(10),
   /** Seconds between evaluations of the whole fleet. */
   evaluateEveryS: z.number().min(1).max(300).default(5),
+  /**
+   * After the platform starts, a device is paged only once it had 3 heartbeats plus this long to
+   * reconnect: the agents' longest reconnect backoff (60 s by default).
+   */
+  reconnectSpreadS: z.number().min(0).max(3600).default(60),
+  /** A device that published `shutdown` (an intended stop) is paged if still stopped after this long. */
+  stoppedPageAfterS: z
+    .number()
+    .min(0)
+    .max(30 * 86_400)
+    .default(7200),
+  /**
+   * How long a hamlet stays without a working cluster (or a commune at risk) before it is paged:
+   * `hamlet_uncovered`, `hamlet_unverified` and `commune_criterion_lost`. The criterion's `riskGraceS`
+   * is another thing: when at risk becomes not met.
+   */
+  hamletAlertAfterS: z.number().min(0).max(86_400).default(600),
 });
 
 export const upConfigSchema = z.strictObject({

@@ -109,6 +109,7 @@ export async function runUp(config: UpConfig): Promise<void> {
       });
     }
     coverage.bindBroker(broker);
+    await coverage.loadMaintenance();
     await coverage.engine.start();
     coverage.startHistory();
     steps.push(() => coverage.close());

@@ -96,6 +96,8 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
               up: { color: 'green', index: 0 },
               down: { color: 'red', index: 1 },
               unmonitored: { color: 'grey', index: 2 },
+              stopped: { color: 'orange', index: 3 },
+              maintenance: { color: 'blue', index: 4 },
             },
           },
         ])

@@ -94,7 +94,7 @@ export const en: Record<MessageKey, Message> = {
     'Communes whose station is up and every hamlet is covered and broadcasts regularly. "Unverified": communes with FM or wired clusters that cannot report.',
   'grafana.province.map': 'Loudspeaker clusters',
   'grafana.province.mapHelp':
-    'Every cluster of the inventory at the lat/lon the inventory gives it (coverage_device, written by the coverage engine at start, at each local midnight and on each change): green up, red down, grey unmonitored (FM or wired: it cannot report, so nobody knows). A cluster with no lat/lon in the inventory is not placed.',
+    'Every cluster of the inventory at the lat/lon the inventory gives it (coverage_device, written by the coverage engine at start, at each local midnight and on each change): green up, red down, grey unmonitored (FM or wired: it cannot report, so nobody knows), orange stopped on purpose (it published shutdown), blue under maintenance. A cluster with no lat/lon in the inventory is not placed.',
   'grafana.province.overTime': 'Coverage over time',
   'grafana.province.worst': 'Worst communes',
   'grafana.province.worstHelp':

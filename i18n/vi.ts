@@ -106,7 +106,7 @@ export const vi = {
     'Xã có đài đang hoạt động và mọi ấp đều có loa hoạt động, phát thường xuyên. "Chưa xác minh": xã có cụm FM hoặc hữu tuyến không báo được tình trạng.',
   'grafana.province.map': 'Cụm loa',
   'grafana.province.mapHelp':
-    'Mọi cụm loa trong danh mục tại toạ độ danh mục ghi (coverage_device, bộ đánh giá độ phủ ghi khi khởi động, lúc nửa đêm giờ địa phương và mỗi khi thay đổi): xanh hoạt động, đỏ không hoạt động, xám không giám sát (FM hoặc hữu tuyến: không báo được, nên không ai biết). Cụm không có toạ độ trong danh mục không được đặt lên bản đồ.',
+    'Mọi cụm loa trong danh mục tại toạ độ danh mục ghi (coverage_device, bộ đánh giá độ phủ ghi khi khởi động, lúc nửa đêm giờ địa phương và mỗi khi thay đổi): xanh hoạt động, đỏ không hoạt động, xám không giám sát (FM hoặc hữu tuyến: không báo được, nên không ai biết), cam được tắt chủ động, xanh dương đang bảo trì. Cụm không có toạ độ trong danh mục không được đặt lên bản đồ.',
   'grafana.province.overTime': 'Độ phủ theo thời gian',
   'grafana.province.worst': 'Các xã kém nhất',
   'grafana.province.worstHelp':

@@ -109,6 +109,38 @@ describe('parseInventoryFile: a valid province', () => {
     ).toBe('Asia/Saigon');
   });
 
+  it('reads unit types, former names, an FM or wired station and the criterion merged over the default', () => {
+    const text = anGiang()
+      .replace(
+        'timezone: Asia/Ho_Chi_Minh',
+        'timezone: Asia/Ho_Chi_Minh\ncriterion: { riskGraceS: 3600, appliesTo: [xa, dac_khu] }',
+      )
+      .replace(
+        '    name: "Xã Vĩnh An"',
+        '    name: "Xã Vĩnh An"\n    unit: xa\n    formerly: ["Xã Vĩnh An", "Xã Tân Hòa"]',
+      )
+      .replace(
+        /- \{ id: vinh-an-station, kind: station, link: ethernet, secret: "[^"]+" \}/,
+        '- { id: vinh-an-station, kind: station, link: wired }',
+      )
+      .replace('    name: "Thị trấn Núi Sập"', '    name: "Phường Núi Sập"\n    unit: phuong');
+    const inventory = Inventory.fromFiles([{ file: 'a.yaml', content: parseInventoryFile(text, 'a.yaml') }]);
+    const [vinhAn, nuiSap] = inventory.province('an-giang')?.communes ?? [];
+    expect(vinhAn).toMatchObject({ unit: 'xa', formerly: ['Xã Vĩnh An', 'Xã Tân Hòa'] });
+    expect(nuiSap).toMatchObject({ unit: 'phuong', formerly: [] });
+    expect(inventory.device('vinh-an-station')).toMatchObject({
+      kind: 'station',
+      link: 'wired',
+      monitored: false,
+    });
+    expect(inventory.province('an-giang')?.criterion).toMatchObject({
+      number: '8.3',
+      riskGraceS: 3600,
+      appliesTo: ['xa', 'dac_khu'],
+      hamletShare: 1,
+    });
+  });
+
   it('knows which links report', () => {
     expect([...MONITORED_LINKS]).toEqual(['4g', 'ethernet', 'wifi']);
     expect([...UNMONITORED_LINKS]).toEqual(['fm', 'wired']);
@@ -118,6 +150,16 @@ describe('parseInventoryFile: a valid province', () => {
 
 describe('parseInventoryFile: each kind of invalid file names the file, the line and the path', () => {
   const cases: [string, () => string, { line: number | undefined; path: string; message: RegExp }][] = [
+    [
+      'a criterion share above 100 %',
+      () => withLine(2, (l) => `${l}\ncriterion: { number: "7.4", hamletShare: 1.5 }`),
+      { line: 3, path: 'criterion.hamletShare', message: /not above 100 %/ },
+    ],
+    [
+      'a unit type that does not exist',
+      () => withLine(5, (l) => `${l}\n    unit: thi_tran`),
+      { line: 6, path: 'communes[0].unit', message: /xa|phuong|dac_khu/ },
+    ],
     [
       'a commune id that is not a slug',
       () => withLine(4, () => '  - id: Vinh-An'),
@@ -390,6 +432,16 @@ communes:
     expect(inventory.deviceCount).toBe(5);
     expect(inventory.device('my-hoi-c01')).toMatchObject({ province: 'dong-thap', commune: 'my-hoi' });
     expect(inventory.province('dong-thap')?.file).toBe(join(dir, 'dong-thap.yml'));
+  });
+
+  it('stops on a criterion block with a share above 100 %, naming the field', async () => {
+    await writeFile(
+      join(dir, 'an-giang.yaml'),
+      withLine(2, (l) => `${l}\ncriterion:\n  hamletShare: 1.2`),
+    );
+    const error = await loadInventory(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InventoryError);
+    expect((error as Error).message).toMatch(/an-giang\.yaml:4: criterion\.hamletShare: .*not above 100 %/);
   });
 
   it('stops on a bad file with its path and line', async () => {
