@@ -159,7 +159,7 @@ describe('every dashboard panel against InfluxDB', () => {
     expect(p).toMatchObject({ hamlets: 5, hamlets_covered: 3, hamlets_unmonitored: 1 });
     expect(expected).toBe(80);
     expect(one('loa-province/Hamlets covered now/A')[0]?.covered).toBe(expected);
-    const communes = one('loa-province/Communes meeting 8.3/A')[0];
+    const communes = one('loa-province/Communes meeting the criterion/A')[0];
     expect(communes?.meeting).toBe(history.province.communes_meeting);
     expect(communes?.communes).toBe(2);
   });

@@ -85,11 +85,11 @@ export const en: Record<MessageKey, Message> = {
   'grafana.var.device': 'Device',
   'grafana.var.datasource': 'Data source',
   'grafana.input.description': 'The InfluxDB Loa writes to (database loa, read with InfluxQL)',
-  'grafana.province.title': 'Loa — Province coverage (criterion 8.3)',
+  'grafana.province.title': 'Loa — Province coverage (loudspeaker criterion)',
   'grafana.province.covered': 'Hamlets covered now',
   'grafana.province.coveredHelp':
     'Hamlets with at least one up cluster, or served only by FM/wired clusters that cannot report (unverified, not known silent), of all hamlets in the inventory (coverage_province).',
-  'grafana.province.meeting': 'Communes meeting 8.3',
+  'grafana.province.meeting': 'Communes meeting the criterion',
   'grafana.province.meetingHelp':
     'Communes whose station is up and every hamlet is covered and broadcasts regularly. "Unverified": communes with FM or wired clusters that cannot report.',
   'grafana.province.map': 'Loudspeaker clusters',
@@ -138,7 +138,7 @@ export const en: Record<MessageKey, Message> = {
   'grafana.field.communes': 'communes',
   'grafana.field.unverified': 'unverified',
   'grafana.field.hamletsCovered': 'hamlets covered',
-  'grafana.field.communesMeeting': 'communes meeting 8.3',
+  'grafana.field.communesMeeting': 'communes meeting the criterion',
   'grafana.field.name': 'name',
   'grafana.field.status': 'status',
   'grafana.field.hamlets': 'hamlets',

@@ -97,11 +97,11 @@ export const vi = {
   'grafana.var.device': 'Thiết bị',
   'grafana.var.datasource': 'Nguồn dữ liệu',
   'grafana.input.description': 'InfluxDB mà Loa ghi vào (cơ sở dữ liệu loa, đọc bằng InfluxQL)',
-  'grafana.province.title': 'Loa — Độ phủ toàn tỉnh (tiêu chí 8.3)',
+  'grafana.province.title': 'Loa — Độ phủ toàn tỉnh (tiêu chí loa truyền thanh)',
   'grafana.province.covered': 'Ấp có loa hoạt động',
   'grafana.province.coveredHelp':
     'Tỷ lệ ấp có ít nhất một cụm loa đang hoạt động, hoặc chỉ có cụm FM/hữu tuyến không báo được tình trạng (chưa xác minh, không coi là im lặng), trên tổng số ấp trong danh mục (coverage_province).',
-  'grafana.province.meeting': 'Xã đạt tiêu chí 8.3',
+  'grafana.province.meeting': 'Xã đạt tiêu chí',
   'grafana.province.meetingHelp':
     'Xã có đài đang hoạt động và mọi ấp đều có loa hoạt động, phát thường xuyên. "Chưa xác minh": xã có cụm FM hoặc hữu tuyến không báo được tình trạng.',
   'grafana.province.map': 'Cụm loa',
@@ -150,7 +150,7 @@ export const vi = {
   'grafana.field.communes': 'tổng số xã',
   'grafana.field.unverified': 'chưa xác minh',
   'grafana.field.hamletsCovered': 'ấp có loa (%)',
-  'grafana.field.communesMeeting': 'xã đạt 8.3 (%)',
+  'grafana.field.communesMeeting': 'xã đạt tiêu chí (%)',
   'grafana.field.name': 'tên',
   'grafana.field.status': 'tình trạng',
   'grafana.field.hamlets': 'số ấp',

@@ -74,7 +74,7 @@ const PLATFORM: PackageSpec = {
   description: [
     'The Loa platform on one machine: an authenticated MQTT broker for the',
     'edge agents, a durable ingest into InfluxDB 1.x, the coverage engine of',
-    'new-rural criterion 8.3 and its alerts, and the loa command (dashboards,',
+    'the new-rural loudspeaker criterion and its alerts, and the loa command (dashboards,',
     'simulator, reports). loa.service runs loa up --config /etc/loa/loa.yaml.',
   ].join('\n'),
   conffiles: ['/etc/loa/loa.yaml'],
