@@ -10,13 +10,8 @@ import { createRateLimitedLog } from '../runtime/index.js';
 import type { Principal } from './acl.js';
 import { CredentialChecker, type ServiceAccount } from './auth.js';
 import { BrokerRefusal, createHooks, type OnAccepted } from './hooks.js';
-import {
-  DEFAULT_BROKER_LIMITS,
-  FailureThrottle,
-  PacketSizeGuard,
-  TokenBuckets,
-  type BrokerLimits,
-} from './limits.js';
+import { DEFAULT_BROKER_LIMITS, PacketSizeGuard, TokenBuckets, type BrokerLimits } from './limits.js';
+import { LoginGuard } from './login-guard.js';
 import type { BrokerLogger } from './logger.js';
 import { BrokerCounters, type BrokerMetrics } from './metrics.js';
 import type { DisconnectReason, OnPresence } from './presence.js';
@@ -122,8 +117,17 @@ export function createBroker(options: BrokerOptions): Broker {
   });
   // Throttles use the wall clock even when a test fixes `now` for receipt times.
   const publishBuckets = new TokenBuckets(limits.publishPerSecond, limits.publishBurst, Date.now);
-  const clientIdThrottle = new FailureThrottle(limits.authFailuresPerClientId, limits.authWindowMs, Date.now);
-  const addressThrottle = new FailureThrottle(limits.authFailuresPerAddress, limits.authWindowMs, Date.now);
+  const loginGuard = new LoginGuard(
+    {
+      failuresPerClientAddress: limits.authFailuresPerClientId,
+      failuresPerAddress: limits.authFailuresPerAddress,
+      windowMs: limits.authWindowMs,
+      slowChecksPerAddress: limits.slowChecksPerAddress,
+      slowChecksInFlight: limits.slowChecksInFlight,
+      slowCheckQueue: limits.slowCheckQueue,
+    },
+    Date.now,
+  );
   const hooks = createHooks({
     credentials,
     inventory: () => inventory,
@@ -134,8 +138,7 @@ export function createBroker(options: BrokerOptions): Broker {
     now,
     stopping: () => stopping,
     publishBuckets,
-    clientIdThrottle,
-    addressThrottle,
+    loginGuard,
     markEnd,
     authenticated: (client) => {
       // The older session of this id is closed when this one registers.
@@ -274,8 +277,7 @@ export function createBroker(options: BrokerOptions): Broker {
 
   const pruneTimer = setInterval(() => {
     publishBuckets.prune();
-    clientIdThrottle.prune();
-    addressThrottle.prune();
+    loginGuard.prune();
   }, 60_000);
   pruneTimer.unref();
 
@@ -399,7 +401,7 @@ export function createBroker(options: BrokerOptions): Broker {
   return {
     start,
     stop,
-    metrics: () => counters.snapshot(connected.size),
+    metrics: () => counters.snapshot(connected.size, loginGuard.slowChecks),
     setInventory,
     reloadFailed: () => {
       counters.inventoryReloadFailures++;

@@ -9,7 +9,8 @@ import {
   type PublishRefusal,
 } from './acl.js';
 import { authFailure, type AuthOutcome, type CredentialChecker } from './auth.js';
-import type { FailureThrottle, TokenBuckets } from './limits.js';
+import type { TokenBuckets } from './limits.js';
+import type { LoginGuard } from './login-guard.js';
 import type { BrokerLogger } from './logger.js';
 import type { BrokerCounters } from './metrics.js';
 import type { DisconnectReason } from './presence.js';
@@ -36,8 +37,7 @@ export interface HookContext {
   /** True once stop() began: Wills are then held back, the devices did not die. */
   stopping: () => boolean;
   publishBuckets: TokenBuckets;
-  clientIdThrottle: FailureThrottle;
-  addressThrottle: FailureThrottle;
+  loginGuard: LoginGuard;
   /** Remembers why the broker is about to close a client (the first reason given wins). */
   markEnd: (client: Client, reason: DisconnectReason) => void;
   /** A client passed authentication (the broker notes a takeover of an older session here). */
@@ -68,20 +68,23 @@ export function createHooks(ctx: HookContext): BrokerHooks {
   async function check(client: Client, username: string | undefined, password: Buffer | undefined) {
     const address = remoteAddress(client);
     // Checked before any look-up or scrypt: a brute force then costs the broker almost nothing.
-    if (ctx.clientIdThrottle.blocked(client.id) || ctx.addressThrottle.blocked(address)) {
-      return { outcome: authFailure('throttled'), address };
+    const ticket = ctx.loginGuard.begin(client.id, address);
+    if (ticket === undefined) return { outcome: authFailure('throttled'), address };
+    let outcome: AuthOutcome | undefined;
+    try {
+      const commonName = verifiedCommonName(client);
+      outcome =
+        (commonName === undefined
+          ? undefined
+          : credentials.checkCertificate(client.id, username, commonName)) ??
+        (await credentials.check(client.id, username, password, () => ctx.loginGuard.slot(address)));
+      return { outcome, address };
+    } finally {
+      // Throttled (not checked) and failed verifications (our fault) do not count against the client.
+      const failed =
+        outcome !== undefined && !outcome.ok && outcome.reason !== 'error' && outcome.reason !== 'throttled';
+      ctx.loginGuard.settle(ticket, failed);
     }
-    const commonName = verifiedCommonName(client);
-    const outcome: AuthOutcome =
-      (commonName === undefined
-        ? undefined
-        : credentials.checkCertificate(client.id, username, commonName)) ??
-      (await credentials.check(client.id, username, password));
-    if (!outcome.ok && outcome.reason !== 'error') {
-      ctx.clientIdThrottle.fail(client.id);
-      ctx.addressThrottle.fail(address);
-    }
-    return { outcome, address };
   }
 
   const authenticate: Hooks['authenticate'] = (client, username, password, done) => {

@@ -22,7 +22,10 @@ export interface BrokerLimits {
    */
   publishPerSecond: number;
   publishBurst: number;
-  /** Failed CONNECTs tolerated per client id in `authWindowMs` before further attempts are refused. */
+  /**
+   * Failed CONNECTs tolerated per (client id, address) in `authWindowMs` before further attempts of that
+   * pair are refused (issue #14: never per client id alone, which would let anyone lock a device out).
+   */
   authFailuresPerClientId: number;
   /**
    * The same per remote address. Higher: many 4G devices share one carrier-grade NAT address, and one
@@ -30,6 +33,11 @@ export interface BrokerLimits {
    */
   authFailuresPerAddress: number;
   authWindowMs: number;
+  /** Slow secret checks (scrypt) running at once for one address, and in total (broker/login-guard.ts). */
+  slowChecksPerAddress: number;
+  slowChecksInFlight: number;
+  /** Logins from addresses that have failed waiting for a slow check; more are refused (CONNACK 3). */
+  slowCheckQueue: number;
 }
 
 export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
@@ -40,6 +48,9 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   authFailuresPerClientId: 5,
   authFailuresPerAddress: 100,
   authWindowMs: 60_000,
+  slowChecksPerAddress: 2,
+  slowChecksInFlight: 4,
+  slowCheckQueue: 256,
 };
 
 /** Longest key kept (client ids and addresses come from the wire). */
@@ -99,11 +110,13 @@ export class TokenBuckets {
 
 /**
  * Failed attempts per key in a fixed window: once a key has `max` failures in its window, it is blocked
- * until the window ends. Successful attempts do not count, so a reconnect storm of honest devices is never
- * throttled; a brute force is, without paying scrypt for each guess.
+ * until the window ends. Attempts still being checked count too (begin/end), so attempts sent in parallel
+ * cannot all pass the "blocked?" test before the first failure is recorded. Successful attempts do not
+ * count, so a reconnect storm of honest devices is never throttled.
  */
 export class FailureThrottle {
   private readonly windows = new Map<string, { count: number; start: number }>();
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly max: number,
@@ -114,10 +127,29 @@ export class FailureThrottle {
   ) {}
 
   blocked(key: string): boolean {
+    const k = key.slice(0, MAX_KEY_CHARS);
+    return this.failures(k) + (this.inFlight.get(k) ?? 0) >= this.max;
+  }
+
+  /** Failures of `key` in its current window. */
+  failures(key: string): number {
     const w = this.windows.get(key.slice(0, MAX_KEY_CHARS));
-    if (w === undefined) return false;
-    if (this.now() - w.start >= this.windowMs) return false;
-    return w.count >= this.max;
+    if (w === undefined || this.now() - w.start >= this.windowMs) return 0;
+    return w.count;
+  }
+
+  /** An attempt of `key` is being checked: it counts until end(). */
+  begin(key: string): void {
+    const k = key.slice(0, MAX_KEY_CHARS);
+    this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
+  }
+
+  end(key: string, failed: boolean): void {
+    const k = key.slice(0, MAX_KEY_CHARS);
+    const n = (this.inFlight.get(k) ?? 1) - 1;
+    if (n <= 0) this.inFlight.delete(k);
+    else this.inFlight.set(k, n);
+    if (failed) this.fail(k);
   }
 
   fail(key: string): void {

@@ -25,6 +25,8 @@ export interface BrokerMetrics {
   disconnectionsTotal: number;
   /** Refused CONNECTs by reason. */
   authFailures: Record<AuthFailure, number>;
+  /** Slow secret checks (scrypt) run: a login whose secret is not cached yet, or a guess. */
+  slowChecks: number;
   /** Publications (Wills included) that passed the access rules and, for telemetry, the durability hook. */
   publishesAccepted: number;
   /** Of those, Wills. */
@@ -63,9 +65,10 @@ export class BrokerCounters {
   inventoryReloads = 0;
   inventoryReloadFailures = 0;
 
-  snapshot(connectedClients: number): BrokerMetrics {
+  snapshot(connectedClients: number, slowChecks: number): BrokerMetrics {
     return {
       connectedClients,
+      slowChecks,
       connectionsTotal: this.connectionsTotal,
       disconnectionsTotal: this.disconnectionsTotal,
       authFailures: { ...this.authFailures },
@@ -89,6 +92,7 @@ export function brokerMetricFamilies(m: BrokerMetrics): MetricFamily[] {
     counter('loa_broker_connections_total', 'Authenticated sessions since start.', m.connectionsTotal),
     counter('loa_broker_disconnections_total', 'Sessions ended since start.', m.disconnectionsTotal),
     labelled('loa_broker_auth_failures_total', 'Refused CONNECTs, by reason.', 'reason', m.authFailures),
+    counter('loa_broker_slow_checks_total', 'Secret checks that ran scrypt.', m.slowChecks),
     counter(
       'loa_broker_publishes_accepted_total',
       'Publications that passed the access rules.',

@@ -20,6 +20,8 @@ import { connectPacket, publishPacket, rawClient, type RawClient } from './raw-m
 
 const HEARTBEAT = { v: 1, ts: Date.now(), seq: 1, uptime_s: 1, power: 'mains', amp: 'on' };
 const C01 = 'vinh-an-c01';
+/** Another loopback address: a remote host other than the device's. */
+const GUESSER = '127.0.0.2';
 
 let inventory: Inventory;
 let broker: Broker;
@@ -74,8 +76,8 @@ async function device(id: 'vinh-an-c01' | 'vinh-an-c02' | 'tan-lap-c01', extra =
   return client;
 }
 
-async function raw(): Promise<RawClient> {
-  const client = await rawClient(url);
+async function raw(localAddress?: string): Promise<RawClient> {
+  const client = await rawClient(url, localAddress);
   raws.push(client);
   return client;
 }
@@ -200,22 +202,56 @@ describe('bad input is refused, counted, logged once, and others are still serve
 });
 
 describe('limits', () => {
-  it('throttles failed logins per client id, without paying for a check', async () => {
+  it('throttles failed logins per client id and address, without paying for a check', async () => {
     await startBroker({ authFailuresPerClientId: 3, authFailuresPerAddress: 1000 });
     const codes: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const client = await raw();
+      const client = await raw(GUESSER);
       client.send(connectPacket(C01, C01, `guess-${i}`));
       codes.push(await client.connack());
     }
     expect(codes).toEqual([4, 4, 4, 3, 3]);
-    // Even the right secret waits for the window to end; other ids are not affected.
-    const right = await raw();
-    right.send(connectPacket(C01, C01, 'c01-secret'));
-    expect(await right.connack()).toBe(3);
-    expect(broker.metrics().authFailures).toMatchObject({ bad_secret: 3, throttled: 3 });
+    expect(broker.metrics().slowChecks).toBe(3);
+    // Issue #14, point 1: the guesses were made elsewhere; the device itself is never locked out.
+    const owner = await raw();
+    owner.send(connectPacket(C01, C01, 'c01-secret'));
+    expect(await owner.connack()).toBe(0);
+    expect(broker.metrics().authFailures).toMatchObject({ bad_secret: 3, throttled: 2 });
     expect(logLines('connection refused: throttled')).toBe(1);
     await stillServes();
+  });
+
+  it('counts guesses sent in parallel while they are checked (issue #14, point 2)', async () => {
+    await startBroker({ authFailuresPerClientId: 5, authFailuresPerAddress: 100 });
+    const guesses = await Promise.all(Array.from({ length: 300 }, () => raw(GUESSER)));
+    for (const [i, client] of guesses.entries()) client.send(connectPacket(C01, C01, `guess-${i}`));
+    const codes = await Promise.all(guesses.map((c) => c.connack()));
+    expect(codes.filter((c) => c === 4)).toHaveLength(5);
+    expect(codes.filter((c) => c === 3)).toHaveLength(295);
+    expect(broker.metrics().slowChecks).toBe(5);
+    const owner = await raw();
+    owner.send(connectPacket(C01, C01, 'c01-secret'));
+    expect(await owner.connack()).toBe(0);
+  });
+
+  it('checks a login from an address without failures ahead of a flood of guesses', async () => {
+    await startBroker({ authFailuresPerClientId: 1000, authFailuresPerAddress: 1000, slowChecksInFlight: 2 });
+    // Guesses for three ids, sent at once: they fill the slow-check slots and the queue.
+    const ids = [C01, 'vinh-an-c02', 'tan-lap-c01'];
+    const guesses = await Promise.all(Array.from({ length: 150 }, () => raw(GUESSER)));
+    for (const [i, client] of guesses.entries()) {
+      client.send(connectPacket(ids[i % 3] as string, ids[i % 3] as string, `guess-${i}`));
+    }
+    await eventually(() => {
+      expect(broker.metrics().authFailures.bad_secret).toBeGreaterThan(4);
+    });
+    const owner = await raw();
+    owner.send(connectPacket('vinh-an-c02', 'vinh-an-c02', 'c02-secret'));
+    expect(await owner.connack()).toBe(0);
+    const answered = broker.metrics().authFailures.bad_secret;
+    // The owner waited for one slot, not behind the 150 guesses.
+    expect(answered).toBeLessThan(140);
+    await Promise.all(guesses.map((c) => c.connack()));
   });
 
   it('throttles failed logins per address across client ids', async () => {

@@ -32,9 +32,14 @@ export interface RawClient {
   send(bytes: Buffer): void;
 }
 
-export async function rawClient(url: string): Promise<RawClient> {
+/** `localAddress`: another loopback address (127.0.0.2, ...) stands for another remote host. */
+export async function rawClient(url: string, localAddress?: string): Promise<RawClient> {
   const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
+  const socket = connect({
+    port: Number(port),
+    host: hostname,
+    ...(localAddress !== undefined && { localAddress }),
+  });
   socket.on('error', () => undefined);
   await new Promise<void>((resolve) => socket.once('connect', resolve));
   let data = Buffer.alloc(0);

@@ -1,0 +1,151 @@
+import { FailureThrottle } from './limits.js';
+
+/**
+ * Throttling of logins (issue #14, points 1 and 2). It slows a guesser without ever locking the owner
+ * out: device ids are not secret, so nothing here is keyed by the client id alone.
+ *
+ * - Failures are counted per (client id, address) and per address, in a window. A key over its limit is
+ *   refused before any look-up or scrypt run; an address that has not failed is never refused, so a
+ *   device is not locked out by guesses made elsewhere for its id.
+ * - An attempt is counted against both keys while it is being checked, not only once it has failed:
+ *   300 guesses sent at once from one address are checked 5 at most (the per-(id, address) limit), not
+ *   300 (the "blocked?" test used to run before any failure was recorded).
+ * - Slow checks (scrypt) pass a gate: a few in flight per address and a few in total (the thread pool
+ *   has 4 threads); the others wait in line, logins from addresses without failures first. Waiting
+ *   attempts from addresses that have failed are bounded (`slowCheckQueue`); past that they are refused.
+ *   An honest login that needs scrypt during a flood waits for one free slot, not behind the flood.
+ *
+ * Like Mosquitto and EMQX, a refusal for throttling is CONNACK 3 "server unavailable": worth retrying
+ * later, unlike 4 "bad user name or password".
+ */
+export interface LoginGuardLimits {
+  /** Failed or in-flight logins per (client id, address) in a window. */
+  failuresPerClientAddress: number;
+  /** The same per remote address (higher: many 4G devices share one carrier-grade NAT address). */
+  failuresPerAddress: number;
+  windowMs: number;
+  /** Slow checks running at once for one address. */
+  slowChecksPerAddress: number;
+  /** Slow checks running at once in total (the global budget). */
+  slowChecksInFlight: number;
+  /** Attempts from addresses that have failed, waiting for a slow check; beyond this they are refused. */
+  slowCheckQueue: number;
+}
+
+/** One login being checked: settle it once with whether it failed. */
+export interface LoginTicket {
+  readonly clientAddressKey: string;
+  readonly address: string;
+  settled: boolean;
+}
+
+interface Waiter {
+  address: string;
+  suspect: boolean;
+  resolve: (granted: boolean) => void;
+}
+
+export class LoginGuard {
+  private readonly byClientAddress: FailureThrottle;
+  private readonly byAddress: FailureThrottle;
+  private readonly running = new Map<string, number>();
+  private runningTotal = 0;
+  private readonly waiting: Waiter[] = [];
+  private suspectWaiting = 0;
+  /** Slow checks started since the broker started (a metric). */
+  slowChecks = 0;
+
+  constructor(
+    private readonly limits: LoginGuardLimits,
+    now: () => number,
+  ) {
+    this.byClientAddress = new FailureThrottle(limits.failuresPerClientAddress, limits.windowMs, now);
+    this.byAddress = new FailureThrottle(limits.failuresPerAddress, limits.windowMs, now);
+  }
+
+  /** Starts a login, or undefined when its (client id, address) or its address is over its limit. */
+  begin(clientId: string, address: string): LoginTicket | undefined {
+    const clientAddressKey = `${address}\0${clientId}`;
+    if (this.byClientAddress.blocked(clientAddressKey) || this.byAddress.blocked(address)) return undefined;
+    this.byClientAddress.begin(clientAddressKey);
+    this.byAddress.begin(address);
+    return { clientAddressKey, address, settled: false };
+  }
+
+  /** Ends a login; a failure counts against its keys for the rest of the window. */
+  settle(ticket: LoginTicket, failed: boolean): void {
+    if (ticket.settled) return;
+    ticket.settled = true;
+    this.byClientAddress.end(ticket.clientAddressKey, failed);
+    this.byAddress.end(ticket.address, failed);
+  }
+
+  /**
+   * Waits for a slow-check slot; false when refused (too many suspect attempts waiting). Call the
+   * returned release once the check is done.
+   */
+  async slot(address: string): Promise<(() => void) | undefined> {
+    const release = () => {
+      this.runningTotal--;
+      const n = (this.running.get(address) ?? 1) - 1;
+      if (n === 0) this.running.delete(address);
+      else this.running.set(address, n);
+      this.next();
+    };
+    if (this.waiting.length === 0 && this.free(address)) {
+      this.take(address);
+      return release;
+    }
+    const suspect = this.byAddress.failures(address) > 0;
+    if (suspect && this.suspectWaiting >= this.limits.slowCheckQueue) return undefined;
+    const granted = await new Promise<boolean>((resolve) => {
+      this.waiting.push({ address, suspect, resolve });
+      if (suspect) this.suspectWaiting++;
+    });
+    return granted ? release : undefined;
+  }
+
+  private free(address: string): boolean {
+    return (
+      this.runningTotal < this.limits.slowChecksInFlight &&
+      (this.running.get(address) ?? 0) < this.limits.slowChecksPerAddress
+    );
+  }
+
+  private take(address: string): void {
+    this.runningTotal++;
+    this.slowChecks++;
+    this.running.set(address, (this.running.get(address) ?? 0) + 1);
+  }
+
+  /** Starts the next waiter that may run: from an address without failures first. */
+  private next(): void {
+    while (this.runningTotal < this.limits.slowChecksInFlight) {
+      let pick = -1;
+      for (let i = 0; i < this.waiting.length; i++) {
+        const w = this.waiting[i] as Waiter;
+        if (!this.free(w.address)) continue;
+        if (!w.suspect) {
+          pick = i;
+          break;
+        }
+        if (pick < 0) pick = i;
+      }
+      if (pick < 0) return;
+      const [waiter] = this.waiting.splice(pick, 1) as [Waiter];
+      if (waiter.suspect) this.suspectWaiting--;
+      this.take(waiter.address);
+      waiter.resolve(true);
+    }
+  }
+
+  /** Slow checks running now and attempts waiting for one (metrics, tests). */
+  get load(): { running: number; waiting: number } {
+    return { running: this.runningTotal, waiting: this.waiting.length };
+  }
+
+  prune(): void {
+    this.byClientAddress.prune();
+    this.byAddress.prune();
+  }
+}
