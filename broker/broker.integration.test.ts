@@ -239,8 +239,6 @@ describe('device publications', () => {
     ['another device', `${C02}/heartbeat`, false, 'other_device'],
     ['another commune', 'loa/v1/an-giang/binh-hoa/vinh-an-c01/heartbeat', false, 'wrong_place'],
     ['the platform', 'loa/v1/an-giang/vinh-an/_platform/alert', false, 'platform'],
-    ['a retained heartbeat', `${C01}/heartbeat`, true, 'retain'],
-    ['an unknown channel', `${C01}/telemetry`, false, 'unknown_channel'],
     ['$SYS', '$SYS/fake/heartbeat', false, 'reserved'],
   ] as const)(
     'disconnects a device publishing to %s while others keep working',
@@ -257,6 +255,32 @@ describe('device publications', () => {
       expect(broker.metrics().publishesRefused[reason]).toBe(1);
     },
   );
+
+  // Issue #14, point 4: a refusal closes the connection without a PUBACK, and a device with an outbox
+  // sends the same message first at every reconnect, for ever. Under its own prefix it is acknowledged,
+  // and the ingest refuses it with its reason (test/broker-poison-topic.integration.test.ts).
+  it.each([
+    ['an unknown channel', `${C01}/diag`, false],
+    ['a channel in the wrong case', `${C01}/Heartbeat`, false],
+    ['an extra level', `${C01}/heartbeat/extra`, false],
+    ['a retained heartbeat', `${C01}/heartbeat`, true],
+  ] as const)('acknowledges %s under its own prefix and keeps the connection', async (_, topic, retain) => {
+    const client = await connect('vinh-an-c01');
+    const closed = nextEvent(client, 'close').then(() => {
+      throw new Error('the broker closed the connection');
+    });
+    await Promise.race([client.publishAsync(topic, HEARTBEAT, { qos: 1, retain }), closed]);
+    await client.publishAsync(`${C01}/heartbeat`, HEARTBEAT, { qos: 1 });
+    expect(client.connected).toBe(true);
+    expect(accepted.map((a) => a.topic)).toEqual([topic, `${C01}/heartbeat`]);
+    // Nothing is retained but state and meta.
+    const reader = await connect('console');
+    const retained: string[] = [];
+    reader.on('message', (t) => retained.push(t));
+    await subscribe(reader, [`${C01}/#`]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(retained).toEqual([]);
+  });
 
   it('does not acknowledge what onAccepted could not keep; the resend is', async () => {
     let failures = 0;

@@ -163,6 +163,8 @@ export function createHooks(ctx: HookContext): BrokerHooks {
       callback(refuse('rate_limited', client, packet, will));
       return;
     }
+    // aedes stores a retained message after this hook, from this same packet.
+    if (decision.clearRetain === true) packet.retain = false;
     if (decision.telemetry && ctx.onAccepted) {
       try {
         ctx.onAccepted(packet.topic, toBuffer(packet.payload), receivedAt);

@@ -155,7 +155,6 @@ describe('bad input is refused, counted, logged once, and others are still serve
   it.each([
     ['an empty level', `loa/v1/an-giang/vinh-an//${C01}/heartbeat`, false, 'bad_topic'],
     ['NUL', `loa/v1/an-giang/vinh-an/${C01}/heart\0beat`, false, 'bad_topic'],
-    ['a retained heartbeat', `loa/v1/an-giang/vinh-an/${C01}/heartbeat`, true, 'retain'],
     ['another device', 'loa/v1/an-giang/vinh-an/vinh-an-c02/heartbeat', false, 'other_device'],
     ['the platform', 'loa/v1/an-giang/vinh-an/_platform/alert', false, 'platform'],
     ['$SYS', '$SYS/broker/clients', false, 'reserved'],
