@@ -33,6 +33,8 @@ export const AUTH_FAILURES = [
    * slow checks waiting (broker/login-guard.ts): not even checked.
    */
   'throttled',
+  /** Too many CONNECTs from this client id and address, or from this address, lately (broker/limits.ts). */
+  'rate_limited',
 ] as const;
 export type AuthFailure = (typeof AUTH_FAILURES)[number];
 
@@ -56,6 +58,7 @@ const RETURN_CODES: Record<AuthFailure, RefusalCode> = {
   bad_secret: CONNACK.badUsernameOrPassword,
   error: CONNACK.serverUnavailable,
   throttled: CONNACK.serverUnavailable,
+  rate_limited: CONNACK.serverUnavailable,
   certificate_mismatch: CONNACK.notAuthorized,
 };
 

@@ -128,6 +128,12 @@ export function createBroker(options: BrokerOptions): Broker {
     },
     Date.now,
   );
+  const connectBuckets = new TokenBuckets(limits.connectsPerSecond, limits.connectBurst, Date.now);
+  const addressConnectBuckets = new TokenBuckets(
+    limits.connectsPerSecondPerAddress,
+    limits.connectBurstPerAddress,
+    Date.now,
+  );
   const hooks = createHooks({
     credentials,
     inventory: () => inventory,
@@ -139,6 +145,8 @@ export function createBroker(options: BrokerOptions): Broker {
     stopping: () => stopping,
     publishBuckets,
     loginGuard,
+    connectBuckets,
+    addressConnectBuckets,
     markEnd,
     authenticated: (client) => {
       // The older session of this id is closed when this one registers.
@@ -278,6 +286,8 @@ export function createBroker(options: BrokerOptions): Broker {
   const pruneTimer = setInterval(() => {
     publishBuckets.prune();
     loginGuard.prune();
+    connectBuckets.prune();
+    addressConnectBuckets.prune();
   }, 60_000);
   pruneTimer.unref();
 

@@ -38,6 +38,9 @@ export interface HookContext {
   stopping: () => boolean;
   publishBuckets: TokenBuckets;
   loginGuard: LoginGuard;
+  /** CONNECT token buckets, by (client id, address) and by address. */
+  connectBuckets: TokenBuckets;
+  addressConnectBuckets: TokenBuckets;
   /** Remembers why the broker is about to close a client (the first reason given wins). */
   markEnd: (client: Client, reason: DisconnectReason) => void;
   /** A client passed authentication (the broker notes a takeover of an older session here). */
@@ -68,6 +71,9 @@ export function createHooks(ctx: HookContext): BrokerHooks {
   async function check(client: Client, username: string | undefined, password: Buffer | undefined) {
     const address = remoteAddress(client);
     // Checked before any look-up or scrypt: a brute force then costs the broker almost nothing.
+    if (!ctx.connectBuckets.take(`${address}\0${client.id}`) || !ctx.addressConnectBuckets.take(address)) {
+      return { outcome: authFailure('rate_limited'), address };
+    }
     const ticket = ctx.loginGuard.begin(client.id, address);
     if (ticket === undefined) return { outcome: authFailure('throttled'), address };
     let outcome: AuthOutcome | undefined;
@@ -158,8 +164,9 @@ export function createHooks(ctx: HookContext): BrokerHooks {
       callback(refuse(decision.reason, client, packet, will));
       return;
     }
-    // A Will is the broker's doing, once per connection: it never counts against the device's rate.
-    if (!will && principal.kind === 'device' && !ctx.publishBuckets.take(principal.address.device)) {
+    // A Will counts like a publication (issue #14, point 5): connects are rate-limited too, but a
+    // device that loops connect/drop must not publish more through its Wills than by itself.
+    if (principal.kind === 'device' && !ctx.publishBuckets.take(principal.address.device)) {
       callback(refuse('rate_limited', client, packet, will));
       return;
     }

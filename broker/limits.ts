@@ -33,6 +33,16 @@ export interface BrokerLimits {
    */
   authFailuresPerAddress: number;
   authWindowMs: number;
+  /**
+   * CONNECT attempts per (client id, address): a token bucket of `connectBurst`, refilled at
+   * `connectsPerSecond` (issue #14, point 5: a connect/drop loop released thousands of Wills a second).
+   * Keyed with the address so that nobody can spend a device's tokens from elsewhere. 0 turns it off.
+   */
+  connectsPerSecond: number;
+  connectBurst: number;
+  /** The same per address: generous, since a whole fleet behind one NAT reconnects after a restart. */
+  connectsPerSecondPerAddress: number;
+  connectBurstPerAddress: number;
   /** Slow secret checks (scrypt) running at once for one address, and in total (broker/login-guard.ts). */
   slowChecksPerAddress: number;
   slowChecksInFlight: number;
@@ -48,6 +58,10 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   authFailuresPerClientId: 5,
   authFailuresPerAddress: 100,
   authWindowMs: 60_000,
+  connectsPerSecond: 0.2,
+  connectBurst: 10,
+  connectsPerSecondPerAddress: 500,
+  connectBurstPerAddress: 20_000,
   slowChecksPerAddress: 2,
   slowChecksInFlight: 4,
   slowCheckQueue: 256,
@@ -64,6 +78,8 @@ export class TokenBuckets {
     private readonly perSecond: number,
     private readonly burst: number,
     private readonly now: () => number,
+    /** Beyond this many keys the oldest are forgotten (keys may come from the wire). */
+    private readonly maxKeys = 200_000,
   ) {}
 
   get enabled(): boolean {
@@ -74,7 +90,7 @@ export class TokenBuckets {
   take(key: string): boolean {
     if (!this.enabled) return true;
     const t = this.now();
-    const bucket = this.buckets.get(key);
+    const bucket = this.buckets.get(key.slice(0, MAX_KEY_CHARS * 2));
     const tokens =
       bucket === undefined
         ? this.burst
@@ -90,7 +106,11 @@ export class TokenBuckets {
       bucket.tokens = tokens - 1;
       bucket.at = t;
     } else {
-      this.buckets.set(key, { tokens: tokens - 1, at: t });
+      this.buckets.set(key.slice(0, MAX_KEY_CHARS * 2), { tokens: tokens - 1, at: t });
+      if (this.buckets.size > this.maxKeys) {
+        const oldest = this.buckets.keys().next();
+        if (oldest.done !== true) this.buckets.delete(oldest.value);
+      }
     }
     return true;
   }

@@ -95,6 +95,15 @@ const brokerListenerShape = {
       authFailuresPerClientId: z.int().min(1).optional(),
       authFailuresPerAddress: z.int().min(1).optional(),
       authWindowMs: z.int().min(1000).optional(),
+      /** CONNECTs per (client id, address) and per address (token buckets); 0 turns one off. */
+      connectsPerSecond: z.number().min(0).optional(),
+      connectBurst: z.int().min(1).optional(),
+      connectsPerSecondPerAddress: z.number().min(0).optional(),
+      connectBurstPerAddress: z.int().min(1).optional(),
+      /** Slow secret checks (scrypt) at once per address and in all; suspect logins waiting at most. */
+      slowChecksPerAddress: z.int().min(1).optional(),
+      slowChecksInFlight: z.int().min(1).optional(),
+      slowCheckQueue: z.int().min(0).optional(),
     })
     .optional(),
   /** `redis://host:port`: several brokers sharing one Redis (mqemitter-redis). */

@@ -265,6 +265,35 @@ describe('limits', () => {
     expect(broker.metrics().authFailures.throttled).toBe(2);
   });
 
+  it('limits connects per client id and address, and counts Wills against the publish rate (issue #14, point 5)', async () => {
+    await startBroker({ connectsPerSecond: 0.01, connectBurst: 5, publishPerSecond: 0.01, publishBurst: 3 });
+    const will = {
+      topic: topicOf(C01, 'state'),
+      payload: '{"v":1,"online":false,"session":1}',
+      qos: 1 as const,
+    };
+    const codes: number[] = [];
+    // A connect/drop loop: every dropped connection releases its Will.
+    for (let i = 0; i < 12; i++) {
+      const client = await raw();
+      client.send(connectPacket(C01, C01, 'c01-secret', 60, will));
+      const code = await client.connack();
+      codes.push(code);
+      client.socket.destroy();
+      if (code === 0) await eventually(() => { expect(presence.at(-1)).toMatchObject({ online: false }); });
+    }
+    expect(codes).toEqual([0, 0, 0, 0, 0, 3, 3, 3, 3, 3, 3, 3]);
+    expect(broker.metrics().authFailures.rate_limited).toBe(7);
+    await eventually(() => {
+      expect(broker.metrics().willsAccepted + broker.metrics().publishesRefused.rate_limited).toBe(5);
+    });
+    expect(broker.metrics().willsAccepted).toBe(3);
+    // The same id from another address is not affected.
+    const elsewhere = await raw(GUESSER);
+    elsewhere.send(connectPacket(C01, C01, 'c01-secret'));
+    expect(await elsewhere.connack()).toBe(0);
+  });
+
   it('limits the publish rate of a device with a token bucket', async () => {
     await startBroker({ publishPerSecond: 1, publishBurst: 5 });
     const client = await device(C01);
