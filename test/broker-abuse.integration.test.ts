@@ -280,7 +280,10 @@ describe('limits', () => {
       const code = await client.connack();
       codes.push(code);
       client.socket.destroy();
-      if (code === 0) await eventually(() => { expect(presence.at(-1)).toMatchObject({ online: false }); });
+      if (code === 0)
+        await eventually(() => {
+          expect(presence.at(-1)).toMatchObject({ online: false });
+        });
     }
     expect(codes).toEqual([0, 0, 0, 0, 0, 3, 3, 3, 3, 3, 3, 3]);
     expect(broker.metrics().authFailures.rate_limited).toBe(7);
