@@ -360,7 +360,7 @@ describe('subscriptions', () => {
     expect(received).toEqual([`${C01}/heartbeat`, 'loa/v1/an-giang/vinh-an/_platform/alert']);
     // Platform output is not device telemetry: it does not go through the durability hook.
     expect(accepted.map((a) => a.topic)).toEqual([`${C01}/heartbeat`]);
-    expect(broker.metrics().subscriptionsRefused).toBe(1);
+    expect(broker.metrics().subscriptionsRefused.not_allowed).toBe(1);
   });
 
   it('confines a province console to its province, read-only', async () => {
@@ -405,6 +405,27 @@ describe('subscriptions', () => {
     await closed;
     expect(broker.metrics().publishesRefused.role).toBe(1);
     expect(accepted).toEqual([]);
+  });
+
+  it('caps the subscriptions of one client and the length of a filter, and counts refusals (issue #14, point 6)', async () => {
+    const device = await connect('vinh-an-c01');
+    const filters = Array.from({ length: 150 }, (_, i) => `${C01}/cmd/x${i}`);
+    const granted: unknown[] = [];
+    for (let i = 0; i < filters.length; i += 50)
+      granted.push(...(await subscribe(device, filters.slice(i, i + 50))));
+    expect(granted.filter((g) => g === 1)).toHaveLength(100);
+    expect(granted.slice(100).every((g) => g === 128)).toBe(true);
+    // The same filter again is no new subscription; an unsubscription frees its place.
+    expect(await subscribe(device, [filters[0] as string])).toEqual([1]);
+    await device.unsubscribeAsync(filters.slice(0, 10));
+    expect(await subscribe(device, filters.slice(100, 110))).toEqual(Array(10).fill(1));
+    expect(await subscribe(device, [`${C01}/cmd/${'x'.repeat(600)}`])).toEqual([128]);
+    expect(device.connected).toBe(true);
+    expect(broker.metrics().subscriptionsRefused).toEqual({
+      not_allowed: 0,
+      too_many: 50,
+      topic_too_long: 1,
+    });
   });
 
   it('confines a device to its own command topics without disconnecting it', async () => {

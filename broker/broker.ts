@@ -145,6 +145,7 @@ export function createBroker(options: BrokerOptions): Broker {
     stopping: () => stopping,
     publishBuckets,
     loginGuard,
+    limits,
     connectBuckets,
     addressConnectBuckets,
     markEnd,
@@ -217,6 +218,9 @@ export function createBroker(options: BrokerOptions): Broker {
           : 'connection_lost');
     if (principal?.kind === 'device') counters.deviceDisconnects[reason]++;
     presence(principal, false, reason);
+  });
+  broker.on('unsubscribe', (filters, client) => {
+    hooks.unsubscribed(client, filters);
   });
   broker.on('keepaliveTimeout', (client) => {
     markEnd(client, 'keepalive_timeout');

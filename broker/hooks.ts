@@ -9,10 +9,10 @@ import {
   type PublishRefusal,
 } from './acl.js';
 import { authFailure, type AuthOutcome, type CredentialChecker } from './auth.js';
-import type { TokenBuckets } from './limits.js';
+import type { BrokerLimits, TokenBuckets } from './limits.js';
 import type { LoginGuard } from './login-guard.js';
 import type { BrokerLogger } from './logger.js';
-import type { BrokerCounters } from './metrics.js';
+import type { BrokerCounters, SubscriptionRefusal } from './metrics.js';
 import type { DisconnectReason } from './presence.js';
 import type { RateLimitedLog as RefusalLog } from '../runtime/index.js';
 
@@ -38,6 +38,7 @@ export interface HookContext {
   stopping: () => boolean;
   publishBuckets: TokenBuckets;
   loginGuard: LoginGuard;
+  limits: Pick<BrokerLimits, 'maxSubscriptionsPerClient' | 'maxTopicChars'>;
   /** CONNECT token buckets, by (client id, address) and by address. */
   connectBuckets: TokenBuckets;
   addressConnectBuckets: TokenBuckets;
@@ -52,6 +53,8 @@ type Hooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | '
 export interface BrokerHooks extends Hooks {
   /** Who an authenticated connection is. */
   principalOf: (client: Client) => Principal | undefined;
+  /** Frees the filters a client unsubscribed from (aedes's `unsubscribe` event). */
+  unsubscribed: (client: Client, filters: readonly string[]) => void;
 }
 
 /** Longest username echoed into logs: it comes from the wire. */
@@ -185,20 +188,39 @@ export function createHooks(ctx: HookContext): BrokerHooks {
     callback(null);
   };
 
+  /** The filters each client holds, for the per-client cap (aedes keeps them, but not per client here). */
+  const subscriptions = new WeakMap<Client, Set<string>>();
+
+  const refuseSubscription = (client: Client, filter: string, reason: SubscriptionRefusal): void => {
+    counters.subscriptionsRefused[reason]++;
+    ctx.refusalLog(
+      `subscribe:${reason}`,
+      { clientId: client.id, filter: filter.slice(0, 256), reason },
+      `subscription refused: ${reason}`,
+    );
+  };
+
   const authorizeSubscribe: Hooks['authorizeSubscribe'] = (client, subscription, callback) => {
+    const filter = subscription.topic;
+    const held = subscriptions.get(client) ?? new Set<string>();
     const principal = principals.get(client);
-    if (principal && authorizeSubscribeRule(principal, subscription.topic)) {
-      callback(null, subscription);
+    const reason: SubscriptionRefusal | undefined =
+      filter.length > ctx.limits.maxTopicChars
+        ? 'topic_too_long'
+        : !principal || !authorizeSubscribeRule(principal, filter)
+          ? 'not_allowed'
+          : !held.has(filter) && held.size >= ctx.limits.maxSubscriptionsPerClient
+            ? 'too_many'
+            : undefined;
+    if (reason !== undefined) {
+      refuseSubscription(client, filter, reason);
+      // A null subscription is answered with the SUBACK failure code 0x80; the client stays connected.
+      callback(null, null);
       return;
     }
-    counters.subscriptionsRefused++;
-    ctx.refusalLog(
-      'subscribe',
-      { clientId: client.id, filter: subscription.topic.slice(0, 256) },
-      'subscription refused',
-    );
-    // A null subscription is answered with the SUBACK failure code 0x80; the client stays connected.
-    callback(null, null);
+    held.add(filter);
+    subscriptions.set(client, held);
+    callback(null, subscription);
   };
 
   return {
@@ -206,6 +228,10 @@ export function createHooks(ctx: HookContext): BrokerHooks {
     authorizePublish,
     authorizeSubscribe,
     principalOf: (client) => principals.get(client),
+    unsubscribed: (client, filters) => {
+      const held = subscriptions.get(client);
+      for (const filter of filters) held?.delete(filter);
+    },
   };
 }
 

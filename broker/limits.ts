@@ -43,6 +43,12 @@ export interface BrokerLimits {
   /** The same per address: generous, since a whole fleet behind one NAT reconnects after a restart. */
   connectsPerSecondPerAddress: number;
   connectBurstPerAddress: number;
+  /**
+   * Subscriptions one client may hold (issue #14, point 6: 100,000 filters from one device took the
+   * broker from 177 to 443 MB), and the longest filter. More are answered with the SUBACK failure code.
+   */
+  maxSubscriptionsPerClient: number;
+  maxTopicChars: number;
   /** Slow secret checks (scrypt) running at once for one address, and in total (broker/login-guard.ts). */
   slowChecksPerAddress: number;
   slowChecksInFlight: number;
@@ -58,6 +64,8 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   authFailuresPerClientId: 5,
   authFailuresPerAddress: 100,
   authWindowMs: 60_000,
+  maxSubscriptionsPerClient: 100,
+  maxTopicChars: 512,
   connectsPerSecond: 0.2,
   connectBurst: 10,
   connectsPerSecondPerAddress: 500,

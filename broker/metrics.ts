@@ -15,6 +15,17 @@ export const CONNECTION_REFUSALS = [
 ] as const;
 export type ConnectionRefusal = (typeof CONNECTION_REFUSALS)[number];
 
+/** Why a subscription is answered with the failure code 0x80 (the client stays connected). */
+export const SUBSCRIPTION_REFUSALS = [
+  /** The access rules do not allow the filter (a device outside its own `cmd` tree, `$SYS`, ...). */
+  'not_allowed',
+  /** The client already holds `maxSubscriptionsPerClient` subscriptions. */
+  'too_many',
+  /** The filter is longer than `maxTopicChars`. */
+  'topic_too_long',
+] as const;
+export type SubscriptionRefusal = (typeof SUBSCRIPTION_REFUSALS)[number];
+
 /** The broker's self-metrics: a snapshot, safe to keep and compare. */
 export interface BrokerMetrics {
   /** Authenticated MQTT sessions open now. */
@@ -33,8 +44,8 @@ export interface BrokerMetrics {
   willsAccepted: number;
   /** Refused publications (Wills included) by reason. */
   publishesRefused: Record<PublishRefusal, number>;
-  /** Subscriptions answered with a failure code (the client stays connected). */
-  subscriptionsRefused: number;
+  /** Subscriptions answered with a failure code (the client stays connected), by reason. */
+  subscriptionsRefused: Record<SubscriptionRefusal, number>;
   /** Connections closed by a limit or a protocol error, by reason. */
   connectionsRefused: Record<ConnectionRefusal, number>;
   /** Device sessions ended, by reason (also written as broker presence points). */
@@ -56,7 +67,7 @@ export class BrokerCounters {
   disconnectionsTotal = 0;
   publishesAccepted = 0;
   willsAccepted = 0;
-  subscriptionsRefused = 0;
+  readonly subscriptionsRefused = zeros(SUBSCRIPTION_REFUSALS);
   readonly authFailures = zeros(AUTH_FAILURES);
   readonly publishesRefused = zeros(PUBLISH_REFUSALS);
   readonly connectionsRefused = zeros(CONNECTION_REFUSALS);
@@ -75,7 +86,7 @@ export class BrokerCounters {
       publishesAccepted: this.publishesAccepted,
       willsAccepted: this.willsAccepted,
       publishesRefused: { ...this.publishesRefused },
-      subscriptionsRefused: this.subscriptionsRefused,
+      subscriptionsRefused: { ...this.subscriptionsRefused },
       connectionsRefused: { ...this.connectionsRefused },
       deviceDisconnects: { ...this.deviceDisconnects },
       presenceErrors: this.presenceErrors,
@@ -105,9 +116,10 @@ export function brokerMetricFamilies(m: BrokerMetrics): MetricFamily[] {
       'reason',
       m.publishesRefused,
     ),
-    counter(
+    labelled(
       'loa_broker_subscriptions_refused_total',
-      'Subscriptions answered with a failure code.',
+      'Subscriptions answered with a failure code, by reason.',
+      'reason',
       m.subscriptionsRefused,
     ),
     labelled(

@@ -95,6 +95,9 @@ const brokerListenerShape = {
       authFailuresPerClientId: z.int().min(1).optional(),
       authFailuresPerAddress: z.int().min(1).optional(),
       authWindowMs: z.int().min(1000).optional(),
+      /** Subscriptions one client may hold, and the longest filter (issue #14). */
+      maxSubscriptionsPerClient: z.int().min(1).optional(),
+      maxTopicChars: z.int().min(64).optional(),
       /** CONNECTs per (client id, address) and per address (token buckets); 0 turns one off. */
       connectsPerSecond: z.number().min(0).optional(),
       connectBurst: z.int().min(1).optional(),
