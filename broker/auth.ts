@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { checkSecretHash, verifySecret, type Inventory } from '../protocol/index.js';
+import { CredentialStore } from './credential-store.js';
 import { devicePrincipal, servicePrincipal, type Principal, type ServiceRole } from './acl.js';
 
 /** A platform account that is not a device (ingest replicas, coverage, read-only consoles). */
@@ -74,24 +74,12 @@ export interface CredentialCheckerOptions {
   verify?: (secret: string, hash: string) => Promise<boolean>;
 }
 
-interface CacheEntry {
-  /** The stored hash the secret was verified against: a changed hash invalidates the entry. */
-  hash: string;
-  /** sha256 of the secret that verified. */
-  digest: Buffer;
-}
-
-/**
- * Checks MQTT credentials: username = device id (or service account), password = secret. A successful
- * scrypt verification is remembered as the sha256 of the secret, so a reconnect storm costs one fast
- * hash per connection instead of ~75 ms of scrypt; a changed stored hash invalidates the entry.
- */
 export class CredentialChecker {
   private readonly inventory: () => Inventory;
   private readonly services: ReadonlyMap<string, ServiceAccount>;
   private readonly verify: (secret: string, hash: string) => Promise<boolean>;
   /** Keyed by `d:{device id}` or `s:{username}`: the two namespaces never mix. */
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache = new CredentialStore();
   /** Concurrent checks of the same credentials share one scrypt run. */
   private readonly pending = new Map<string, Promise<boolean | 'throttled'>>();
 
@@ -154,6 +142,11 @@ export class CredentialChecker {
     return { ok: true, principal: devicePrincipal(device) };
   }
 
+  /** Keeps verified credentials in `file` (read now, appended to as logins are verified). */
+  open(file: string): Promise<void> {
+    return this.cache.open(file);
+  }
+
   /** Entries currently cached (for metrics and tests). */
   get cachedCount(): number {
     return this.cache.size;
@@ -166,9 +159,8 @@ export class CredentialChecker {
     hash: string,
     slot: SlowCheckSlot,
   ): Promise<boolean | 'throttled' | undefined> {
-    const digest = createHash('sha256').update(password).digest();
-    const cached = this.cache.get(key);
-    if (cached?.hash === hash && timingSafeEqual(cached.digest, digest)) return true;
+    const digest = this.cache.digest(password);
+    if (this.cache.matches(key, hash, digest)) return true;
 
     const pendingKey = `${key}\0${hash}\0${digest.toString('base64')}`;
     let run = this.pending.get(pendingKey);
@@ -179,7 +171,7 @@ export class CredentialChecker {
     try {
       const ok = await run;
       if (ok === 'throttled') return ok;
-      if (ok) this.cache.set(key, { hash, digest });
+      if (ok) this.cache.remember(key, hash, digest);
       return ok;
     } catch {
       return undefined;

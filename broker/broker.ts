@@ -40,6 +40,12 @@ export interface BrokerOptions {
   redis?: string;
   /** An optional WebSocket listener (MQTT over WebSocket, path default `/mqtt`). */
   ws?: { port: number; host?: string; path?: string };
+  /**
+   * A file (created 0600) keeping the credentials verified with scrypt, as keyed digests, across
+   * restarts (broker/credential-store.ts): a restarted broker accepts its fleet without one scrypt per
+   * device. Without it they are kept in memory only.
+   */
+  verifiedCredentials?: string;
   /** Limits against misbehaving clients; each defaults to DEFAULT_BROKER_LIMITS. */
   limits?: Partial<BrokerLimits>;
   /** Clock for receivedAt; default Date.now. */
@@ -123,6 +129,7 @@ export function createBroker(options: BrokerOptions): Broker {
       failuresPerAddress: limits.authFailuresPerAddress,
       windowMs: limits.authWindowMs,
       slowChecksPerAddress: limits.slowChecksPerAddress,
+      slowChecksForSuspects: limits.slowChecksForSuspects,
       slowChecksInFlight: limits.slowChecksInFlight,
       slowCheckQueue: limits.slowCheckQueue,
     },
@@ -318,6 +325,7 @@ export function createBroker(options: BrokerOptions): Broker {
     server = listener;
     const urls: BrokerUrls = { url: '' };
     try {
+      if (options.verifiedCredentials !== undefined) await credentials.open(options.verifiedCredentials);
       await broker.listen();
       urls.url = `mqtt://${formatAddress(await listen(listener, { port, host }))}`;
       if (options.tls) {

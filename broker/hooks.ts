@@ -38,7 +38,7 @@ export interface HookContext {
   stopping: () => boolean;
   publishBuckets: TokenBuckets;
   loginGuard: LoginGuard;
-  limits: Pick<BrokerLimits, 'maxSubscriptionsPerClient' | 'maxTopicChars'>;
+  limits: Pick<BrokerLimits, 'maxSubscriptionsPerClient' | 'maxTopicChars' | 'throttledReplyDelayMs'>;
   /** CONNECT token buckets, by (client id, address) and by address. */
   connectBuckets: TokenBuckets;
   addressConnectBuckets: TokenBuckets;
@@ -120,7 +120,17 @@ export function createHooks(ctx: HookContext): BrokerHooks {
         const error = Object.assign(new BrokerRefusal(`connection refused: ${outcome.reason}`), {
           returnCode: outcome.returnCode,
         });
-        done(error, false);
+        // A refusal for throttling is answered late (a tarpit, as fail2ban-style setups do): each of
+        // the guesser's connections then tries once a second at most, instead of as fast as the broker
+        // answers, and the flood costs the broker (and honest logins) less.
+        const throttled = outcome.reason === 'throttled' || outcome.reason === 'rate_limited';
+        if (throttled && ctx.limits.throttledReplyDelayMs > 0) {
+          setTimeout(() => {
+            done(error, false);
+          }, ctx.limits.throttledReplyDelayMs).unref();
+        } else {
+          done(error, false);
+        }
       })
       .catch((error: unknown) => {
         logger.error({ err: error, clientId }, 'authentication hook failed');

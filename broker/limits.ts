@@ -49,11 +49,17 @@ export interface BrokerLimits {
    */
   maxSubscriptionsPerClient: number;
   maxTopicChars: number;
-  /** Slow secret checks (scrypt) running at once for one address, and in total (broker/login-guard.ts). */
+  /**
+   * Slow secret checks (scrypt) running at once: for one address that has failed, for all such
+   * addresses together, and in total (broker/login-guard.ts).
+   */
   slowChecksPerAddress: number;
+  slowChecksForSuspects: number;
   slowChecksInFlight: number;
   /** Logins from addresses that have failed waiting for a slow check; more are refused (CONNACK 3). */
   slowCheckQueue: number;
+  /** A login refused as throttled or rate-limited gets its CONNACK 3 this late (0: at once). */
+  throttledReplyDelayMs: number;
 }
 
 export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
@@ -70,9 +76,11 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   connectBurst: 10,
   connectsPerSecondPerAddress: 500,
   connectBurstPerAddress: 20_000,
-  slowChecksPerAddress: 2,
+  slowChecksPerAddress: 1,
+  slowChecksForSuspects: 1,
   slowChecksInFlight: 4,
   slowCheckQueue: 256,
+  throttledReplyDelayMs: 1000,
 };
 
 /** Longest key kept (client ids and addresses come from the wire). */

@@ -7,11 +7,13 @@ import { FailureThrottle } from './limits.js';
  * - Failures are counted per (client id, address) and per address, in a window. A key over its limit is
  *   refused before any look-up or scrypt run; an address that has not failed is never refused, so a
  *   device is not locked out by guesses made elsewhere for its id.
- * - An attempt is counted against both keys while it is being checked, not only once it has failed:
- *   300 guesses sent at once from one address are checked 5 at most (the per-(id, address) limit), not
- *   300 (the "blocked?" test used to run before any failure was recorded).
- * - Slow checks (scrypt) pass a gate: a few in flight per address and a few in total (the thread pool
- *   has 4 threads); the others wait in line, logins from addresses without failures first. Waiting
+ * - An attempt is counted against its (client id, address) while it is being checked, not only once it
+ *   has failed: 300 guesses for one id sent at once from one address are checked 5 at most, not 300
+ *   (the "blocked?" test used to run before any failure was recorded). The address's limit is checked
+ *   again right before each slow check, so guesses for many ids waiting in line stop at the limit too.
+ * - Slow checks (scrypt) pass a gate: a few in total (the thread pool has 4 threads), and a few per
+ *   address once that address has failed; the others wait in line, logins from addresses without
+ *   failures first. Waiting
  *   attempts from addresses that have failed are bounded (`slowCheckQueue`); past that they are refused.
  *   An honest login that needs scrypt during a flood waits for one free slot, not behind the flood.
  *
@@ -24,8 +26,10 @@ export interface LoginGuardLimits {
   /** The same per remote address (higher: many 4G devices share one carrier-grade NAT address). */
   failuresPerAddress: number;
   windowMs: number;
-  /** Slow checks running at once for one address. */
+  /** Slow checks running at once for one address that has failed. */
   slowChecksPerAddress: number;
+  /** Slow checks running at once for all addresses that have failed, together. */
+  slowChecksForSuspects: number;
   /** Slow checks running at once in total (the global budget). */
   slowChecksInFlight: number;
   /** Attempts from addresses that have failed, waiting for a slow check; beyond this they are refused. */
@@ -67,8 +71,9 @@ export class LoginGuard {
   begin(clientId: string, address: string): LoginTicket | undefined {
     const clientAddressKey = `${address}\0${clientId}`;
     if (this.byClientAddress.blocked(clientAddressKey) || this.byAddress.blocked(address)) return undefined;
+    // Only the pair counts attempts in flight: many honest devices behind one NAT address log in at
+    // once after a restart. The address's own limit is checked again just before each slow check.
     this.byClientAddress.begin(clientAddressKey);
-    this.byAddress.begin(address);
     return { clientAddressKey, address, settled: false };
   }
 
@@ -77,7 +82,7 @@ export class LoginGuard {
     if (ticket.settled) return;
     ticket.settled = true;
     this.byClientAddress.end(ticket.clientAddressKey, failed);
-    this.byAddress.end(ticket.address, failed);
+    if (failed) this.byAddress.fail(ticket.address);
   }
 
   /**
@@ -92,11 +97,12 @@ export class LoginGuard {
       else this.running.set(address, n);
       this.next();
     };
+    if (this.byAddress.blocked(address)) return undefined;
     if (this.waiting.length === 0 && this.free(address)) {
       this.take(address);
       return release;
     }
-    const suspect = this.byAddress.failures(address) > 0;
+    const suspect = this.suspect(address);
     if (suspect && this.suspectWaiting >= this.limits.slowCheckQueue) return undefined;
     const granted = await new Promise<boolean>((resolve) => {
       this.waiting.push({ address, suspect, resolve });
@@ -105,11 +111,29 @@ export class LoginGuard {
     return granted ? release : undefined;
   }
 
+  /**
+   * A slot is free within the global budget. Addresses that have failed get at most
+   * `slowChecksPerAddress` slots each and `slowChecksForSuspects` among them all: on two cores, two
+   * guessers' scrypt runs would take the whole machine from honest logins. Addresses without failures
+   * are not capped, so that a fleet behind one NAT address is not slowed on its first start.
+   */
   private free(address: string): boolean {
+    if (this.runningTotal >= this.limits.slowChecksInFlight) return false;
+    if (!this.suspect(address)) return true;
     return (
-      this.runningTotal < this.limits.slowChecksInFlight &&
-      (this.running.get(address) ?? 0) < this.limits.slowChecksPerAddress
+      (this.running.get(address) ?? 0) < this.limits.slowChecksPerAddress &&
+      this.suspectsRunning() < this.limits.slowChecksForSuspects
     );
+  }
+
+  private suspectsRunning(): number {
+    let n = 0;
+    for (const [address, count] of this.running) if (this.suspect(address)) n += count;
+    return n;
+  }
+
+  private suspect(address: string): boolean {
+    return this.byAddress.failures(address) > 0;
   }
 
   private take(address: string): void {
@@ -125,7 +149,8 @@ export class LoginGuard {
       for (let i = 0; i < this.waiting.length; i++) {
         const w = this.waiting[i] as Waiter;
         if (!this.free(w.address)) continue;
-        if (!w.suspect) {
+        // Judged now, not when it began to wait: the first failures of a flood demote the rest of it.
+        if (!this.suspect(w.address)) {
           pick = i;
           break;
         }
@@ -134,6 +159,11 @@ export class LoginGuard {
       if (pick < 0) return;
       const [waiter] = this.waiting.splice(pick, 1) as [Waiter];
       if (waiter.suspect) this.suspectWaiting--;
+      // Guesses that were waiting when their address reached its limit are refused, not checked.
+      if (this.byAddress.blocked(waiter.address)) {
+        waiter.resolve(false);
+        continue;
+      }
       this.take(waiter.address);
       waiter.resolve(true);
     }

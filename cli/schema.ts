@@ -67,9 +67,17 @@ export type ProvinceSimulation = z.infer<typeof provinceSimulationSchema>;
 
 /**
  * What `loa broker` and `loa up` both offer of the embedded broker (one fragment, spread into both
- * schemas): the optional TLS and WebSocket listeners, the limits and Redis.
+ * schemas): the optional TLS and WebSocket listeners, the limits, Redis, service accounts and the
+ * credential cache.
  */
 const brokerListenerShape = {
+  /** A YAML file listing the service accounts (ingest replicas, read-only consoles); none by default. */
+  serviceAccounts: z.string().min(1).optional(),
+  /**
+   * A file keeping verified credentials across restarts (0600). `loa up` keeps one in its data folder
+   * by default; `loa broker` keeps them in memory unless given one.
+   */
+  credentialCache: z.string().min(1).optional(),
   /** An optional TLS listener; with `ca`, a device may log in by a client certificate whose CN is its id. */
   tls: z
     .strictObject({
@@ -105,8 +113,10 @@ const brokerListenerShape = {
       connectBurstPerAddress: z.int().min(1).optional(),
       /** Slow secret checks (scrypt) at once per address and in all; suspect logins waiting at most. */
       slowChecksPerAddress: z.int().min(1).optional(),
+      slowChecksForSuspects: z.int().min(1).optional(),
       slowChecksInFlight: z.int().min(1).optional(),
       slowCheckQueue: z.int().min(0).optional(),
+      throttledReplyDelayMs: z.int().min(0).max(30_000).optional(),
     })
     .optional(),
   /** `redis://host:port`: several brokers sharing one Redis (mqemitter-redis). */
@@ -201,8 +211,6 @@ export const brokerConfigSchema = z.strictObject({
   http: z
     .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: port.default(9466) })
     .prefault({}),
-  /** A YAML file listing the service accounts (ingest replicas, read-only consoles); none by default. */
-  serviceAccounts: z.string().min(1).optional(),
   ...brokerListenerShape,
 });
 

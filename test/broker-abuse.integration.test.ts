@@ -14,7 +14,7 @@ import {
 } from '../broker/index.js';
 import { Inventory } from '../protocol/index.js';
 import { MetricsRegistry } from '../runtime/index.js';
-import { testInventory, topicOf } from './fixtures/province.js';
+import { SECRETS, testInventory, topicOf } from './fixtures/province.js';
 import { connectDevice, eventually, publish } from './mqtt-helpers.js';
 import { connectPacket, publishPacket, rawClient, type RawClient } from './raw-mqtt.js';
 
@@ -231,6 +231,31 @@ describe('limits', () => {
     const owner = await raw();
     owner.send(connectPacket(C01, C01, 'c01-secret'));
     expect(await owner.connack()).toBe(0);
+  });
+
+  it('stops parallel guesses for many ids at the address limit', async () => {
+    await startBroker({ authFailuresPerClientId: 1000, authFailuresPerAddress: 10 });
+    const ids = [C01, 'vinh-an-c02', 'tan-lap-c01'];
+    const guesses = await Promise.all(Array.from({ length: 90 }, () => raw(GUESSER)));
+    for (const [i, client] of guesses.entries()) {
+      client.send(connectPacket(ids[i % 3] as string, ids[i % 3] as string, `guess-${i}`));
+    }
+    const codes = await Promise.all(guesses.map((c) => c.connack()));
+    // At most the limit plus the checks already running when it was reached (4 slots).
+    expect(codes.filter((c) => c === 4).length).toBeLessThanOrEqual(14);
+    expect(broker.metrics().slowChecks).toBeLessThanOrEqual(14);
+  });
+
+  it('lets honest parallel logins from one address through: checks in flight do not count against it', async () => {
+    // Three devices behind one NAT address logging in at once, with a limit of 2 failures.
+    await startBroker({ authFailuresPerAddress: 2 });
+    const ids = [C01, 'vinh-an-c02', 'tan-lap-c01'];
+    const honest = await Promise.all(ids.map(() => raw()));
+    honest.forEach((client, i) => {
+      const id = ids[i] as 'vinh-an-c01';
+      client.send(connectPacket(id, id, SECRETS[id]));
+    });
+    expect(await Promise.all(honest.map((c) => c.connack()))).toEqual([0, 0, 0]);
   });
 
   it('checks a login from an address without failures ahead of a flood of guesses', async () => {
