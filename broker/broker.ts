@@ -116,6 +116,8 @@ export function createBroker(options: BrokerOptions): Broker {
     if (!ends.has(client)) ends.set(client, reason);
   };
   let stopping = false;
+  /** Clients cut off for an oversize packet (see HookContext.cutOff). */
+  const cutOff = new WeakSet<Client>();
 
   const credentials = new CredentialChecker({
     inventory: () => inventory,
@@ -153,6 +155,7 @@ export function createBroker(options: BrokerOptions): Broker {
     publishBuckets,
     loginGuard,
     limits,
+    cutOff: (client) => cutOff.has(client),
     connectBuckets,
     addressConnectBuckets,
     markEnd,
@@ -284,6 +287,7 @@ export function createBroker(options: BrokerOptions): Broker {
       const size = guard.feed(chunk);
       if (size === undefined || socket.destroyed) return;
       markEnd(client, 'protocol_error');
+      cutOff.add(client);
       counters.connectionsRefused.packet_too_large++;
       refusalLog(
         'packet_too_large',

@@ -42,6 +42,11 @@ export interface HookContext {
   /** CONNECT token buckets, by (client id, address) and by address. */
   connectBuckets: TokenBuckets;
   addressConnectBuckets: TokenBuckets;
+  /**
+   * A client whose socket the broker cut for an oversize packet: what the parser still hands over from
+   * the same chunk is dropped, uncounted (it was counted once, as packet_too_large).
+   */
+  cutOff: (client: Client) => boolean;
   /** Remembers why the broker is about to close a client (the first reason given wins). */
   markEnd: (client: Client, reason: DisconnectReason) => void;
   /** A client passed authentication (the broker notes a takeover of an older session here). */
@@ -160,6 +165,10 @@ export function createHooks(ctx: HookContext): BrokerHooks {
 
   const authorizePublish: Hooks['authorizePublish'] = (client, packet, callback) => {
     const receivedAt = now();
+    if (client && ctx.cutOff(client)) {
+      callback(new BrokerRefusal('publish refused: connection cut'));
+      return;
+    }
     // aedes authorizes client publications only while the client is open, and Wills once it has closed
     // (or, from another broker instance, with no client at all).
     const will = client === null || client.closed;

@@ -130,6 +130,19 @@ describe('bad input is refused, counted, logged once, and others are still serve
     await stillServes();
   });
 
+  it('a whole packet over the size limit in one write is refused by the broker alone (issue #14)', async () => {
+    await startBroker();
+    const client = await rawDevice();
+    // The parser would see the whole packet in the chunk that trips the guard: it must not pass it on,
+    // or the ingest would count it a second time, as payload_too_large.
+    client.send(publishPacket(topicOf(C01, 'event'), 'x'.repeat(9000)));
+    await client.closed;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(broker.metrics().connectionsRefused.packet_too_large).toBe(1);
+    expect(accepted).toEqual([]);
+    expect(broker.metrics().publishesAccepted).toBe(0);
+  });
+
   it('a payload over 4096 bytes but under the packet limit reaches the ingest, which rejects it', async () => {
     await startBroker();
     const client = await device(C01);
