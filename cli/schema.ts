@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { agentConfigSchema } from '../devices/index.js';
-import { checkSecretHash, SLUG_PATTERN } from '../protocol/index.js';
+import { secretHashSchema, SLUG_PATTERN } from '../protocol/index.js';
 
 /** Where `loa up` keeps its data and `loa coverage` finds the running system, unless told otherwise. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -225,9 +225,7 @@ export const serviceAccountsFileSchema = z
         .min(1)
         .max(128)
         .regex(/^[^\s#+/$]+$/, 'must not contain spaces, "#", "+", "/" or "$"'),
-      secret: z.string().refine((s) => checkSecretHash(s) === undefined, {
-        message: 'is not a hash from `loa secret hash` (never put a plain secret here)',
-      }),
+      secret: secretHashSchema,
       role: z.enum(['ingest', 'reader']),
       /** Readers only: an operator console confined to one province. */
       province: slug.optional(),
