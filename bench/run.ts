@@ -223,6 +223,21 @@ if (only === undefined || only === 'broker') {
       verdict: b.stormRefused === 0 && b.stormSeconds < 15 ? 'meets' : 'misses',
     },
     {
+      name: 'broker: whole fleet back after a restart (verified credentials kept)',
+      value: `${fmt(b.restartSeconds, 1)} s for ${fmt(b.devices)}, ${fmt(b.restartRefused)} refused`,
+      target: '10,000 within 15 s',
+      baseline: `first connects, scrypt each: ${fmt(b.coldConnectSeconds, 1)} s`,
+      verdict: b.restartRefused === 0 && b.restartSeconds <= 15 && b.devices >= 10_000 ? 'meets' : 'misses',
+    },
+    {
+      name: 'broker: honest login (one scrypt) under a guessing flood from another address',
+      value: `median ${fmt(b.loginUnderFlood.median)} ms, p99 ${fmt(b.loginUnderFlood.p99)} ms (${fmt(b.loginUnderFlood.guesses)} guesses)`,
+      target: 'fast: no lock-out, no queue behind the flood',
+      baseline: `no flood: median ${fmt(b.login.median)} ms, p99 ${fmt(b.login.p99)} ms`,
+      ratio: `${fmt(b.loginUnderFlood.median / b.login.median, 2)}×`,
+      verdict: 'info',
+    },
+    {
       name: 'broker: QoS 1 msgs/s, authentication and access rules on',
       value: `${fmt(b.authRate)} msg/s`,
       target: '',

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DEFAULT_BROKER_LIMITS, exportMosquitto, type ServiceAccount } from '../broker/index.js';
 import { loadInventory, verifySecret, type Inventory } from '../protocol/index.js';
-import { loadServiceAccounts } from './broker-cmd.js';
+import { loadServiceAccounts } from './service-accounts.js';
 import { ConfigError } from './config.js';
 import { readSecretsFile } from './simulate-cmd.js';
 

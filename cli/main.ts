@@ -109,10 +109,6 @@ const brokerCommand = program
   .option('--inventory <dir>', 'folder of province inventory files (device identities)')
   .option('--host <host>', 'listen address (default 127.0.0.1; 0.0.0.0 for devices on the network)')
   .option('--port <port>', 'MQTT port (default 1883; 0 = any free port)', num)
-  .option(
-    '--service-accounts <file>',
-    'YAML list of service accounts: - { username, secret: <hash from loa secret hash>, role: ingest|reader }',
-  )
   .option('--http-port <port>', '/metrics and /healthz port (default 9466)', num);
 addBrokerListenerOptions(brokerCommand, num)
   .addHelpText(
@@ -131,7 +127,6 @@ addBrokerListenerOptions(brokerCommand, num)
   .action(async (o: Record<string, string | number | boolean | undefined>) => {
     const config = resolveCommandConfig(brokerConfigSchema, o, {
       inventory: o.inventory,
-      serviceAccounts: o.serviceAccounts,
       ...brokerListenerFlags(o),
       mqtt: { host: o.host, port: o.port },
       http: { port: o.httpPort },

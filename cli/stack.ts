@@ -19,7 +19,7 @@ export interface LocalStackOptions {
   mqtt: { host: string; port: number };
   serviceAccounts?: readonly ServiceAccount[];
   /** The broker's optional TLS and WebSocket listeners, limits and Redis (as `loa broker` has them). */
-  broker?: Pick<BrokerOptions, 'tls' | 'ws' | 'redis' | 'limits'>;
+  broker?: Pick<BrokerOptions, 'tls' | 'ws' | 'redis' | 'limits' | 'serviceAccounts' | 'verifiedCredentials'>;
   ingest?: Omit<IngestOptions, 'inventory' | 'writer' | 'walDir' | 'logger'>;
 }
 

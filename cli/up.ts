@@ -67,7 +67,8 @@ export async function runUp(config: UpConfig): Promise<void> {
     // The coverage engine observes every accepted message, including those the ingest replays.
     const coverage = createLocalCoverage(config, influxUrl, inventory, logger);
     const stack = createLocalStack({
-      broker: brokerListeners,
+      // Verified credentials outlive a restart: the fleet comes back without one scrypt each (issue #14).
+      broker: { verifiedCredentials: join(dataDir, 'verified-credentials'), ...brokerListeners },
       inventory,
       writer: createWriter(config.influx, influxUrl),
       walDir: join(dataDir, 'wal'),

@@ -119,7 +119,7 @@ export function createPipeline({ inventory, retentionMs, now = Date.now }: Pipel
     return {
       kind: 'point',
       channel,
-      line: toLine(channel, series, decoded.message, message.receivedAt),
+      line: toLine(channel, series, decoded.message, message),
       device: series.device,
       message: decoded.message,
     };

@@ -384,12 +384,13 @@ describe('Inventory', () => {
     expect(inventory.commune('nope', 'nui-sap')).toBeUndefined();
   });
 
-  it('refuses a device id used twice, even in one file', () => {
+  it('refuses a device id used twice in one file, with the line of the second (issue #14)', () => {
     const text = anGiang().replace('id: nui-sap-c01', 'id: vinh-an-c01');
-    const content = parseInventoryFile(text, 'an-giang.yaml');
-    expect(() => Inventory.fromFiles([{ file: 'an-giang.yaml', content }])).toThrow(
-      'an-giang.yaml: device "vinh-an-c01" in an-giang/nui-sap is already in an-giang/vinh-an: device ids are unique nationally',
+    const line = text.split('\n').findIndex((l) => l.includes('nui-sap')) + 1;
+    expect(() => parseInventoryFile(text, 'an-giang.yaml')).toThrow(
+      /^an-giang\.yaml:\d+: communes\[1\]\.devices\[0\]\.id: duplicate device "vinh-an-c01" \(already in commune vinh-an\)/,
     );
+    expect(line).toBeGreaterThan(0);
   });
 
   it('refuses a province defined in two files', () => {
@@ -462,6 +463,40 @@ communes:
     expect(error).toBeInstanceOf(InventoryError);
     expect((error as Error).message).toContain(
       `${join(dir, 'dong-thap.yaml')}: device "vinh-an-c01" in dong-thap/my-hoi is already in an-giang/vinh-an`,
+    );
+  });
+
+  it('names the file of a YAML alias bomb (issue #14)', async () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 0; i < 8; i++) {
+      bomb.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(', ')}]`,
+      );
+    }
+    await writeFile(join(dir, 'bomb.yaml'), `${bomb.join('\n')}\n`);
+    const error = await loadInventory(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InventoryError);
+    expect((error as Error).message).toMatch(/bomb\.yaml: YAML: .*alias/i);
+  });
+
+  it('refuses a name that is not valid UTF-8, with its line (issue #14)', async () => {
+    const text = anGiang();
+    const line = text.split('\n').findIndex((l) => l.includes('Ấp An Thạnh')) + 1;
+    const bytes = Buffer.from(text.replace('Ấp An Thạnh', 'Ấp An Th\u0000nh'), 'utf8');
+    bytes[bytes.indexOf(0)] = 0xff;
+    await writeFile(join(dir, 'an-giang.yaml'), bytes);
+    await expect(loadInventory(dir)).rejects.toThrow(
+      `${join(dir, 'an-giang.yaml')}:${line}: not valid UTF-8 (save the file as UTF-8)`,
+    );
+  });
+
+  it('refuses a secret hash whose scrypt cost would take seconds per login (issue #14)', async () => {
+    const slow = await hashSecret('s3cret', { N: 1 << 17, r: 8, p: 1 });
+    await writeFile(join(dir, 'an-giang.yaml'), anGiang().replace(`secret: "${HASH}"`, `secret: "${slow}"`));
+    await expect(loadInventory(dir)).rejects.toThrow(
+      /an-giang\.yaml:11: communes\[0\]\.devices\[0\]\.secret: is an scrypt cost too high to check at each login: N·r·p = 1048576, at most 524288/,
     );
   });
 
