@@ -188,6 +188,7 @@ it('judges faults that overlap on a device as one outage, paged once (issue #14,
       report: report({ [device]: ledgerOf([]) }, [random, scripted]),
       heartbeatMs: () => 5000,
       timeoutMs: 0,
+      messages: messages('en'),
     });
     expect(result.problems).toEqual([]);
     expect(result.held.filter((l) => l.startsWith('link_drop'))).toEqual([

@@ -240,13 +240,13 @@ describe('ports', () => {
     const data = join(dir, 'port-data');
     const port = await freePort();
     let up = await startUp(data, ['--influx-port', String(port)]);
-    expect(up.output()).toContain(`influxdb  http://127.0.0.1:${port}`);
+    expect(up.output()).toMatch(new RegExp(`influxdb +http://127\\.0\\.0\\.1:${port}`));
     const leftover = await influxdPid(data);
     await up.kill('SIGKILL');
     expect(await running(leftover)).toBe(true);
 
     up = await startUp(data, ['--influx-port', String(port)]);
-    expect(up.output()).toContain(`influxdb  http://127.0.0.1:${port}`);
+    expect(up.output()).toMatch(new RegExp(`influxdb +http://127\\.0\\.0\\.1:${port}`));
     expect(up.output()).not.toContain('port taken');
     expect(await running(leftover)).toBe(false);
     expect((await record(data)).influx).toBe(`http://127.0.0.1:${port}`);
