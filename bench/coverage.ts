@@ -1,4 +1,4 @@
-// Coverage engine at national scale (DESIGN §8): 3,321 communes, 63,600 hamlets, 150,000 devices.
+// Coverage engine at national scale (docs/design.md#targets): 3,321 communes, 63,600 hamlets, 150,000 devices.
 // Full evaluation and per-message update, medians of repeats, beside a bare loop over the same
 // numbers (device liveness → hamlet coverage → commune verdict) run in the same process.
 import { runInNewContext } from 'node:vm';

@@ -1,5 +1,5 @@
 // `npm run bench`: the benchmark suite, one table. Figures are medians of repeats, each beside its
-// target (DESIGN §8) and a baseline measured in the same run, because this machine is shared and noisy.
+// target (docs/design.md#targets) and a baseline measured in the same run, because this machine is shared and noisy.
 // BENCH_SECONDS sets the end-to-end duration (default 60, the target's), BENCH_DEVICES the connections,
 // BENCH_ONLY=pipeline|e2e|coverage|history|alert|agent|broker runs one part.
 import { benchCoverage } from './coverage.js';
@@ -159,7 +159,7 @@ if (only === undefined || only === 'alert') {
       name: `death → device_offline alert, ${way}`,
       value: `median ${fmt(median, 1)} s, max ${fmt(max, 1)} s (${seconds.length} devices, heartbeat ${a.heartbeatS} s)`,
       target: `≤ 3 heartbeats + 10 s = ${a.targetS} s`,
-      baseline: 'ThingsBoard default 600 s (DESIGN §8, not run here)',
+      baseline: 'ThingsBoard default 600 s (docs/design.md#targets, not run here)',
       verdict: max <= a.targetS ? 'meets' : 'misses',
     });
   }

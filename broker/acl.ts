@@ -8,7 +8,7 @@ import {
 } from '../protocol/index.js';
 
 /**
- * Access rules of the broker (DESIGN §3, §9), as pure functions of who is asking and what topic: the
+ * Access rules of the broker (docs/protocol.md, §9), as pure functions of who is asking and what topic: the
  * aedes hooks call them for every PUBLISH, Will and SUBSCRIBE, and an exporter for other brokers can
  * read the same rules.
  */

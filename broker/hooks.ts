@@ -19,7 +19,7 @@ import type { RateLimitedLog as RefusalLog } from '../runtime/index.js';
 /**
  * The durability hook: called synchronously for each accepted device publication and Will, after the
  * access rules and before aedes acknowledges it (aedes sends the PUBACK before subscribers or its
- * `published` hook see a message, DESIGN §9). Throwing refuses the publication: the client is
+ * `published` hook see a message, docs/design.md#facts-worth-keeping-at-hand). Throwing refuses the publication: the client is
  * disconnected and resends, so nothing acknowledged is lost.
  */
 export type OnAccepted = (topic: string, payload: Buffer, receivedAt: number) => void;

@@ -6,7 +6,7 @@
 export interface BrokerLimits {
   /**
    * Largest MQTT packet, in bytes, before it is buffered: the socket is closed on the fixed header of a
-   * larger one. Twice the 4096-byte payload limit (DESIGN §3), so that a payload a little over the limit
+   * larger one. Twice the 4096-byte payload limit (docs/protocol.md), so that a payload a little over the limit
    * still reaches the ingest, which acknowledges and rejects it as `payload_too_large` instead of leaving
    * it in the device's outbox to be resent for ever.
    */

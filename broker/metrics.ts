@@ -145,7 +145,7 @@ export function brokerMetricFamilies(m: BrokerMetrics): MetricFamily[] {
 }
 
 /**
- * The broker's self-metrics as one line of the `broker` measurement (DESIGN §6), so that dashboards
+ * The broker's self-metrics as one line of the `broker` measurement (docs/protocol.md §10), so that dashboards
  * read connection counts from InfluxDB like everything else.
  */
 export function brokerSelfMetricsLine(m: BrokerMetrics, instance: string, at: number): string {

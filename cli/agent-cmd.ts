@@ -97,7 +97,7 @@ function heapTrimmer(ms: number): { now(): void; stop(): void } {
 }
 
 /**
- * `loa agent --config agent.yaml`: the edge agent of one station or cluster (DESIGN §3). SIGINT or
+ * `loa agent --config agent.yaml`: the edge agent of one station or cluster (docs/protocol.md). SIGINT or
  * SIGTERM publishes the retained `shutdown` state and disconnects cleanly. `jsonLogs`: JSON lines even
  * on a terminal.
  */

@@ -6,7 +6,7 @@ import { ConfigError } from './config.js';
 import type { BrokerConfig } from './schema.js';
 
 /**
- * `loa broker`: the embedded broker alone, without an ingest (DESIGN §2, "outgrowing one machine"):
+ * `loa broker`: the embedded broker alone, without an ingest (docs/architecture.md, "outgrowing one machine"):
  * devices and service accounts connect over MQTT, and `loa ingest` replicas consume the stream.
  */
 export async function runBroker(config: BrokerConfig): Promise<void> {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 /**
  * Configuration of a command: defaults ← a YAML file (`--config`) ← `LOA_*` environment variables ←
- * flags, validated once with zod at start-up (CONVENTIONS §5). A bad value stops the command with the
+ * flags, validated once with zod at start-up (CONTRIBUTING.md#edges-and-errors). A bad value stops the command with the
  * file (or variable) and the field.
  */
 export class ConfigError extends Error {

@@ -6,7 +6,7 @@ import { formatMaintenance } from './maintenance-cmd.js';
 import { readRecord } from './record.js';
 import { defaultDataDir } from './schema.js';
 
-/** `loa coverage`: the criterion live, as the running engine last wrote it to InfluxDB (DESIGN §7). */
+/** `loa coverage`: the criterion live, as the running engine last wrote it to InfluxDB (docs/design.md#commands). */
 export function registerCoverage(program: Command): void {
   const coverage = program
     .command('coverage')

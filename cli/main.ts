@@ -23,7 +23,7 @@ import { num } from './number-option.js';
 import { LOA_VERSION } from '../runtime/index.js';
 
 /**
- * `loa`: one binary for every part (DESIGN §7). Every command has --help.
+ * `loa`: one binary for every part (docs/design.md#commands). Every command has --help.
  * Each command loads its implementation when it runs, not before: `loa agent` on a small box must not pay
  * for the broker, the ingest and InfluxDB clients in memory (docs/performance.md, agent RSS).
  */

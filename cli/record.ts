@@ -4,7 +4,7 @@ import { readInfluxdCredentials, type InfluxdCredentials } from '../influx/index
 
 /**
  * `loa up` writes where it runs into the data folder, so that `loa coverage`, `loa report` and scripts
- * find the running system with nothing but `--data` (DESIGN §7).
+ * find the running system with nothing but `--data` (docs/design.md#commands).
  */
 export interface RunRecord {
   broker: string;

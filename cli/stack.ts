@@ -32,7 +32,7 @@ export interface LocalStack {
 }
 
 /**
- * The one-machine deployment (DESIGN §2): the embedded broker hands every accepted message to the
+ * The one-machine deployment (docs/architecture.md): the embedded broker hands every accepted message to the
  * in-process ingest before it acknowledges it. `loa up`, the end-to-end tests and the benchmarks all
  * run this same composition.
  */

@@ -23,7 +23,7 @@ import { startBanner } from './up-banner.js';
 import { createWriter, ingestTuning, prepareDatabase } from './storage.js';
 
 /**
- * `loa up`: everything on one machine (DESIGN §2) — a private influxd, the embedded broker and the
+ * `loa up`: everything on one machine (docs/architecture.md) — a private influxd, the embedded broker and the
  * ingest consuming in-process, and with `--simulate` a small province of virtual devices. The broker
  * hands each message to the ingest before it acknowledges it, so the whole path is durable.
  */

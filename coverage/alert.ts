@@ -1,4 +1,4 @@
-/** What every sink delivers: the JSON of DESIGN §5 (MQTT, webhook, InfluxDB). */
+/** What every sink delivers: the JSON of docs/coverage.md (MQTT, webhook, InfluxDB). */
 export interface Alert {
   /** Stable per subject: `kind/province/commune[/hamlet|device|…]`; the same id fires and resolves. */
   id: string;

@@ -26,7 +26,7 @@ import { alertLine, communeLine, deviceLine, hamletLine, provinceLine } from './
 import type { AlertSink } from './sinks.js';
 import { FleetState } from './state.js';
 
-/** Defaults of DESIGN §5, each configurable (docs/coverage.md). */
+/** Defaults of docs/coverage.md, each configurable (docs/coverage.md). */
 export const DEFAULT_ALERT_RULES: Readonly<Record<AlertKind, AlertRule>> = {
   hamlet_uncovered: { fireAfterMs: 10 * 60_000, resolveAfterMs: 2 * 60_000 },
   hamlet_unverified: { fireAfterMs: 10 * 60_000, resolveAfterMs: 2 * 60_000 },
@@ -666,7 +666,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
    * device's newest heartbeat expires, plus the rule's wait; or, for a device already down, when its
    * wait (or what holds it: a restart, an intended stop, maintenance) ends. The timer wakes up then
    * instead of on the next periodic evaluation, so a death is announced within 3 heartbeats + 10 s
-   * (DESIGN §8) and not up to an evaluation period later.
+   * (docs/design.md#targets) and not up to an evaluation period later.
    */
   function nextDeviceDeadline(t: number): number {
     const fireAfter = rules.device_offline.fireAfterMs;

@@ -2,7 +2,7 @@ import type { Criterion, Device, Inventory, ScheduleWindow, UnitType } from '../
 
 /**
  * The inventory flattened once into dense indices and typed arrays, so that evaluating a national
- * fleet is a few linear passes over numbers instead of walks over objects (DESIGN §8: ≤ 25 ms for
+ * fleet is a few linear passes over numbers instead of walks over objects (docs/design.md#targets: ≤ 25 ms for
  * 150,000 devices). Device, hamlet and commune numbers are positions in these arrays.
  */
 export interface CoverageModel {

@@ -12,7 +12,7 @@ export interface RestoreOptions {
 }
 
 /**
- * Rebuilds the engine's state from InfluxDB at start-up (DESIGN §5), so that a restart neither forgets
+ * Rebuilds the engine's state from InfluxDB at start-up (docs/coverage.md), so that a restart neither forgets
  * an outage nor announces it again: per device its newest heartbeat, birth, death and
  * power/amplifier/relay events; per hamlet the days with completed broadcasts; today's broadcasts for
  * the schedule windows; the week's emergency bulletins; and the alerts that were firing.

@@ -174,7 +174,7 @@ export class FleetState {
   }
 
   /**
-   * Sparkplug's rule (DESIGN §3): a death whose session is older than the newest birth is the late
+   * Sparkplug's rule (docs/protocol.md): a death whose session is older than the newest birth is the late
    * Will of a replaced connection and changes nothing. A birth is hearing from the device.
    */
   presence(d: number, online: boolean, session: number, at: number, shutdown = false): void {

@@ -140,7 +140,7 @@ export interface Agent {
 export { OutboxFullError as BacklogFullError };
 
 /**
- * The edge agent of one station or cluster (DESIGN §3): presence with a session-numbered Will and birth,
+ * The edge agent of one station or cluster (docs/protocol.md): presence with a session-numbered Will and birth,
  * heartbeats from a probe, broadcast logs and events. Creating it does no I/O; start() does.
  */
 export function createAgent(options: AgentOptions): Agent {
@@ -356,7 +356,7 @@ class DeviceAgent implements Agent {
     this.lastSession = session;
     return {
       topic: deviceTopic(this.address, 'state'),
-      // A Will has no device time (DESIGN §3): the platform stamps it on receipt.
+      // A Will has no device time (docs/protocol.md): the platform stamps it on receipt.
       payload: encodeMessage('state', { v: PROTOCOL_VERSION, online: false, session, reason: 'lost' }),
       qos: 1,
       retain: true,

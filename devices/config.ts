@@ -145,7 +145,7 @@ export function parseAgentConfig(input: unknown): AgentConfig {
   );
 }
 
-/** MQTT keepalive: about two heartbeats, at most 60 s, whole seconds (DESIGN §3: pings only speed up detection). */
+/** MQTT keepalive: about two heartbeats, at most 60 s, whole seconds (docs/protocol.md: pings only speed up detection). */
 export function keepaliveFor(heartbeatS: number): number {
   return Math.min(60, Math.max(1, Math.ceil(2 * heartbeatS)));
 }

@@ -1,5 +1,5 @@
 /**
- * The edge agent that runs on a station or loudspeaker cluster (DESIGN §3): presence, heartbeats,
+ * The edge agent that runs on a station or loudspeaker cluster (docs/protocol.md): presence, heartbeats,
  * broadcast logs and events over MQTT. The simulator runs many of these in one process.
  */
 export {

@@ -11,8 +11,8 @@ import { escapeFieldString, msToNs } from '../influx/index.js';
 import type { DeviceSeries } from './device-tags.js';
 
 /**
- * One handler per channel (CONVENTIONS §4), each turning a validated message into one line of the
- * storage schema (DESIGN §6). The time of a point is the device's own time, so a replayed or redelivered
+ * One handler per channel (CONTRIBUTING.md#types-and-modules), each turning a validated message into one line of the
+ * storage schema (docs/protocol.md §10). The time of a point is the device's own time, so a replayed or redelivered
  * message lands on the same key and overwrites itself: storage is idempotent.
  *
  * Field types never vary, because InfluxDB fixes a field's type at its first write: counters are
@@ -39,7 +39,7 @@ const heartbeat: Handler<'heartbeat'> = (s, m: HeartbeatMessage) => {
 };
 
 /**
- * A Will carries no device time (DESIGN §3): its receipt time, kept in the write-ahead log, stands in,
+ * A Will carries no device time (docs/protocol.md): its receipt time, kept in the write-ahead log, stands in,
  * with the log sequence in the sub-millisecond digits (issue #14, point 5): two Wills received in one
  * millisecond stay two points, and a replay of the log rewrites the same ones.
  */

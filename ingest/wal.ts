@@ -1,12 +1,12 @@
 // The ingest's write-ahead log: every message the broker is about to acknowledge is appended here first,
-// synchronously, so that nothing a device was told is delivered can be lost (DESIGN §9: acknowledging late
+// synchronously, so that nothing a device was told is delivered can be lost (docs/design.md#facts-worth-keeping-at-hand: acknowledging late
 // throttles mqtt.js to a few messages a second; a synchronous local append does not).
 //
 // - append() is one writeSync: once it returns the kernel has the bytes, and a SIGKILL loses nothing.
 //   An fdatasync on an interval bounds what a power loss can take.
 // - The writer loop read()s records back, stores them in InfluxDB, then commit()s the position. A
 //   checkpoint file remembers it; on start-up everything after it is replayed. Storage is idempotent
-//   (DESIGN §3), so a replay is harmless.
+//   (docs/protocol.md), so a replay is harmless.
 // - The log is also the spill: while InfluxDB is down the reader stops taking records into memory and the
 //   log grows on disk, up to maxBytes, where append throws WalFullError.
 //

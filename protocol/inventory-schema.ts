@@ -5,7 +5,7 @@ import { checkSecretHash } from './secret.js';
 import { SLUG_PATTERN } from './slug.js';
 
 /**
- * One inventory file per province (DESIGN §4): the denominator of coverage and the source of device
+ * One inventory file per province (docs/inventory.md): the denominator of coverage and the source of device
  * identity. Field names are what provincial engineers write by hand, so messages name them as written.
  */
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
   HASH = await hashSecret('s3cret', { N: 1024, r: 8, p: 1 });
 });
 
-/** A province file as DESIGN §4 shows it; line numbers matter to the tests below. */
+/** A province file as docs/inventory.md shows it; line numbers matter to the tests below. */
 function anGiang(hash = HASH): string {
   return `province: { id: an-giang, name: "An Giang" }
 timezone: Asia/Ho_Chi_Minh
@@ -66,7 +66,7 @@ function problemsOf(text: string, file = 'an-giang.yaml') {
 }
 
 describe('parseInventoryFile: a valid province', () => {
-  it('reads the file of DESIGN §4', () => {
+  it('reads the file of docs/inventory.md', () => {
     const file = parseInventoryFile(anGiang(), 'an-giang.yaml');
     expect(file.province).toEqual({ id: 'an-giang', name: 'An Giang' });
     expect(file.timezone).toBe('Asia/Ho_Chi_Minh');

@@ -1,7 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /**
- * Device secrets are stored only as salted slow hashes (DESIGN §4): `scrypt$N$r$p$salt$hash`, base64url.
+ * Device secrets are stored only as salted slow hashes (docs/inventory.md): `scrypt$N$r$p$salt$hash`, base64url.
  * The cost parameters travel inside the string, so they can be raised later without breaking old hashes.
  */
 export interface ScryptCost {
