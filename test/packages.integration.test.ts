@@ -410,7 +410,11 @@ describe.skipIf(reason !== undefined)(`Debian packages (${reason ?? 'as root, wi
       up.once('close', resolve);
     });
     // Where it listens: from the run record it writes once up (what `loa coverage --data` reads too).
-    const { broker: brokerUrl, influx: influxUrl } = await eventually(async () => {
+    const {
+      broker: brokerUrl,
+      influx: influxUrl,
+      influxAuth,
+    } = await eventually(async () => {
       if (up.exitCode !== null) throw new Error(`loa up exited:\n${out}`);
       return readRecord(data);
     }, 60_000);
@@ -426,7 +430,8 @@ describe.skipIf(reason !== undefined)(`Debian packages (${reason ?? 'as root, wi
       logger: silentLogger(),
     });
     await device.start();
-    const ql = createInfluxQl({ url: influxUrl, database: 'loa' });
+    // The private InfluxDB requires a login: the credentials loa up generated, found through the record.
+    const ql = createInfluxQl({ url: influxUrl, database: 'loa', ...influxAuth });
     try {
       await eventually(async () => {
         const series = await ql.query(`SELECT count("seq") FROM "heartbeat" WHERE "device" = 'vinh-an-c01'`);
