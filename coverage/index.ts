@@ -44,9 +44,26 @@ export {
   type CommunePeriod,
   type MonthlyReport,
   type Outage,
+  type PeriodKind,
   type PeriodReport,
+  PeriodError,
+  periodRange,
 } from './report.js';
-export { durationText, reportCsv, reportMarkdown } from './report-text.js';
+export {
+  clustersText,
+  durationIn,
+  durationText,
+  linkName,
+  outageKind,
+  periodName,
+  reportCsv,
+  reportMarkdown,
+  reportTitle,
+  statementLines,
+  unitLabel,
+  verdictText,
+} from './report-text.js';
+export { statementOf, type Statement, type UnitTally } from './statement.js';
 export {
   createDayCloser,
   rebuildDay,

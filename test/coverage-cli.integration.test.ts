@@ -71,7 +71,7 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
     expect(hamlets.output).toContain('an-hoa,Ấp An Hòa,uncovered,0/1');
 
     const month = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 7);
-    const report = await run(['report', '--data', data, '--month', month]);
+    const report = await run(['report', '--data', data, '--month', month, '--lang', 'vi']);
     expect(report.code).toBe(0);
     expect(report.output).toContain(
       `# Báo cáo tiêu chí 8.3 “Xã có đài truyền thanh và hệ thống loa đến các thôn/ấp”, tháng ${month.slice(5)}/${month.slice(0, 4)}`,
@@ -87,6 +87,10 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
       `SELECT count("verdict") FROM "long"."coverage_commune_day" WHERE "day" = '${yesterday}'`,
     );
     expect(days?.values[0]?.[1]).toBe(2);
+    // The state on that date, in the official form (English here: LOA_LANG=en).
+    const at = await run(['report', '--data', data, '--at', yesterday]);
+    expect(at.code).toBe(0);
+    expect(at.output).toMatch(/^\*\*Province-wide, \d\/2 communes meet the criterion «/m);
     const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
     const refused = await run(['report', 'rebuild', '--data', data, '--day', today]);
     expect(refused.code).not.toBe(0);
