@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadInventory, type Inventory } from '../protocol/index.js';
 import { ConfigError } from './config.js';
@@ -10,6 +11,7 @@ interface ReportFlags {
   year?: string;
   at?: string;
   format?: string;
+  out?: string;
   data: string;
   inventory?: string;
   timezone?: string;
@@ -27,7 +29,9 @@ async function open(data: string, inventoryDir: string | undefined) {
 }
 
 /** What `--format` may name; Markdown is the terminal's, CSV and JSON keep machine ids. */
-export const REPORT_FORMATS = ['markdown', 'csv', 'json'] as const;
+export const REPORT_FORMATS = ['markdown', 'csv', 'json', 'xlsx'] as const;
+/** Formats that are files, not terminal text: written to `--out` (default `bao-cao-PERIOD.EXT`). */
+const FILE_FORMATS: readonly string[] = ['xlsx'];
 type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /**
@@ -78,13 +82,14 @@ export function registerReport(program: Command): void {
     .option('--data <dir>', 'data folder of the running `loa up`', defaultDataDir())
     .option('--inventory <dir>', 'inventory folder (names, unit types, criterion); default: the running one')
     .option('--timezone <zone>', "IANA zone of the local days (default: the province's)")
+    .option('--out <file>', 'where an xlsx report is written (default bao-cao-PERIOD.xlsx)')
     .option('--csv', 'same as --format csv')
     .option('--json', 'same as --format json')
     .action(async (o: ReportFlags) => {
       const { kind, period, format, now } = reportRequest(o);
       // The province's zone is known once the inventory is read; Vietnam's until then.
       await checkedPeriod(kind, period, o.timezone ?? 'Asia/Ho_Chi_Minh', now);
-      const { periodReport, reportCsv, reportMarkdown } = await import('../coverage/index.js');
+      const { periodReport, reportCsv, reportMarkdown, reportXlsx } = await import('../coverage/index.js');
       const { ql, inventory } = await open(o.data, o.inventory);
       try {
         const zone = o.timezone ?? inventory?.provinces[0]?.timezone;
@@ -94,6 +99,12 @@ export function registerReport(program: Command): void {
           ...(zone !== undefined && { timezone: zone }),
           ...(inventory !== undefined && { inventory }),
         });
+        if (FILE_FORMATS.includes(format)) {
+          const out = o.out ?? `bao-cao-${period}.${format}`;
+          await writeFile(out, await reportXlsx(r, currentMessages()));
+          process.stdout.write(`${out}\n`);
+          return;
+        }
         process.stdout.write(
           format === 'json'
             ? `${JSON.stringify(r, null, 2)}\n`

@@ -63,6 +63,7 @@ export {
   unitLabel,
   verdictText,
 } from './report-text.js';
+export { reportXlsx } from './report-xlsx.js';
 export { statementOf, type Statement, type UnitTally } from './statement.js';
 export {
   createDayCloser,
