@@ -29,9 +29,9 @@ async function open(data: string, inventoryDir: string | undefined) {
 }
 
 /** What `--format` may name; Markdown is the terminal's, CSV and JSON keep machine ids. */
-export const REPORT_FORMATS = ['markdown', 'csv', 'json', 'xlsx'] as const;
+export const REPORT_FORMATS = ['markdown', 'csv', 'json', 'xlsx', 'html'] as const;
 /** Formats that are files, not terminal text: written to `--out` (default `bao-cao-PERIOD.EXT`). */
-const FILE_FORMATS: readonly string[] = ['xlsx'];
+const FILE_FORMATS: readonly string[] = ['xlsx', 'html'];
 type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /**
@@ -82,14 +82,15 @@ export function registerReport(program: Command): void {
     .option('--data <dir>', 'data folder of the running `loa up`', defaultDataDir())
     .option('--inventory <dir>', 'inventory folder (names, unit types, criterion); default: the running one')
     .option('--timezone <zone>', "IANA zone of the local days (default: the province's)")
-    .option('--out <file>', 'where an xlsx report is written (default bao-cao-PERIOD.xlsx)')
+    .option('--out <file>', 'where an xlsx or html report is written (default bao-cao-PERIOD.xlsx|html)')
     .option('--csv', 'same as --format csv')
     .option('--json', 'same as --format json')
     .action(async (o: ReportFlags) => {
       const { kind, period, format, now } = reportRequest(o);
       // The province's zone is known once the inventory is read; Vietnam's until then.
       await checkedPeriod(kind, period, o.timezone ?? 'Asia/Ho_Chi_Minh', now);
-      const { periodReport, reportCsv, reportMarkdown, reportXlsx } = await import('../coverage/index.js');
+      const { periodReport, reportCsv, reportHtml, reportMap, reportMarkdown, reportXlsx } =
+        await import('../coverage/index.js');
       const { ql, inventory } = await open(o.data, o.inventory);
       try {
         const zone = o.timezone ?? inventory?.provinces[0]?.timezone;
@@ -101,7 +102,13 @@ export function registerReport(program: Command): void {
         });
         if (FILE_FORMATS.includes(format)) {
           const out = o.out ?? `bao-cao-${period}.${format}`;
-          await writeFile(out, await reportXlsx(r, currentMessages()));
+          const m = currentMessages();
+          await writeFile(
+            out,
+            format === 'xlsx'
+              ? await reportXlsx(r, m)
+              : reportHtml(r, m, inventory === undefined ? undefined : reportMap(inventory)),
+          );
           process.stdout.write(`${out}\n`);
           return;
         }

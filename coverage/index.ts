@@ -64,6 +64,8 @@ export {
   verdictText,
 } from './report-text.js';
 export { reportXlsx } from './report-xlsx.js';
+export { reportHtml, VERDICT_COLOURS } from './report-html.js';
+export { reportMap, type ReportMap } from './report-map.js';
 export { statementOf, type Statement, type UnitTally } from './statement.js';
 export {
   createDayCloser,

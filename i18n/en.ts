@@ -67,6 +67,10 @@ export const en: Record<MessageKey, Message> = {
   'report.sheet.statement': 'Report',
   'report.sheet.outages': 'Outages',
   'report.col.outageMinutes': 'Duration (minutes)',
+  'report.map.title': 'Map of clusters and hamlets',
+  'report.map.legend':
+    "Dots: loudspeaker clusters, coloured by their commune's verdict; hollow rings: FM/wired (unverified); text: hamlets, orange when they had an outage in the period.",
+  'report.generated': 'Made at {at} by Loa.',
   'report.noData': 'no data',
   'report.none': 'none',
   'report.notApplicable': '{verdict} (not assessed)',

@@ -72,6 +72,10 @@ export const vi = {
   'report.sheet.statement': 'Báo cáo',
   'report.sheet.outages': 'Sự cố',
   'report.col.outageMinutes': 'Thời lượng (phút)',
+  'report.map.title': 'Bản đồ cụm loa và ấp',
+  'report.map.legend':
+    'Chấm: cụm loa, màu theo kết luận của xã; vòng rỗng: loa FM/hữu tuyến (chưa xác minh); chữ: ấp, viền cam khi có sự cố trong kỳ.',
+  'report.generated': 'Lập lúc {at} bởi Loa.',
   'report.noData': 'không có dữ liệu',
   'report.none': 'không có',
   'report.notApplicable': '{verdict} (không thuộc diện)',
