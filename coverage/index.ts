@@ -65,7 +65,7 @@ export {
 } from './report-text.js';
 export { reportXlsx } from './report-xlsx.js';
 export { reportHtml, VERDICT_COLOURS } from './report-html.js';
-export { reportMap, type ReportMap } from './report-map.js';
+export { reportMap, type MapCluster, type ReportMap } from './report-map.js';
 export { statementOf, type Statement, type UnitTally } from './statement.js';
 export {
   createDayCloser,

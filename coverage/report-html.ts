@@ -38,7 +38,7 @@ th, td { border: 1px solid #afb8c1; padding: 2px 4px; text-align: left; vertical
 th { background: #f0f3f6; }
 td.n { text-align: right; }
 svg.map { width: 100%; max-height: 150mm; border: 1px solid #d0d7de; }
-svg.map text { font-size: 9px; fill: #1f2328; }
+svg.map text { font-size: 14px; fill: #1f2328; }
 svg.map text.outage { fill: #bc4c00; font-weight: bold; }
 .note { font-size: 9pt; color: #57606a; }
 @page { size: A4; margin: 14mm 12mm; }
@@ -77,12 +77,12 @@ function mapSvg(r: PeriodReport, map: ReportMap, m: Messages): string {
     const colour = VERDICT_COLOURS[verdict.get(c.commune) ?? 'no_data'];
     const title = `<title>${esc(`${c.name} (${linkName(c.link, m)})`)}</title>`;
     return c.monitored
-      ? `<circle class="cluster" data-device="${esc(c.id)}" cx="${x(c.lon)}" cy="${y(c.lat)}" r="5" fill="${colour}">${title}</circle>`
-      : `<circle class="cluster unverified" data-device="${esc(c.id)}" cx="${x(c.lon)}" cy="${y(c.lat)}" r="5" fill="none" stroke="${VERDICT_COLOURS.unverified}" stroke-width="2">${title}</circle>`;
+      ? `<circle class="cluster" data-device="${esc(c.id)}" cx="${x(c.lon)}" cy="${y(c.lat)}" r="8" fill="${colour}">${title}</circle>`
+      : `<circle class="cluster unverified" data-device="${esc(c.id)}" cx="${x(c.lon)}" cy="${y(c.lat)}" r="8" fill="none" stroke="${VERDICT_COLOURS.unverified}" stroke-width="2">${title}</circle>`;
   });
   const labels = map.hamlets.map(
     (h) =>
-      `<text class="hamlet${hadOutage.has(`${h.commune}/${h.id}`) ? ' outage' : ''}" x="${x(h.lon)}" y="${(Number(y(h.lat)) - 8).toFixed(1)}" text-anchor="middle">${esc(h.name)}</text>`,
+      `<text class="hamlet${hadOutage.has(`${h.commune}/${h.id}`) ? ' outage' : ''}" x="${x(h.lon)}" y="${(Number(y(h.lat)) - 12).toFixed(1)}" text-anchor="middle">${esc(h.name)}</text>`,
   );
   return [
     `<h2>${esc(m.t('report.map.title'))}</h2>`,
