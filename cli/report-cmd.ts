@@ -73,7 +73,7 @@ export function registerReport(program: Command): void {
   const report = program
     .command('report')
     .description(
-      'the statement and the criterion per commune over a month, a year or a day (Markdown, CSV or JSON), from the daily summaries',
+      'the statement and the criterion per commune over a month, a year or a day (Markdown, CSV, JSON, XLSX or HTML), from the daily summaries',
     )
     .option('--month <YYYY-MM>', 'the month, e.g. 2026-06')
     .option('--year <YYYY>', 'the year, e.g. 2026')
