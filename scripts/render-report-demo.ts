@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, chromiumArgs } from '../test/chromium.js';
 import { demoReportHtml } from '../test/fixtures/report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -17,21 +18,16 @@ try {
   const file = join(dir, 'bao-cao.html');
   writeFileSync(file, html);
   execFileSync(
-    process.env.CHROMIUM ?? '/usr/bin/chromium',
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${join(dir, 'profile')}`,
-      '--hide-scrollbars',
-      '--window-size=1000,1500',
-      `--screenshot=${join(root, 'docs/img/bao-cao-mau.png')}`,
-      `file://${file}`,
-    ],
+    CHROMIUM,
+    chromiumArgs(
+      join(dir, 'profile'),
+      [
+        '--hide-scrollbars',
+        '--window-size=1000,1500',
+        `--screenshot=${join(root, 'docs/img/bao-cao-mau.png')}`,
+      ],
+      file,
+    ),
     { stdio: 'ignore', timeout: 60_000 },
   );
   writeFileSync(

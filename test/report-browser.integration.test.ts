@@ -15,9 +15,9 @@ import { messages } from '../i18n/index.js';
 import { createV1Writer, ensureDatabase } from '../influx/index.js';
 import { Inventory, parseInventoryFile } from '../protocol/index.js';
 import { backfillSummaries, generateProvince } from '../simulator/index.js';
+import { CHROMIUM, chromiumArgs } from './chromium.js';
 import { freshDatabase } from './influx-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const run = promisify(execFile);
 const influxUrl = inject('influxUrl');
 /** 2026-06-20 12:00 local (UTC+7): the month of June is in progress. */
@@ -26,24 +26,10 @@ const NOW = Date.UTC(2026, 5, 20, 5);
 /** Chromium on a file, headless, with a fresh profile; stdout and stderr (its log) returned. */
 async function chromium(dir: string, args: string[], file: string) {
   const profile = await mkdtemp(join(dir, 'profile-'));
-  const { stdout, stderr } = await run(
-    CHROMIUM,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${profile}`,
-      '--enable-logging=stderr',
-      '--v=0',
-      ...args,
-      `file://${file}`,
-    ],
-    { timeout: 60_000, maxBuffer: 32 * 1024 * 1024 },
-  );
+  const { stdout, stderr } = await run(CHROMIUM, chromiumArgs(profile, args, file), {
+    timeout: 60_000,
+    maxBuffer: 32 * 1024 * 1024,
+  });
   return { stdout, stderr };
 }
 
