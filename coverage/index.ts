@@ -60,6 +60,7 @@ export {
   reportMarkdown,
   reportTitle,
   statementLines,
+  stationText,
   unitLabel,
   verdictText,
 } from './report-text.js';

@@ -8,6 +8,7 @@ import {
   outageKind,
   reportTitle,
   statementLines,
+  stationText,
   unitLabel,
   verdictText,
 } from './report-text.js';
@@ -109,7 +110,7 @@ export function reportHtml(r: PeriodReport, m: Messages, map?: ReportMap): strin
     return `<tr>${[
       td(unitLabel(c, m)),
       td(c.hamlets === null ? '—' : `${c.hamletsMet ?? 0}/${c.hamlets}`, true),
-      td(c.station === null ? m.t('report.none') : linkName(c.station, m)),
+      td(stationText(c, m)),
       td(clustersText(c, m)),
       td(`${c.daysMet}/${c.daysElapsed}`, true),
       td(c.availabilityPct === null ? m.t('report.noData') : m.percent(c.availabilityPct), true),

@@ -123,9 +123,22 @@ export function linkName(link: InventoryLink, m: Messages): string {
   return m.t(`report.link.${link}`);
 }
 
+/** "4G 2/3, FM 1": monitored clusters up of those listed (when states were stored), FM/wired by count. */
 export function clustersText(c: CommunePeriod, m: Messages): string {
-  const parts = Object.entries(c.clusters).map(([link, n]) => `${linkName(link as InventoryLink, m)} ${n}`);
+  const known = Object.keys(c.clustersUp).length > 0 || c.stationStatus !== null;
+  const parts = Object.entries(c.clusters).map(([link, n]) => {
+    const l = link as InventoryLink;
+    const monitored = l !== 'fm' && l !== 'wired';
+    return `${linkName(l, m)} ${monitored && known ? `${c.clustersUp[l] ?? 0}/${n}` : n}`;
+  });
   return parts.length > 0 ? parts.join(', ') : m.t('report.none');
+}
+
+/** "4G (hoạt động)": the station's link and, when stored, its status at the period's end. */
+export function stationText(c: CommunePeriod, m: Messages): string {
+  if (c.station === null) return m.t('report.none');
+  const status = c.stationStatus === null ? '' : ` (${m.t(`report.device.${c.stationStatus}`)})`;
+  return `${linkName(c.station, m)}${status}`;
 }
 
 export function verdictText(c: CommunePeriod, m: Messages): string {
@@ -203,7 +216,7 @@ export function reportMarkdown(r: PeriodReport, m: Messages = messages('vi')): s
         withOutages ? durationIn(outageMs(c), m) : '—',
         verdictText(c, m),
         c.hamlets === null ? '—' : `${c.hamletsMet ?? 0}/${c.hamlets}`,
-        c.station === null ? m.t('report.none') : linkName(c.station, m),
+        stationText(c, m),
         clustersText(c, m),
       ]),
     ),
@@ -261,6 +274,8 @@ export function reportCsv(r: PeriodReport): string {
       'hamlets_met',
       'station',
       'clusters',
+      'clusters_up',
+      'station_status',
       'unverified_hamlets',
     ],
     ...r.communes.map((c) => [
@@ -293,6 +308,10 @@ export function reportCsv(r: PeriodReport): string {
       Object.entries(c.clusters)
         .map(([link, n]) => `${link}:${n}`)
         .join(';'),
+      Object.entries(c.clustersUp)
+        .map(([link, n]) => `${link}:${n}`)
+        .join(';'),
+      c.stationStatus ?? '',
       c.unverifiedHamlets.join('; '),
     ]),
   ];

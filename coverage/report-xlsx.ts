@@ -3,10 +3,10 @@ import { localClock, type Messages } from '../i18n/index.js';
 import type { PeriodReport } from './report.js';
 import {
   clustersText,
-  linkName,
   outageKind,
   reportTitle,
   statementLines,
+  stationText,
   unitLabel,
   verdictText,
 } from './report-text.js';
@@ -81,7 +81,7 @@ export async function reportXlsx(r: PeriodReport, m: Messages): Promise<Buffer> 
       withOutages ? Math.round(outageMs / 60_000) : null,
       verdictText(c, m),
       c.hamlets === null ? null : `${c.hamletsMet ?? 0}/${c.hamlets}`,
-      c.station === null ? m.t('report.none') : linkName(c.station, m),
+      stationText(c, m),
       clustersText(c, m),
     ]);
     row.getCell(8).numFmt = '0.00%';

@@ -61,12 +61,18 @@ export interface CommunePeriod {
   broadcastDays: number;
   verdict: PeriodVerdict;
   outages: Outage[];
-  /** Hamlets, and those meeting the criterion, on the period's last summarized day; null without one. */
+  /** Hamlets, and those meeting the criterion, on the period's last day with data; null without one. */
   hamlets: number | null;
   hamletsMet: number | null;
   /** From the inventory: the station's link (null: none listed) and the clusters per link. */
   station: InventoryLink | null;
   clusters: Partial<Record<InventoryLink, number>>;
+  /**
+   * At the period's end (or now): monitored clusters up per link, and the station's status, from the
+   * engine's `coverage_device` states; empty and null when none was stored.
+   */
+  clustersUp: Partial<Record<InventoryLink, number>>;
+  stationStatus: 'up' | 'down' | 'unmonitored' | null;
   /** Hamlets (names) served only by FM receivers or wired horns: they cannot report (chưa xác minh). */
   unverifiedHamlets: string[];
 }
@@ -199,6 +205,8 @@ export async function periodReport(
         hamletsMet: null,
         station: null,
         clusters: {},
+        clustersUp: {},
+        stationStatus: null,
         unverifiedHamlets: [],
       };
       communes.set(key, c);
@@ -233,7 +241,8 @@ export async function periodReport(
           )
         : Promise.resolve([]),
       ql.query(
-        `SELECT last("hamlets") AS "hamlets", last("hamlets_met") AS "met" FROM ${table} WHERE ${where} ${by}`,
+        // The last day with data: a day the engine did not run says nothing about the hamlets.
+        `SELECT last("hamlets") AS "hamlets", last("hamlets_met") AS "met" FROM ${table} WHERE ${where} AND "verdict" != 'no_data' ${by}`,
       ),
     ]);
     for (const s of hamlets) {
@@ -278,6 +287,8 @@ export async function periodReport(
       c.applies = col('applies') !== false;
     }
   }
+  if (inventory !== undefined)
+    await addDeviceStates(ql, get, inventory, from, Math.min(to, now), retentionPolicy);
   if (kind !== 'year') await addOutages(ql, get, inventory, from, Math.min(to, now), retentionPolicy);
 
   for (const c of communes.values()) {
@@ -319,6 +330,32 @@ function equipment(commune: Inventory['provinces'][number]['communes'][number]) 
     .filter((h) => !commune.devices.some((d) => d.monitored && d.hamlets.includes(h.id)))
     .map((h) => h.name);
   return { station: station?.link ?? null, clusters, unverifiedHamlets };
+}
+
+/** The devices' last stored status before `to`: clusters up per link, the station's status. */
+async function addDeviceStates(
+  ql: InfluxQl,
+  get: (province: string, commune: string) => CommunePeriod,
+  inventory: Inventory,
+  from: number,
+  to: number,
+  retentionPolicy: string,
+): Promise<void> {
+  if (to <= from) return;
+  const series: Series[] = await ql.query(
+    `SELECT last("status") AS "status" FROM "${retentionPolicy}"."coverage_device" WHERE time >= ${from - LOOKBACK_MS}ms AND time < ${to}ms GROUP BY "province", "commune", "device"`,
+  );
+  for (const s of series) {
+    const device = inventory.device(s.tags?.device ?? '');
+    if (device === undefined) continue;
+    const status = String(s.values[0]?.[s.columns.indexOf('status')] ?? '');
+    const c = get(device.province, device.commune);
+    if (device.kind === 'station') {
+      if (status === 'up' || status === 'down' || status === 'unmonitored') c.stationStatus = status;
+    } else if (status === 'up') {
+      c.clustersUp[device.link] = (c.clustersUp[device.link] ?? 0) + 1;
+    }
+  }
 }
 
 /**

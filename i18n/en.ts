@@ -71,6 +71,9 @@ export const en: Record<MessageKey, Message> = {
   'report.map.legend':
     "Dots: loudspeaker clusters, coloured by their commune's verdict; hollow rings: FM/wired (unverified); text: hamlets, orange when they had an outage in the period.",
   'report.generated': 'Made at {at} by Loa.',
+  'report.device.up': 'up',
+  'report.device.down': 'down',
+  'report.device.unmonitored': 'cannot report',
   'report.noData': 'no data',
   'report.none': 'none',
   'report.notApplicable': '{verdict} (not assessed)',

@@ -76,6 +76,9 @@ export const vi = {
   'report.map.legend':
     'Chấm: cụm loa, màu theo kết luận của xã; vòng rỗng: loa FM/hữu tuyến (chưa xác minh); chữ: ấp, viền cam khi có sự cố trong kỳ.',
   'report.generated': 'Lập lúc {at} bởi Loa.',
+  'report.device.up': 'hoạt động',
+  'report.device.down': 'không hoạt động',
+  'report.device.unmonitored': 'không tự báo được',
   'report.noData': 'không có dữ liệu',
   'report.none': 'không có',
   'report.notApplicable': '{verdict} (không thuộc diện)',
