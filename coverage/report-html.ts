@@ -6,6 +6,7 @@ import {
   durationIn,
   linkName,
   outageKind,
+  outageMs,
   reportTitle,
   statementLines,
   stationText,
@@ -106,7 +107,6 @@ export function reportHtml(r: PeriodReport, m: Messages, map?: ReportMap): strin
       ? ''
       : `<h2>${esc(title)}</h2><ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`;
   const communes = r.communes.map((c) => {
-    const outageMs = c.outages.reduce((n, o) => n + o.to - o.from, 0);
     return `<tr>${[
       td(unitLabel(c, m)),
       td(c.hamlets === null ? '—' : `${c.hamletsMet ?? 0}/${c.hamlets}`, true),
@@ -115,7 +115,7 @@ export function reportHtml(r: PeriodReport, m: Messages, map?: ReportMap): strin
       td(`${c.daysMet}/${c.daysElapsed}`, true),
       td(c.availabilityPct === null ? m.t('report.noData') : m.percent(c.availabilityPct), true),
       td(withOutages ? String(c.outages.length) : '—', true),
-      td(withOutages ? durationIn(outageMs, m) : '—', true),
+      td(withOutages ? durationIn(outageMs(c), m) : '—', true),
       td(verdictText(c, m)),
     ].join('')}</tr>`;
   });

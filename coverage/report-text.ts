@@ -41,7 +41,8 @@ export function reportTitle(r: PeriodReport, m: Messages): string {
   return m.t('report.title', { number, name: r.criterion.name[m.lang], period: periodName(r, m) });
 }
 
-const outageMs = (c: CommunePeriod) => c.outages.reduce((n, o) => n + o.to - o.from, 0);
+/** A commune's outages over the period, summed. */
+export const outageMs = (c: CommunePeriod) => c.outages.reduce((n, o) => n + o.to - o.from, 0);
 
 /** Why a commune did not meet the criterion, from its days, hamlets and outages. */
 function why(c: CommunePeriod, r: PeriodReport, m: Messages): string {

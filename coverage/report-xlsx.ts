@@ -4,6 +4,7 @@ import type { PeriodReport } from './report.js';
 import {
   clustersText,
   outageKind,
+  outageMs,
   reportTitle,
   statementLines,
   stationText,
@@ -65,7 +66,6 @@ export async function reportXlsx(r: PeriodReport, m: Messages): Promise<Buffer> 
   header.alignment = { wrapText: true, vertical: 'middle' };
   const withOutages = r.kind !== 'year';
   for (const c of r.communes) {
-    const outageMs = c.outages.reduce((n, o) => n + o.to - o.from, 0);
     const row = sheet.addRow([
       c.provinceName,
       unitLabel(c, m),
@@ -78,7 +78,7 @@ export async function reportXlsx(r: PeriodReport, m: Messages): Promise<Buffer> 
       c.availabilityPct === null ? null : c.availabilityPct / 100,
       c.broadcastDays,
       withOutages ? c.outages.length : null,
-      withOutages ? Math.round(outageMs / 60_000) : null,
+      withOutages ? Math.round(outageMs(c) / 60_000) : null,
       verdictText(c, m),
       c.hamlets === null ? null : `${c.hamletsMet ?? 0}/${c.hamlets}`,
       stationText(c, m),
