@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers (CONVENTIONS §11): unit tests need no network and no server; integration tests share one
+// Two tiers (CONTRIBUTING.md#tests): unit tests need no network and no server; integration tests share one
 // private influxd started by the global setup (each test file uses its own database) and open their own
 // brokers on port 0.
 export default defineConfig({

@@ -1,4 +1,4 @@
-// Device death → alert (DESIGN §8: ≤ 3 heartbeats + 10 s). Real agents reach `loa up` (broker, ingest,
+// Device death → alert (docs/design.md#targets: ≤ 3 heartbeats + 10 s). Real agents reach `loa up` (broker, ingest,
 // coverage engine) through one TCP relay each; the relay then kills each box one of two ways:
 // - power cut: the connection drops at once, the broker sees it close and publishes the Will;
 // - silent death: nothing passes any more but nothing closes (a 4G cell gone quiet, a NAT that forgot
@@ -22,7 +22,7 @@ export interface AlertLatencyResult {
   /** Seconds from the kill to the alert, per device. */
   powerCutS: number[];
   silentS: number[];
-  /** DESIGN §8's bound for this heartbeat: 3 heartbeats + 10 s. */
+  /** docs/design.md#targets's bound for this heartbeat: 3 heartbeats + 10 s. */
   targetS: number;
   /** The engine evaluates every this many seconds (its default): alerts are decided on that beat. */
   evaluateEveryS: number;

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { hashSecret } from '../protocol/index.js';
-import { median } from './stats.js';
+import { connectPacket, rawClient } from '../test/raw-mqtt.js';
+import { median, percentile } from './stats.js';
 
 export interface BrokerBenchResult {
   devices: number;
@@ -24,6 +25,18 @@ export interface BrokerBenchResult {
   /** Every device dropped at once and reconnecting spread over 10 s: time until all are back. */
   stormSeconds: number;
   stormRefused: number;
+  /**
+   * The broker killed and started again on the same credential cache, every device reconnecting at once
+   * (200 at a time, as the cold connect): seconds from the new start until all are accepted.
+   */
+  restartSeconds: number;
+  restartRefused: number;
+  /**
+   * Honest logins (each a device not verified yet: one scrypt) one after another, in ms: alone, and
+   * while 300 connections from another address send wrong secrets as fast as they are answered.
+   */
+  login: { median: number; p99: number };
+  loginUnderFlood: { median: number; p99: number; guesses: number };
   /** QoS 1 msgs/s through the broker, medians of repeats. */
   authRate: number;
   bareRate: number;
@@ -114,8 +127,9 @@ async function pool<T>(items: readonly T[], width: number, task: (item: T) => Pr
   );
 }
 
-async function connections(dir: string, ids: string[]) {
-  const { child, port } = await spawnBroker([
+/** `loa broker` on a free port, with its verified credentials kept in `cache` (issue #14, point 3). */
+function spawnLoaBroker(dir: string, cache = join(dir, 'verified-credentials')) {
+  return spawnBroker([
     'cli/main.ts',
     'broker',
     '--inventory',
@@ -124,27 +138,56 @@ async function connections(dir: string, ids: string[]) {
     '0',
     '--http-port',
     '0',
+    '--credential-cache',
+    cache,
   ]);
+}
+
+/** Connects every device, 200 at a time; the clients and how many were refused. */
+async function connectAll(port: number, ids: readonly string[]) {
+  const clients: MqttClient[] = [];
+  let refused = 0;
+  await pool(ids, 200, async (id) => {
+    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
+      clientId: id,
+      username: id,
+      password: SECRET,
+      protocolVersion: 4,
+      keepalive: 60,
+      reconnectPeriod: 0,
+      connectTimeout: 120_000,
+    });
+    client.on('error', () => undefined);
+    clients.push(client);
+    if (!(await once(client))) refused++;
+  });
+  return { clients, refused };
+}
+
+/** The broker SIGKILLed and started again: how long until its whole fleet is back. */
+async function restart(dir: string, ids: readonly string[]) {
+  const started = Date.now();
+  const { child, port } = await spawnLoaBroker(dir);
+  try {
+    const { clients, refused } = await connectAll(port, ids);
+    const restartSeconds = (Date.now() - started) / 1000;
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    return { restartSeconds, restartRefused: refused };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+async function connections(dir: string, ids: string[]) {
+  const { child, port } = await spawnLoaBroker(dir);
   const pid = child.pid ?? 0;
   const idleRssMb = rssMb(pid);
   const clients: MqttClient[] = [];
   try {
     const started = Date.now();
-    let refused = 0;
-    await pool(ids, 200, async (id) => {
-      const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
-        clientId: id,
-        username: id,
-        password: SECRET,
-        protocolVersion: 4,
-        keepalive: 60,
-        reconnectPeriod: 0,
-        connectTimeout: 120_000,
-      });
-      client.on('error', () => undefined);
-      clients.push(client);
-      if (!(await once(client))) refused++;
-    });
+    const cold = await connectAll(port, ids);
+    clients.push(...cold.clients);
+    const { refused } = cold;
     const coldConnectSeconds = (Date.now() - started) / 1000;
     if (refused > 0) throw new Error(`${refused} devices refused on the cold connect`);
     await new Promise((r) => setTimeout(r, 5000));
@@ -219,6 +262,64 @@ async function throughput(
   }
 }
 
+/** Milliseconds from TCP connect to CONNACK for each honest device, one after another. */
+async function honestLogins(port: number, ids: readonly string[]): Promise<number[]> {
+  const times: number[] = [];
+  for (const id of ids) {
+    const started = performance.now();
+    const client = await rawClient(`mqtt://127.0.0.1:${port}`);
+    // Timed on the CONNACK's arrival, not on the helper's 10 ms polling.
+    const answered = new Promise<void>((resolve) => {
+      client.socket.once('data', () => {
+        resolve();
+      });
+      client.socket.once('close', () => {
+        resolve();
+      });
+    });
+    client.send(connectPacket(id, id, SECRET));
+    await answered;
+    times.push(performance.now() - started);
+    const code = await client.connack();
+    client.socket.destroy();
+    if (code !== 0) throw new Error(`honest login of ${id} refused with CONNACK ${code}`);
+  }
+  return times;
+}
+
+/**
+ * Issue #14, point 2: honest login latency with and without a guessing flood, on one broker whose
+ * cache is empty (every login pays scrypt: the worst case, a fleet's first start). The flood comes from
+ * 127.0.0.2, 300 connections at once, each sending a wrong secret for a random device again as soon as
+ * it is answered.
+ */
+async function loginLatency(dir: string, ids: readonly string[]) {
+  const { child, port } = await spawnLoaBroker(dir, join(dir, 'flood-credentials'));
+  const summary = (t: number[]) => ({ median: median(t), p99: percentile(t, 99) });
+  try {
+    const samples = 50;
+    const alone = await honestLogins(port, ids.slice(0, samples));
+    let flooding = true;
+    let guesses = 0;
+    const guessers = Array.from({ length: 300 }, async () => {
+      while (flooding) {
+        const id = ids[samples * 2 + Math.floor(Math.random() * (ids.length - samples * 2))] ?? '';
+        const client = await rawClient(`mqtt://127.0.0.1:${port}`, '127.0.0.2');
+        client.send(connectPacket(id, id, `guess-${guesses++}`));
+        await client.connack().catch(() => undefined);
+        client.socket.destroy();
+      }
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    const flooded = await honestLogins(port, ids.slice(samples, samples * 2));
+    flooding = false;
+    await Promise.all(guessers);
+    return { login: summary(alone), loginUnderFlood: { ...summary(flooded), guesses } };
+  } finally {
+    await stopChild(child);
+  }
+}
+
 export async function benchBroker({
   devices,
   seconds = 10,
@@ -232,6 +333,8 @@ export async function benchBroker({
   try {
     const ids = await inventoryFor(dir, devices);
     const held = await connections(dir, ids);
+    const restarted = await restart(dir, ids);
+    const logins = await loginLatency(dir, ids);
     const publishers = ids.slice(0, 200);
     // Both brokers pay the same scrypt once per device before the clock starts (connectAsync above).
     const auth: number[] = [];
@@ -240,7 +343,7 @@ export async function benchBroker({
       bare.push(await throughput(dir, 'bare', publishers, seconds));
       auth.push(await throughput(dir, 'loa', publishers, seconds));
     }
-    return { devices, ...held, authRate: median(auth), bareRate: median(bare) };
+    return { devices, ...held, ...restarted, ...logins, authRate: median(auth), bareRate: median(bare) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

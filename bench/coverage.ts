@@ -1,4 +1,4 @@
-// Coverage engine at national scale (DESIGN §8): 3,321 communes, 63,600 hamlets, 150,000 devices.
+// Coverage engine at national scale (docs/design.md#targets): 3,321 communes, 63,600 hamlets, 150,000 devices.
 // Full evaluation and per-message update, medians of repeats, beside a bare loop over the same
 // numbers (device liveness → hamlet coverage → commune verdict) run in the same process.
 import { runInNewContext } from 'node:vm';
@@ -104,8 +104,11 @@ export function benchCoverage({ repeats = 31 } = {}): CoverageBench {
   const { model, state } = engine;
   const nd = model.devices.length;
   // A realistic fleet: nearly everything up, 3 % of devices silent for an hour.
-  for (let d = 0; d < nd; d++)
-    state.heartbeat(d, d % 33 === 0 ? now - 3_600_000 : now - (d % 60) * 1000, false, false, undefined);
+  for (let d = 0; d < nd; d++) {
+    const at = d % 33 === 0 ? now - 3_600_000 : now - (d % 60) * 1000;
+    state.heartbeat(d, at, false, false, undefined);
+    state.heard(d, at);
+  }
   engine.tick();
   gc();
   const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 ** 2;
@@ -126,7 +129,7 @@ export function benchCoverage({ repeats = 31 } = {}): CoverageBench {
     engine.tick();
     ticks.push(performance.now() - t0);
     t0 = performance.now();
-    sink += bareLoop(model, state.lastHeartbeat, now + r, up, covered, communeOk);
+    sink += bareLoop(model, state.lastHeard, now + r, up, covered, communeOk);
     bare.push(performance.now() - t0);
   }
 

@@ -1,4 +1,4 @@
-// End to end on this machine (DESIGN §8): mqtt.js devices → `loa up` (embedded broker + ingest, the
+// End to end on this machine (docs/design.md#targets): mqtt.js devices → `loa up` (embedded broker + ingest, the
 // compiled build, in its own process so its memory is its own) → a private influxd. The same run first
 // measures influxd's own ceiling (bulk 5,000-point batches of the same heartbeat lines straight to
 // /write, two requests in flight as the ingest does), the baseline the end-to-end rate is compared with.

@@ -1,4 +1,4 @@
-// The naive baseline of DESIGN §8, run on the same machine in the same benchmark: what a flow such as
+// The naive baseline of docs/design.md#targets, run on the same machine in the same benchmark: what a flow such as
 // Node-RED's "mqtt in → function → influxdb out" does — a plain broker, one subscriber, and one HTTP
 // write per message through the `influx` client — under the same fleet and load generator.
 import { Aedes } from 'aedes';

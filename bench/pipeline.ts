@@ -1,6 +1,6 @@
 // Pipeline alone (parse + validate + map + serialise) on one core, against a bare loop doing the
 // minimum the same work needs (topic regex, JSON.parse, zod 4, a line-protocol template), run in the
-// same process so that the ratio holds on a noisy machine (DESIGN §8).
+// same process so that the ratio holds on a noisy machine (docs/design.md#targets).
 import { z } from 'zod';
 import { createPipeline, type IncomingMessage } from '../ingest/index.js';
 import { Inventory, type InventoryFileInput, inventoryFileSchema } from '../protocol/index.js';
@@ -69,7 +69,7 @@ const bareHeartbeat = z.object({
 });
 const TOPIC = /^loa\/v1\/([a-z0-9-]+)\/([a-z0-9-]+)\/([a-z0-9-]+)\/([a-z]+)$/;
 
-/** The bare loop of DESIGN §8: what the minimum costs, with no inventory, no reasons, no other channels. */
+/** The bare loop of docs/design.md#targets: what the minimum costs, with no inventory, no reasons, no other channels. */
 function bare(msgs: readonly IncomingMessage[]): number {
   let bytes = 0;
   for (const m of msgs) {

@@ -23,12 +23,32 @@ describe('device publications', () => {
     expect(publish(device, `${own}/${channel}`)).toEqual({ ok: true, telemetry: true });
   });
 
-  it('allows retain only on state and meta', () => {
+  it('keeps retain only on state and meta, and drops it elsewhere without refusing the message', () => {
     expect(publish(device, `${own}/state`, true)).toEqual({ ok: true, telemetry: true });
     expect(publish(device, `${own}/meta`, true)).toEqual({ ok: true, telemetry: true });
-    for (const channel of ['heartbeat', 'broadcast', 'event']) {
-      expect(publish(device, `${own}/${channel}`, true)).toEqual({ ok: false, reason: 'retain' });
+    for (const channel of ['heartbeat', 'broadcast', 'event', 'diag']) {
+      expect(publish(device, `${own}/${channel}`, true)).toEqual({
+        ok: true,
+        telemetry: true,
+        clearRetain: true,
+      });
     }
+  });
+
+  // Issue #14, point 4: refusing these closed the connection without a PUBACK, and a device with an
+  // outbox resent them at every reconnect for ever. The ingest refuses them with their reason.
+  it.each([
+    `${own}/cmd`,
+    `${own}/cmd/volume`,
+    `${own}/telemetry`,
+    `${own}/diag`,
+    `${own}/Heartbeat`,
+    `${own}/heartbeat/extra`,
+    `${own}//heartbeat`,
+    `${own}/`,
+    own,
+  ])('acknowledges %s, under its own prefix, for the ingest to refuse', (topic) => {
+    expect(publish(device, topic)).toEqual({ ok: true, telemetry: true, clearRetain: true });
   });
 
   it.each([
@@ -45,12 +65,8 @@ describe('device publications', () => {
     ['loa/v1/an-giang/vinh-an/', 'other_device'],
     ['loa/v1/an-giang/other-commune/vinh-an-c01/heartbeat', 'wrong_place'],
     ['loa/v1/kien-giang/vinh-an/vinh-an-c01/heartbeat', 'wrong_place'],
-    [`${own}/cmd`, 'unknown_channel'],
-    [`${own}/cmd/volume`, 'unknown_channel'],
-    [`${own}/telemetry`, 'unknown_channel'],
-    [`${own}/heartbeat/extra`, 'unknown_channel'],
-    [`${own}/`, 'unknown_channel'],
-    [own, 'unknown_channel'],
+    [`${own}/heart\0beat`, 'bad_topic'],
+    ['loa/v1/an-giang/vinh-an//vinh-an-c01/heartbeat', 'bad_topic'],
   ])('refuses %s (%s)', (topic, reason) => {
     expect(publish(device, topic)).toEqual({ ok: false, reason });
   });

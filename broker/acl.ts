@@ -8,7 +8,7 @@ import {
 } from '../protocol/index.js';
 
 /**
- * Access rules of the broker (DESIGN §3, §9), as pure functions of who is asking and what topic: the
+ * Access rules of the broker (docs/protocol.md, §9), as pure functions of who is asking and what topic: the
  * aedes hooks call them for every PUBLISH, Will and SUBSCRIBE, and an exporter for other brokers can
  * read the same rules.
  */
@@ -44,7 +44,12 @@ export function servicePrincipal(username: string, role: ServiceRole, province?:
     : { kind: 'service', username, role, province };
 }
 
-/** Why a publication is refused. Every refusal disconnects the client (aedes on MQTT 3.1.1). */
+/**
+ * Why a publication is refused. Every refusal disconnects the client (aedes on MQTT 3.1.1), without a
+ * PUBACK: a device with an outbox resends the message at its next connect. So a mistake under a
+ * device's own prefix (an unknown channel, an extra level, a retained heartbeat) is not refused here:
+ * it is acknowledged and refused by the ingest with its reason (issue #14, point 4).
+ */
 export const PUBLISH_REFUSALS = [
   /** `$SYS/...` or any other `$` topic. */
   'reserved',
@@ -58,10 +63,6 @@ export const PUBLISH_REFUSALS = [
   'other_device',
   /** The device's own id under another province or commune than the inventory says. */
   'wrong_place',
-  /** Under the device's own prefix but not one of its channels (`cmd`, extra levels, typos). */
-  'unknown_channel',
-  /** Retained on a channel that is not retained (only `state` and `meta` are). */
-  'retain',
   /** A service account publishing what its role does not allow. */
   'role',
   /** No principal for the connection (should not happen: aedes authorizes only connected clients). */
@@ -76,13 +77,19 @@ export const PUBLISH_REFUSALS = [
 export type PublishRefusal = (typeof PUBLISH_REFUSALS)[number];
 
 export type PublishDecision =
-  /** `telemetry`: device data that must reach the durability hook before it is acknowledged. */
-  { ok: true; telemetry: boolean } | { ok: false; reason: PublishRefusal };
+  /**
+   * `telemetry`: device data that must reach the durability hook before it is acknowledged.
+   * `clearRetain`: the retain flag is dropped (retained on a channel that is not retained).
+   */
+  { ok: true; telemetry: boolean; clearRetain?: true } | { ok: false; reason: PublishRefusal };
 
 const ROOT_PREFIX = `${TOPIC_ROOT}/`;
 const CHANNEL_SET: ReadonlySet<string> = new Set(CHANNELS);
 const RETAINED_CHANNELS: ReadonlySet<string> = new Set(['state', 'meta']);
 const TELEMETRY: PublishDecision = { ok: true, telemetry: true };
+const TELEMETRY_NOT_RETAINED: PublishDecision = { ok: true, telemetry: true, clearRetain: true };
+/** Not a channel: the ingest refuses it with its reason; it is not retained either. */
+const TELEMETRY_REFUSED_BY_INGEST: PublishDecision = TELEMETRY_NOT_RETAINED;
 const OTHER: PublishDecision = { ok: true, telemetry: false };
 
 function refuse(reason: PublishRefusal): PublishDecision {
@@ -92,40 +99,49 @@ function refuse(reason: PublishRefusal): PublishDecision {
 /** May `principal` publish on `topic` (with the retain flag `retain`)? */
 export function authorizePublishRule(principal: Principal, topic: string, retain: boolean): PublishDecision {
   if (topic.startsWith('$')) return refuse('reserved');
-  if (!wellFormed(topic)) return refuse('bad_topic');
+  if (!legalTopic(topic)) return refuse('bad_topic');
+  if (principal.kind === 'device' && isOwnTopic(principal, topic)) {
+    return authorizeOwnTopic(principal, topic, retain);
+  }
+  if (topic.includes('//')) return refuse('bad_topic');
   if (!topic.startsWith(ROOT_PREFIX)) return refuse('outside_namespace');
   return principal.kind === 'device'
-    ? authorizeDevicePublish(principal, topic, retain)
+    ? authorizeOtherDeviceTopic(principal, topic)
     : authorizeServicePublish(principal, topic);
 }
 
 /**
- * No NUL (forbidden in MQTT strings), no wildcard (aedes refuses them in a PUBLISH, but not in a Will),
- * no empty level inside the topic. A trailing `/` is left to the channel rules, which refuse it.
+ * No NUL (forbidden in MQTT strings, [MQTT-1.5.3-2]) and no wildcard (aedes refuses them in a PUBLISH,
+ * but not in a Will, [MQTT-3.3.2-2]): both are protocol errors, whoever's topic it is.
  */
-function wellFormed(topic: string): boolean {
-  return !topic.includes('\0') && !topic.includes('+') && !topic.includes('#') && !topic.includes('//');
+function legalTopic(topic: string): boolean {
+  return !topic.includes('\0') && !topic.includes('+') && !topic.includes('#');
 }
 
 /**
- * A device publishes only `loa/v1/{its province}/{its commune}/{itself}/{channel}`, retained only on
- * `state` and `meta`. The topic is known to start with `loa/v1/`.
+ * Under its own prefix a device's publication is always acknowledged and handed to the durability hook:
+ * the ingest stores a channel, or refuses an unknown channel, an extra or empty level as
+ * `unknown_channel` / `bad_topic` (docs/protocol.md §9). A retain flag is kept only on `state` and
+ * `meta`; elsewhere it is dropped (the message itself is good).
  */
-function authorizeDevicePublish(principal: DevicePrincipal, topic: string, retain: boolean): PublishDecision {
-  if (topic.startsWith(principal.prefix)) {
-    const channel = topic.slice(principal.prefix.length);
-    if (!CHANNEL_SET.has(channel)) return refuse('unknown_channel');
-    if (retain && !RETAINED_CHANNELS.has(channel)) return refuse('retain');
-    return TELEMETRY;
-  }
-  const [province, commune, device] = topic.slice(ROOT_PREFIX.length).split('/', 3);
+function authorizeOwnTopic(principal: DevicePrincipal, topic: string, retain: boolean): PublishDecision {
+  const channel = topic.slice(principal.prefix.length);
+  if (retain && !RETAINED_CHANNELS.has(channel)) return TELEMETRY_NOT_RETAINED;
+  return CHANNEL_SET.has(channel) ? TELEMETRY : TELEMETRY_REFUSED_BY_INGEST;
+}
+
+/** Under the device's prefix, or its prefix without the channel level (`loa/v1/{p}/{c}/{device}`). */
+function isOwnTopic(principal: DevicePrincipal, topic: string): boolean {
+  return topic.startsWith(principal.prefix) || topic === principal.prefix.slice(0, -1);
+}
+
+/** Under `loa/v1/` but outside the device's own prefix: refused, with why. */
+function authorizeOtherDeviceTopic(principal: DevicePrincipal, topic: string): PublishDecision {
+  const device = topic.slice(ROOT_PREFIX.length).split('/', 3)[2];
   if (device === PLATFORM_DEVICE) return refuse('platform');
   if (device !== principal.address.device) return refuse('other_device');
-  if (province !== principal.address.province || commune !== principal.address.commune) {
-    return refuse('wrong_place');
-  }
-  // Its own device and place but not its prefix: the topic stops before the channel level.
-  return refuse('unknown_channel');
+  // Its own id, so not its own place (its own topics were taken above).
+  return refuse('wrong_place');
 }
 
 /** The ingest may publish platform output under `loa/v1/{province}/{commune}/_platform/...`; readers nothing. */

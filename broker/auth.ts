@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { checkSecretHash, verifySecret, type Inventory } from '../protocol/index.js';
+import { CredentialStore } from './credential-store.js';
 import { devicePrincipal, servicePrincipal, type Principal, type ServiceRole } from './acl.js';
 
 /** A platform account that is not a device (ingest replicas, coverage, read-only consoles). */
@@ -28,8 +28,13 @@ export const AUTH_FAILURES = [
   'error',
   /** A verified client certificate whose CN is not the client id (or the username). */
   'certificate_mismatch',
-  /** Too many failed attempts from this client id or address lately (broker/limits.ts): not even checked. */
+  /**
+   * Too many failed attempts from this client id and address, or from this address, lately; or too many
+   * slow checks waiting (broker/login-guard.ts): not even checked.
+   */
   'throttled',
+  /** Too many CONNECTs from this client id and address, or from this address, lately (broker/limits.ts). */
+  'rate_limited',
 ] as const;
 export type AuthFailure = (typeof AUTH_FAILURES)[number];
 
@@ -53,6 +58,7 @@ const RETURN_CODES: Record<AuthFailure, RefusalCode> = {
   bad_secret: CONNACK.badUsernameOrPassword,
   error: CONNACK.serverUnavailable,
   throttled: CONNACK.serverUnavailable,
+  rate_limited: CONNACK.serverUnavailable,
   certificate_mismatch: CONNACK.notAuthorized,
 };
 
@@ -68,26 +74,14 @@ export interface CredentialCheckerOptions {
   verify?: (secret: string, hash: string) => Promise<boolean>;
 }
 
-interface CacheEntry {
-  /** The stored hash the secret was verified against: a changed hash invalidates the entry. */
-  hash: string;
-  /** sha256 of the secret that verified. */
-  digest: Buffer;
-}
-
-/**
- * Checks MQTT credentials: username = device id (or service account), password = secret. A successful
- * scrypt verification is remembered as the sha256 of the secret, so a reconnect storm costs one fast
- * hash per connection instead of ~75 ms of scrypt; a changed stored hash invalidates the entry.
- */
 export class CredentialChecker {
   private readonly inventory: () => Inventory;
   private readonly services: ReadonlyMap<string, ServiceAccount>;
   private readonly verify: (secret: string, hash: string) => Promise<boolean>;
   /** Keyed by `d:{device id}` or `s:{username}`: the two namespaces never mix. */
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache = new CredentialStore();
   /** Concurrent checks of the same credentials share one scrypt run. */
-  private readonly pending = new Map<string, Promise<boolean>>();
+  private readonly pending = new Map<string, Promise<boolean | 'throttled'>>();
 
   constructor(options: CredentialCheckerOptions) {
     this.inventory = options.inventory;
@@ -95,10 +89,15 @@ export class CredentialChecker {
     this.services = indexServiceAccounts(options.serviceAccounts ?? [], options.inventory());
   }
 
+  /**
+   * `slot` is awaited before each slow check (scrypt) and released after it; undefined from it refuses
+   * the login as `throttled` (broker/login-guard.ts). Verified secrets are checked without it.
+   */
   async check(
     clientId: string,
     username: string | undefined,
     password: Buffer | undefined,
+    slot: SlowCheckSlot = noGate,
   ): Promise<AuthOutcome> {
     if (username === undefined || username.length === 0 || password === undefined || password.length === 0) {
       return authFailure('missing_credentials');
@@ -108,8 +107,8 @@ export class CredentialChecker {
       // Replicas need their own client ids; none may take over a device's session.
       const ownId = clientId === username || clientId.startsWith(`${username}-`);
       if (!ownId || this.inventory().device(clientId)) return authFailure('client_id_mismatch');
-      const ok = await this.verified(`s:${username}`, password, service.secretHash);
-      if (ok === undefined) return authFailure('error');
+      const ok = await this.verified(`s:${username}`, password, service.secretHash, slot);
+      if (ok === 'throttled' || ok === undefined) return authFailure(ok ?? 'error');
       return ok
         ? { ok: true, principal: servicePrincipal(username, service.role, service.province) }
         : authFailure('bad_secret');
@@ -119,8 +118,8 @@ export class CredentialChecker {
     const device = this.inventory().device(username);
     if (!device) return authFailure('unknown_user');
     if (!device.monitored || device.secretHash === undefined) return authFailure('unmonitored');
-    const ok = await this.verified(`d:${username}`, password, device.secretHash);
-    if (ok === undefined) return authFailure('error');
+    const ok = await this.verified(`d:${username}`, password, device.secretHash, slot);
+    if (ok === 'throttled' || ok === undefined) return authFailure(ok ?? 'error');
     return ok ? { ok: true, principal: devicePrincipal(device) } : authFailure('bad_secret');
   }
 
@@ -143,26 +142,36 @@ export class CredentialChecker {
     return { ok: true, principal: devicePrincipal(device) };
   }
 
+  /** Keeps verified credentials in `file` (read now, appended to as logins are verified). */
+  open(file: string): Promise<void> {
+    return this.cache.open(file);
+  }
+
   /** Entries currently cached (for metrics and tests). */
   get cachedCount(): number {
     return this.cache.size;
   }
 
-  /** true/false, or undefined when verification itself failed. */
-  private async verified(key: string, password: Buffer, hash: string): Promise<boolean | undefined> {
-    const digest = createHash('sha256').update(password).digest();
-    const cached = this.cache.get(key);
-    if (cached?.hash === hash && timingSafeEqual(cached.digest, digest)) return true;
+  /** true/false, `throttled` when no slow-check slot was given, undefined when verification failed. */
+  private async verified(
+    key: string,
+    password: Buffer,
+    hash: string,
+    slot: SlowCheckSlot,
+  ): Promise<boolean | 'throttled' | undefined> {
+    const digest = this.cache.digest(password);
+    if (this.cache.matches(key, hash, digest)) return true;
 
     const pendingKey = `${key}\0${hash}\0${digest.toString('base64')}`;
     let run = this.pending.get(pendingKey);
     if (!run) {
-      run = this.verify(password.toString('utf8'), hash);
+      run = this.slowCheck(password, hash, slot);
       this.pending.set(pendingKey, run);
     }
     try {
       const ok = await run;
-      if (ok) this.cache.set(key, { hash, digest });
+      if (ok === 'throttled') return ok;
+      if (ok) this.cache.remember(key, hash, digest);
       return ok;
     } catch {
       return undefined;
@@ -170,7 +179,26 @@ export class CredentialChecker {
       this.pending.delete(pendingKey);
     }
   }
+
+  private async slowCheck(
+    password: Buffer,
+    hash: string,
+    slot: SlowCheckSlot,
+  ): Promise<boolean | 'throttled'> {
+    const release = await slot();
+    if (release === undefined) return 'throttled';
+    try {
+      return await this.verify(password.toString('utf8'), hash);
+    } finally {
+      release();
+    }
+  }
 }
+
+/** Waits for the right to run one slow check; resolves with its release, or undefined when refused. */
+export type SlowCheckSlot = () => Promise<(() => void) | undefined>;
+
+const noGate: SlowCheckSlot = () => Promise.resolve(() => undefined);
 
 function indexServiceAccounts(
   accounts: readonly ServiceAccount[],

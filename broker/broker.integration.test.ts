@@ -239,8 +239,6 @@ describe('device publications', () => {
     ['another device', `${C02}/heartbeat`, false, 'other_device'],
     ['another commune', 'loa/v1/an-giang/binh-hoa/vinh-an-c01/heartbeat', false, 'wrong_place'],
     ['the platform', 'loa/v1/an-giang/vinh-an/_platform/alert', false, 'platform'],
-    ['a retained heartbeat', `${C01}/heartbeat`, true, 'retain'],
-    ['an unknown channel', `${C01}/telemetry`, false, 'unknown_channel'],
     ['$SYS', '$SYS/fake/heartbeat', false, 'reserved'],
   ] as const)(
     'disconnects a device publishing to %s while others keep working',
@@ -257,6 +255,32 @@ describe('device publications', () => {
       expect(broker.metrics().publishesRefused[reason]).toBe(1);
     },
   );
+
+  // Issue #14, point 4: a refusal closes the connection without a PUBACK, and a device with an outbox
+  // sends the same message first at every reconnect, for ever. Under its own prefix it is acknowledged,
+  // and the ingest refuses it with its reason (test/broker-poison-topic.integration.test.ts).
+  it.each([
+    ['an unknown channel', `${C01}/diag`, false],
+    ['a channel in the wrong case', `${C01}/Heartbeat`, false],
+    ['an extra level', `${C01}/heartbeat/extra`, false],
+    ['a retained heartbeat', `${C01}/heartbeat`, true],
+  ] as const)('acknowledges %s under its own prefix and keeps the connection', async (_, topic, retain) => {
+    const client = await connect('vinh-an-c01');
+    const closed = nextEvent(client, 'close').then(() => {
+      throw new Error('the broker closed the connection');
+    });
+    await Promise.race([client.publishAsync(topic, HEARTBEAT, { qos: 1, retain }), closed]);
+    await client.publishAsync(`${C01}/heartbeat`, HEARTBEAT, { qos: 1 });
+    expect(client.connected).toBe(true);
+    expect(accepted.map((a) => a.topic)).toEqual([topic, `${C01}/heartbeat`]);
+    // Nothing is retained but state and meta.
+    const reader = await connect('console');
+    const retained: string[] = [];
+    reader.on('message', (t) => retained.push(t));
+    await subscribe(reader, [`${C01}/#`]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(retained).toEqual([]);
+  });
 
   it('does not acknowledge what onAccepted could not keep; the resend is', async () => {
     let failures = 0;
@@ -336,7 +360,7 @@ describe('subscriptions', () => {
     expect(received).toEqual([`${C01}/heartbeat`, 'loa/v1/an-giang/vinh-an/_platform/alert']);
     // Platform output is not device telemetry: it does not go through the durability hook.
     expect(accepted.map((a) => a.topic)).toEqual([`${C01}/heartbeat`]);
-    expect(broker.metrics().subscriptionsRefused).toBe(1);
+    expect(broker.metrics().subscriptionsRefused.not_allowed).toBe(1);
   });
 
   it('confines a province console to its province, read-only', async () => {
@@ -381,6 +405,27 @@ describe('subscriptions', () => {
     await closed;
     expect(broker.metrics().publishesRefused.role).toBe(1);
     expect(accepted).toEqual([]);
+  });
+
+  it('caps the subscriptions of one client and the length of a filter, and counts refusals (issue #14, point 6)', async () => {
+    const device = await connect('vinh-an-c01');
+    const filters = Array.from({ length: 150 }, (_, i) => `${C01}/cmd/x${i}`);
+    const granted: unknown[] = [];
+    for (let i = 0; i < filters.length; i += 50)
+      granted.push(...(await subscribe(device, filters.slice(i, i + 50))));
+    expect(granted.filter((g) => g === 1)).toHaveLength(100);
+    expect(granted.slice(100).every((g) => g === 128)).toBe(true);
+    // The same filter again is no new subscription; an unsubscription frees its place.
+    expect(await subscribe(device, [filters[0] as string])).toEqual([1]);
+    await device.unsubscribeAsync(filters.slice(0, 10));
+    expect(await subscribe(device, filters.slice(100, 110))).toEqual(Array(10).fill(1));
+    expect(await subscribe(device, [`${C01}/cmd/${'x'.repeat(600)}`])).toEqual([128]);
+    expect(device.connected).toBe(true);
+    expect(broker.metrics().subscriptionsRefused).toEqual({
+      not_allowed: 0,
+      too_many: 50,
+      topic_too_long: 1,
+    });
   });
 
   it('confines a device to its own command topics without disconnecting it', async () => {

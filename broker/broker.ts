@@ -10,13 +10,8 @@ import { createRateLimitedLog } from '../runtime/index.js';
 import type { Principal } from './acl.js';
 import { CredentialChecker, type ServiceAccount } from './auth.js';
 import { BrokerRefusal, createHooks, type OnAccepted } from './hooks.js';
-import {
-  DEFAULT_BROKER_LIMITS,
-  FailureThrottle,
-  PacketSizeGuard,
-  TokenBuckets,
-  type BrokerLimits,
-} from './limits.js';
+import { DEFAULT_BROKER_LIMITS, PacketSizeGuard, TokenBuckets, type BrokerLimits } from './limits.js';
+import { LoginGuard } from './login-guard.js';
 import type { BrokerLogger } from './logger.js';
 import { BrokerCounters, type BrokerMetrics } from './metrics.js';
 import type { DisconnectReason, OnPresence } from './presence.js';
@@ -45,6 +40,12 @@ export interface BrokerOptions {
   redis?: string;
   /** An optional WebSocket listener (MQTT over WebSocket, path default `/mqtt`). */
   ws?: { port: number; host?: string; path?: string };
+  /**
+   * A file (created 0600) keeping the credentials verified with scrypt, as keyed digests, across
+   * restarts (broker/credential-store.ts): a restarted broker accepts its fleet without one scrypt per
+   * device. Without it they are kept in memory only.
+   */
+  verifiedCredentials?: string;
   /** Limits against misbehaving clients; each defaults to DEFAULT_BROKER_LIMITS. */
   limits?: Partial<BrokerLimits>;
   /** Clock for receivedAt; default Date.now. */
@@ -115,6 +116,8 @@ export function createBroker(options: BrokerOptions): Broker {
     if (!ends.has(client)) ends.set(client, reason);
   };
   let stopping = false;
+  /** Clients cut off for an oversize packet (see HookContext.cutOff). */
+  const cutOff = new WeakSet<Client>();
 
   const credentials = new CredentialChecker({
     inventory: () => inventory,
@@ -122,8 +125,24 @@ export function createBroker(options: BrokerOptions): Broker {
   });
   // Throttles use the wall clock even when a test fixes `now` for receipt times.
   const publishBuckets = new TokenBuckets(limits.publishPerSecond, limits.publishBurst, Date.now);
-  const clientIdThrottle = new FailureThrottle(limits.authFailuresPerClientId, limits.authWindowMs, Date.now);
-  const addressThrottle = new FailureThrottle(limits.authFailuresPerAddress, limits.authWindowMs, Date.now);
+  const loginGuard = new LoginGuard(
+    {
+      failuresPerClientAddress: limits.authFailuresPerClientId,
+      failuresPerAddress: limits.authFailuresPerAddress,
+      windowMs: limits.authWindowMs,
+      slowChecksPerAddress: limits.slowChecksPerAddress,
+      slowChecksForSuspects: limits.slowChecksForSuspects,
+      slowChecksInFlight: limits.slowChecksInFlight,
+      slowCheckQueue: limits.slowCheckQueue,
+    },
+    Date.now,
+  );
+  const connectBuckets = new TokenBuckets(limits.connectsPerSecond, limits.connectBurst, Date.now);
+  const addressConnectBuckets = new TokenBuckets(
+    limits.connectsPerSecondPerAddress,
+    limits.connectBurstPerAddress,
+    Date.now,
+  );
   const hooks = createHooks({
     credentials,
     inventory: () => inventory,
@@ -134,8 +153,11 @@ export function createBroker(options: BrokerOptions): Broker {
     now,
     stopping: () => stopping,
     publishBuckets,
-    clientIdThrottle,
-    addressThrottle,
+    loginGuard,
+    limits,
+    cutOff: (client) => cutOff.has(client),
+    connectBuckets,
+    addressConnectBuckets,
     markEnd,
     authenticated: (client) => {
       // The older session of this id is closed when this one registers.
@@ -207,6 +229,9 @@ export function createBroker(options: BrokerOptions): Broker {
     if (principal?.kind === 'device') counters.deviceDisconnects[reason]++;
     presence(principal, false, reason);
   });
+  broker.on('unsubscribe', (filters, client) => {
+    hooks.unsubscribed(client, filters);
+  });
   broker.on('keepaliveTimeout', (client) => {
     markEnd(client, 'keepalive_timeout');
   });
@@ -262,6 +287,7 @@ export function createBroker(options: BrokerOptions): Broker {
       const size = guard.feed(chunk);
       if (size === undefined || socket.destroyed) return;
       markEnd(client, 'protocol_error');
+      cutOff.add(client);
       counters.connectionsRefused.packet_too_large++;
       refusalLog(
         'packet_too_large',
@@ -274,8 +300,9 @@ export function createBroker(options: BrokerOptions): Broker {
 
   const pruneTimer = setInterval(() => {
     publishBuckets.prune();
-    clientIdThrottle.prune();
-    addressThrottle.prune();
+    loginGuard.prune();
+    connectBuckets.prune();
+    addressConnectBuckets.prune();
   }, 60_000);
   pruneTimer.unref();
 
@@ -302,6 +329,7 @@ export function createBroker(options: BrokerOptions): Broker {
     server = listener;
     const urls: BrokerUrls = { url: '' };
     try {
+      if (options.verifiedCredentials !== undefined) await credentials.open(options.verifiedCredentials);
       await broker.listen();
       urls.url = `mqtt://${formatAddress(await listen(listener, { port, host }))}`;
       if (options.tls) {
@@ -399,7 +427,7 @@ export function createBroker(options: BrokerOptions): Broker {
   return {
     start,
     stop,
-    metrics: () => counters.snapshot(connected.size),
+    metrics: () => counters.snapshot(connected.size, loginGuard.slowChecks),
     setInventory,
     reloadFailed: () => {
       counters.inventoryReloadFailures++;

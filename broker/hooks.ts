@@ -9,16 +9,17 @@ import {
   type PublishRefusal,
 } from './acl.js';
 import { authFailure, type AuthOutcome, type CredentialChecker } from './auth.js';
-import type { FailureThrottle, TokenBuckets } from './limits.js';
+import type { BrokerLimits, TokenBuckets } from './limits.js';
+import type { LoginGuard } from './login-guard.js';
 import type { BrokerLogger } from './logger.js';
-import type { BrokerCounters } from './metrics.js';
+import type { BrokerCounters, SubscriptionRefusal } from './metrics.js';
 import type { DisconnectReason } from './presence.js';
 import type { RateLimitedLog as RefusalLog } from '../runtime/index.js';
 
 /**
  * The durability hook: called synchronously for each accepted device publication and Will, after the
  * access rules and before aedes acknowledges it (aedes sends the PUBACK before subscribers or its
- * `published` hook see a message, DESIGN §9). Throwing refuses the publication: the client is
+ * `published` hook see a message, docs/design.md#facts-worth-keeping-at-hand). Throwing refuses the publication: the client is
  * disconnected and resends, so nothing acknowledged is lost.
  */
 export type OnAccepted = (topic: string, payload: Buffer, receivedAt: number) => void;
@@ -36,8 +37,16 @@ export interface HookContext {
   /** True once stop() began: Wills are then held back, the devices did not die. */
   stopping: () => boolean;
   publishBuckets: TokenBuckets;
-  clientIdThrottle: FailureThrottle;
-  addressThrottle: FailureThrottle;
+  loginGuard: LoginGuard;
+  limits: Pick<BrokerLimits, 'maxSubscriptionsPerClient' | 'maxTopicChars' | 'throttledReplyDelayMs'>;
+  /** CONNECT token buckets, by (client id, address) and by address. */
+  connectBuckets: TokenBuckets;
+  addressConnectBuckets: TokenBuckets;
+  /**
+   * A client whose socket the broker cut for an oversize packet: what the parser still hands over from
+   * the same chunk is dropped, uncounted (it was counted once, as packet_too_large).
+   */
+  cutOff: (client: Client) => boolean;
   /** Remembers why the broker is about to close a client (the first reason given wins). */
   markEnd: (client: Client, reason: DisconnectReason) => void;
   /** A client passed authentication (the broker notes a takeover of an older session here). */
@@ -49,6 +58,8 @@ type Hooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | '
 export interface BrokerHooks extends Hooks {
   /** Who an authenticated connection is. */
   principalOf: (client: Client) => Principal | undefined;
+  /** Frees the filters a client unsubscribed from (aedes's `unsubscribe` event). */
+  unsubscribed: (client: Client, filters: readonly string[]) => void;
 }
 
 /** Longest username echoed into logs: it comes from the wire. */
@@ -68,20 +79,26 @@ export function createHooks(ctx: HookContext): BrokerHooks {
   async function check(client: Client, username: string | undefined, password: Buffer | undefined) {
     const address = remoteAddress(client);
     // Checked before any look-up or scrypt: a brute force then costs the broker almost nothing.
-    if (ctx.clientIdThrottle.blocked(client.id) || ctx.addressThrottle.blocked(address)) {
-      return { outcome: authFailure('throttled'), address };
+    if (!ctx.connectBuckets.take(`${address}\0${client.id}`) || !ctx.addressConnectBuckets.take(address)) {
+      return { outcome: authFailure('rate_limited'), address };
     }
-    const commonName = verifiedCommonName(client);
-    const outcome: AuthOutcome =
-      (commonName === undefined
-        ? undefined
-        : credentials.checkCertificate(client.id, username, commonName)) ??
-      (await credentials.check(client.id, username, password));
-    if (!outcome.ok && outcome.reason !== 'error') {
-      ctx.clientIdThrottle.fail(client.id);
-      ctx.addressThrottle.fail(address);
+    const ticket = ctx.loginGuard.begin(client.id, address);
+    if (ticket === undefined) return { outcome: authFailure('throttled'), address };
+    let outcome: AuthOutcome | undefined;
+    try {
+      const commonName = verifiedCommonName(client);
+      outcome =
+        (commonName === undefined
+          ? undefined
+          : credentials.checkCertificate(client.id, username, commonName)) ??
+        (await credentials.check(client.id, username, password, () => ctx.loginGuard.slot(address)));
+      return { outcome, address };
+    } finally {
+      // Throttled (not checked) and failed verifications (our fault) do not count against the client.
+      const failed =
+        outcome !== undefined && !outcome.ok && outcome.reason !== 'error' && outcome.reason !== 'throttled';
+      ctx.loginGuard.settle(ticket, failed);
     }
-    return { outcome, address };
   }
 
   const authenticate: Hooks['authenticate'] = (client, username, password, done) => {
@@ -108,7 +125,17 @@ export function createHooks(ctx: HookContext): BrokerHooks {
         const error = Object.assign(new BrokerRefusal(`connection refused: ${outcome.reason}`), {
           returnCode: outcome.returnCode,
         });
-        done(error, false);
+        // A refusal for throttling is answered late (a tarpit, as fail2ban-style setups do): each of
+        // the guesser's connections then tries once a second at most, instead of as fast as the broker
+        // answers, and the flood costs the broker (and honest logins) less.
+        const throttled = outcome.reason === 'throttled' || outcome.reason === 'rate_limited';
+        if (throttled && ctx.limits.throttledReplyDelayMs > 0) {
+          setTimeout(() => {
+            done(error, false);
+          }, ctx.limits.throttledReplyDelayMs).unref();
+        } else {
+          done(error, false);
+        }
       })
       .catch((error: unknown) => {
         logger.error({ err: error, clientId }, 'authentication hook failed');
@@ -138,6 +165,10 @@ export function createHooks(ctx: HookContext): BrokerHooks {
 
   const authorizePublish: Hooks['authorizePublish'] = (client, packet, callback) => {
     const receivedAt = now();
+    if (client && ctx.cutOff(client)) {
+      callback(new BrokerRefusal('publish refused: connection cut'));
+      return;
+    }
     // aedes authorizes client publications only while the client is open, and Wills once it has closed
     // (or, from another broker instance, with no client at all).
     const will = client === null || client.closed;
@@ -155,11 +186,14 @@ export function createHooks(ctx: HookContext): BrokerHooks {
       callback(refuse(decision.reason, client, packet, will));
       return;
     }
-    // A Will is the broker's doing, once per connection: it never counts against the device's rate.
-    if (!will && principal.kind === 'device' && !ctx.publishBuckets.take(principal.address.device)) {
+    // A Will counts like a publication (issue #14, point 5): connects are rate-limited too, but a
+    // device that loops connect/drop must not publish more through its Wills than by itself.
+    if (principal.kind === 'device' && !ctx.publishBuckets.take(principal.address.device)) {
       callback(refuse('rate_limited', client, packet, will));
       return;
     }
+    // aedes stores a retained message after this hook, from this same packet.
+    if (decision.clearRetain === true) packet.retain = false;
     if (decision.telemetry && ctx.onAccepted) {
       try {
         ctx.onAccepted(packet.topic, toBuffer(packet.payload), receivedAt);
@@ -173,20 +207,39 @@ export function createHooks(ctx: HookContext): BrokerHooks {
     callback(null);
   };
 
+  /** The filters each client holds, for the per-client cap (aedes keeps them, but not per client here). */
+  const subscriptions = new WeakMap<Client, Set<string>>();
+
+  const refuseSubscription = (client: Client, filter: string, reason: SubscriptionRefusal): void => {
+    counters.subscriptionsRefused[reason]++;
+    ctx.refusalLog(
+      `subscribe:${reason}`,
+      { clientId: client.id, filter: filter.slice(0, 256), reason },
+      `subscription refused: ${reason}`,
+    );
+  };
+
   const authorizeSubscribe: Hooks['authorizeSubscribe'] = (client, subscription, callback) => {
+    const filter = subscription.topic;
+    const held = subscriptions.get(client) ?? new Set<string>();
     const principal = principals.get(client);
-    if (principal && authorizeSubscribeRule(principal, subscription.topic)) {
-      callback(null, subscription);
+    const reason: SubscriptionRefusal | undefined =
+      filter.length > ctx.limits.maxTopicChars
+        ? 'topic_too_long'
+        : !principal || !authorizeSubscribeRule(principal, filter)
+          ? 'not_allowed'
+          : !held.has(filter) && held.size >= ctx.limits.maxSubscriptionsPerClient
+            ? 'too_many'
+            : undefined;
+    if (reason !== undefined) {
+      refuseSubscription(client, filter, reason);
+      // A null subscription is answered with the SUBACK failure code 0x80; the client stays connected.
+      callback(null, null);
       return;
     }
-    counters.subscriptionsRefused++;
-    ctx.refusalLog(
-      'subscribe',
-      { clientId: client.id, filter: subscription.topic.slice(0, 256) },
-      'subscription refused',
-    );
-    // A null subscription is answered with the SUBACK failure code 0x80; the client stays connected.
-    callback(null, null);
+    held.add(filter);
+    subscriptions.set(client, held);
+    callback(null, subscription);
   };
 
   return {
@@ -194,6 +247,10 @@ export function createHooks(ctx: HookContext): BrokerHooks {
     authorizePublish,
     authorizeSubscribe,
     principalOf: (client) => principals.get(client),
+    unsubscribed: (client, filters) => {
+      const held = subscriptions.get(client);
+      for (const filter of filters) held?.delete(filter);
+    },
   };
 }
 

@@ -20,10 +20,12 @@ export {
 export type { BrokerLogger } from './logger.js';
 export {
   CONNECTION_REFUSALS,
+  SUBSCRIPTION_REFUSALS,
   brokerMetricFamilies,
   brokerSelfMetricsLine,
   type BrokerMetrics,
   type ConnectionRefusal,
+  type SubscriptionRefusal,
 } from './metrics.js';
 export {
   AUTH_FAILURES,

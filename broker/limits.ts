@@ -6,7 +6,7 @@
 export interface BrokerLimits {
   /**
    * Largest MQTT packet, in bytes, before it is buffered: the socket is closed on the fixed header of a
-   * larger one. Twice the 4096-byte payload limit (DESIGN §3), so that a payload a little over the limit
+   * larger one. Twice the 4096-byte payload limit (docs/protocol.md), so that a payload a little over the limit
    * still reaches the ingest, which acknowledges and rejects it as `payload_too_large` instead of leaving
    * it in the device's outbox to be resent for ever.
    */
@@ -22,7 +22,10 @@ export interface BrokerLimits {
    */
   publishPerSecond: number;
   publishBurst: number;
-  /** Failed CONNECTs tolerated per client id in `authWindowMs` before further attempts are refused. */
+  /**
+   * Failed CONNECTs tolerated per (client id, address) in `authWindowMs` before further attempts of that
+   * pair are refused (issue #14: never per client id alone, which would let anyone lock a device out).
+   */
   authFailuresPerClientId: number;
   /**
    * The same per remote address. Higher: many 4G devices share one carrier-grade NAT address, and one
@@ -30,6 +33,33 @@ export interface BrokerLimits {
    */
   authFailuresPerAddress: number;
   authWindowMs: number;
+  /**
+   * CONNECT attempts per (client id, address): a token bucket of `connectBurst`, refilled at
+   * `connectsPerSecond` (issue #14, point 5: a connect/drop loop released thousands of Wills a second).
+   * Keyed with the address so that nobody can spend a device's tokens from elsewhere. 0 turns it off.
+   */
+  connectsPerSecond: number;
+  connectBurst: number;
+  /** The same per address: generous, since a whole fleet behind one NAT reconnects after a restart. */
+  connectsPerSecondPerAddress: number;
+  connectBurstPerAddress: number;
+  /**
+   * Subscriptions one client may hold (issue #14, point 6: 100,000 filters from one device took the
+   * broker from 177 to 443 MB), and the longest filter. More are answered with the SUBACK failure code.
+   */
+  maxSubscriptionsPerClient: number;
+  maxTopicChars: number;
+  /**
+   * Slow secret checks (scrypt) running at once: for one address that has failed, for all such
+   * addresses together, and in total (broker/login-guard.ts).
+   */
+  slowChecksPerAddress: number;
+  slowChecksForSuspects: number;
+  slowChecksInFlight: number;
+  /** Logins from addresses that have failed waiting for a slow check; more are refused (CONNACK 3). */
+  slowCheckQueue: number;
+  /** A login refused as throttled or rate-limited gets its CONNACK 3 this late (0: at once). */
+  throttledReplyDelayMs: number;
 }
 
 export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
@@ -40,6 +70,17 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   authFailuresPerClientId: 5,
   authFailuresPerAddress: 100,
   authWindowMs: 60_000,
+  maxSubscriptionsPerClient: 100,
+  maxTopicChars: 512,
+  connectsPerSecond: 0.2,
+  connectBurst: 10,
+  connectsPerSecondPerAddress: 500,
+  connectBurstPerAddress: 20_000,
+  slowChecksPerAddress: 1,
+  slowChecksForSuspects: 1,
+  slowChecksInFlight: 4,
+  slowCheckQueue: 256,
+  throttledReplyDelayMs: 1000,
 };
 
 /** Longest key kept (client ids and addresses come from the wire). */
@@ -53,6 +94,8 @@ export class TokenBuckets {
     private readonly perSecond: number,
     private readonly burst: number,
     private readonly now: () => number,
+    /** Beyond this many keys the oldest are forgotten (keys may come from the wire). */
+    private readonly maxKeys = 200_000,
   ) {}
 
   get enabled(): boolean {
@@ -63,7 +106,7 @@ export class TokenBuckets {
   take(key: string): boolean {
     if (!this.enabled) return true;
     const t = this.now();
-    const bucket = this.buckets.get(key);
+    const bucket = this.buckets.get(key.slice(0, MAX_KEY_CHARS * 2));
     const tokens =
       bucket === undefined
         ? this.burst
@@ -79,7 +122,11 @@ export class TokenBuckets {
       bucket.tokens = tokens - 1;
       bucket.at = t;
     } else {
-      this.buckets.set(key, { tokens: tokens - 1, at: t });
+      this.buckets.set(key.slice(0, MAX_KEY_CHARS * 2), { tokens: tokens - 1, at: t });
+      if (this.buckets.size > this.maxKeys) {
+        const oldest = this.buckets.keys().next();
+        if (oldest.done !== true) this.buckets.delete(oldest.value);
+      }
     }
     return true;
   }
@@ -99,11 +146,13 @@ export class TokenBuckets {
 
 /**
  * Failed attempts per key in a fixed window: once a key has `max` failures in its window, it is blocked
- * until the window ends. Successful attempts do not count, so a reconnect storm of honest devices is never
- * throttled; a brute force is, without paying scrypt for each guess.
+ * until the window ends. Attempts still being checked count too (begin/end), so attempts sent in parallel
+ * cannot all pass the "blocked?" test before the first failure is recorded. Successful attempts do not
+ * count, so a reconnect storm of honest devices is never throttled.
  */
 export class FailureThrottle {
   private readonly windows = new Map<string, { count: number; start: number }>();
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly max: number,
@@ -114,10 +163,29 @@ export class FailureThrottle {
   ) {}
 
   blocked(key: string): boolean {
+    const k = key.slice(0, MAX_KEY_CHARS);
+    return this.failures(k) + (this.inFlight.get(k) ?? 0) >= this.max;
+  }
+
+  /** Failures of `key` in its current window. */
+  failures(key: string): number {
     const w = this.windows.get(key.slice(0, MAX_KEY_CHARS));
-    if (w === undefined) return false;
-    if (this.now() - w.start >= this.windowMs) return false;
-    return w.count >= this.max;
+    if (w === undefined || this.now() - w.start >= this.windowMs) return 0;
+    return w.count;
+  }
+
+  /** An attempt of `key` is being checked: it counts until end(). */
+  begin(key: string): void {
+    const k = key.slice(0, MAX_KEY_CHARS);
+    this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
+  }
+
+  end(key: string, failed: boolean): void {
+    const k = key.slice(0, MAX_KEY_CHARS);
+    const n = (this.inFlight.get(k) ?? 1) - 1;
+    if (n <= 0) this.inFlight.delete(k);
+    else this.inFlight.set(k, n);
+    if (failed) this.fail(k);
   }
 
   fail(key: string): void {

@@ -15,6 +15,17 @@ export const CONNECTION_REFUSALS = [
 ] as const;
 export type ConnectionRefusal = (typeof CONNECTION_REFUSALS)[number];
 
+/** Why a subscription is answered with the failure code 0x80 (the client stays connected). */
+export const SUBSCRIPTION_REFUSALS = [
+  /** The access rules do not allow the filter (a device outside its own `cmd` tree, `$SYS`, ...). */
+  'not_allowed',
+  /** The client already holds `maxSubscriptionsPerClient` subscriptions. */
+  'too_many',
+  /** The filter is longer than `maxTopicChars`. */
+  'topic_too_long',
+] as const;
+export type SubscriptionRefusal = (typeof SUBSCRIPTION_REFUSALS)[number];
+
 /** The broker's self-metrics: a snapshot, safe to keep and compare. */
 export interface BrokerMetrics {
   /** Authenticated MQTT sessions open now. */
@@ -25,14 +36,16 @@ export interface BrokerMetrics {
   disconnectionsTotal: number;
   /** Refused CONNECTs by reason. */
   authFailures: Record<AuthFailure, number>;
+  /** Slow secret checks (scrypt) run: a login whose secret is not cached yet, or a guess. */
+  slowChecks: number;
   /** Publications (Wills included) that passed the access rules and, for telemetry, the durability hook. */
   publishesAccepted: number;
   /** Of those, Wills. */
   willsAccepted: number;
   /** Refused publications (Wills included) by reason. */
   publishesRefused: Record<PublishRefusal, number>;
-  /** Subscriptions answered with a failure code (the client stays connected). */
-  subscriptionsRefused: number;
+  /** Subscriptions answered with a failure code (the client stays connected), by reason. */
+  subscriptionsRefused: Record<SubscriptionRefusal, number>;
   /** Connections closed by a limit or a protocol error, by reason. */
   connectionsRefused: Record<ConnectionRefusal, number>;
   /** Device sessions ended, by reason (also written as broker presence points). */
@@ -54,7 +67,7 @@ export class BrokerCounters {
   disconnectionsTotal = 0;
   publishesAccepted = 0;
   willsAccepted = 0;
-  subscriptionsRefused = 0;
+  readonly subscriptionsRefused = zeros(SUBSCRIPTION_REFUSALS);
   readonly authFailures = zeros(AUTH_FAILURES);
   readonly publishesRefused = zeros(PUBLISH_REFUSALS);
   readonly connectionsRefused = zeros(CONNECTION_REFUSALS);
@@ -63,16 +76,17 @@ export class BrokerCounters {
   inventoryReloads = 0;
   inventoryReloadFailures = 0;
 
-  snapshot(connectedClients: number): BrokerMetrics {
+  snapshot(connectedClients: number, slowChecks: number): BrokerMetrics {
     return {
       connectedClients,
+      slowChecks,
       connectionsTotal: this.connectionsTotal,
       disconnectionsTotal: this.disconnectionsTotal,
       authFailures: { ...this.authFailures },
       publishesAccepted: this.publishesAccepted,
       willsAccepted: this.willsAccepted,
       publishesRefused: { ...this.publishesRefused },
-      subscriptionsRefused: this.subscriptionsRefused,
+      subscriptionsRefused: { ...this.subscriptionsRefused },
       connectionsRefused: { ...this.connectionsRefused },
       deviceDisconnects: { ...this.deviceDisconnects },
       presenceErrors: this.presenceErrors,
@@ -89,6 +103,7 @@ export function brokerMetricFamilies(m: BrokerMetrics): MetricFamily[] {
     counter('loa_broker_connections_total', 'Authenticated sessions since start.', m.connectionsTotal),
     counter('loa_broker_disconnections_total', 'Sessions ended since start.', m.disconnectionsTotal),
     labelled('loa_broker_auth_failures_total', 'Refused CONNECTs, by reason.', 'reason', m.authFailures),
+    counter('loa_broker_slow_checks_total', 'Secret checks that ran scrypt.', m.slowChecks),
     counter(
       'loa_broker_publishes_accepted_total',
       'Publications that passed the access rules.',
@@ -101,9 +116,10 @@ export function brokerMetricFamilies(m: BrokerMetrics): MetricFamily[] {
       'reason',
       m.publishesRefused,
     ),
-    counter(
+    labelled(
       'loa_broker_subscriptions_refused_total',
-      'Subscriptions answered with a failure code.',
+      'Subscriptions answered with a failure code, by reason.',
+      'reason',
       m.subscriptionsRefused,
     ),
     labelled(
@@ -129,7 +145,7 @@ export function brokerMetricFamilies(m: BrokerMetrics): MetricFamily[] {
 }
 
 /**
- * The broker's self-metrics as one line of the `broker` measurement (DESIGN §6), so that dashboards
+ * The broker's self-metrics as one line of the `broker` measurement (docs/protocol.md §10), so that dashboards
  * read connection counts from InfluxDB like everything else.
  */
 export function brokerSelfMetricsLine(m: BrokerMetrics, instance: string, at: number): string {

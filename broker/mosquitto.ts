@@ -5,7 +5,7 @@ import type { ServiceAccount } from './auth.js';
 import type { BrokerLimits } from './limits.js';
 
 /**
- * `loa broker export-mosquitto` (DESIGN §2, §7): the inventory's identities and access rules as a
+ * `loa broker export-mosquitto` (docs/architecture.md, §7): the inventory's identities and access rules as a
  * Mosquitto 2 password file, ACL file and configuration snippet, for deployments that outgrow the
  * embedded broker.
  *

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { AedesOptions } from 'aedes';
 
 /**
- * Several embedded brokers sharing one Redis (DESIGN §2, issue #3 point 6): messages between the
+ * Several embedded brokers sharing one Redis (docs/architecture.md, issue #3 point 6): messages between the
  * instances go through mqemitter-redis (Redis pub/sub), and sessions, subscriptions, retained
  * messages and Wills through aedes-persistence-redis, so a device on one instance reaches a
  * subscriber (an ingest) on another. Each instance still applies the inventory's rules to its own

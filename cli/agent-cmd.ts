@@ -97,7 +97,7 @@ function heapTrimmer(ms: number): { now(): void; stop(): void } {
 }
 
 /**
- * `loa agent --config agent.yaml`: the edge agent of one station or cluster (DESIGN §3). SIGINT or
+ * `loa agent --config agent.yaml`: the edge agent of one station or cluster (docs/protocol.md). SIGINT or
  * SIGTERM publishes the retained `shutdown` state and disconnects cleanly. `jsonLogs`: JSON lines even
  * on a terminal.
  */
@@ -162,6 +162,6 @@ export async function runAgent(
   process.stdout.write(
     stats.online
       ? `agent ${deviceId} online (session ${stats.session ?? '?'})\n`
-      : `agent ${deviceId}: broker not reachable yet; retrying with backoff\n`,
+      : `agent ${deviceId}: ${stats.refusal?.line ?? 'broker not reachable yet; retrying with backoff'}\n`,
   );
 }

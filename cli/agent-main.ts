@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { AGENT_FIRMWARE } from '../devices/index.js';
+import { LOA_VERSION } from '../runtime/index.js';
 import {
   AGENT_COMMAND,
   AGENT_LOG_COMMAND,
@@ -26,7 +26,7 @@ function usage(log: boolean): string {
   const flags = log ? LOG_FLAGS : AGENT_COMMAND.flags;
   const lines = flags.map((f) => [`--${f.name} ${f.value}`, f.description]);
   lines.push(['-h, --help', 'this help']);
-  if (!log) lines.push(['--version', 'the agent version it reports in its birth message']);
+  if (!log) lines.push(['--version', "print Loa's version (the same as `loa --version`)"]);
   const width = Math.max(...lines.map(([flag = '']) => flag.length)) + 2;
   return [
     log ? `Usage: loa-agent log [options] ${AGENT_LOG_COMMAND.argument.name}` : 'Usage: loa-agent [options]',
@@ -37,6 +37,9 @@ function usage(log: boolean): string {
     '',
     'Options:',
     ...lines.map(([flag = '', text = '']) => `  ${flag.padEnd(width)}${text}`),
+    ...(log
+      ? []
+      : ['', 'Commands:', `  log ${AGENT_LOG_COMMAND.argument.name}  ${AGENT_LOG_COMMAND.description}`]),
     command.helpAfter,
     '',
   ].join('\n');
@@ -78,7 +81,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (values.version === true) {
-    process.stdout.write(`${AGENT_FIRMWARE}\n`);
+    process.stdout.write(`${LOA_VERSION}\n`);
     return;
   }
   if (log) {

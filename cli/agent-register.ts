@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { LOA_VERSION } from '../runtime/index.js';
 import {
   AGENT_COMMAND,
   AGENT_LOG_COMMAND,
@@ -16,6 +17,7 @@ function addFlags(command: Command, flags: readonly AgentFlag[]): Command {
 /** `loa agent` (the edge agent) and `loa agent log` (hands records to a running one). */
 export function registerAgent(program: Command): void {
   const agent = addFlags(program.command('agent').description(AGENT_COMMAND.description), AGENT_COMMAND.flags)
+    .version(LOA_VERSION, '--version', "print Loa's version (the same as `loa --version`)")
     .addHelpText('after', AGENT_COMMAND.helpAfter)
     .action((o: AgentRunFlags) => runAgentFromFlags(o));
 

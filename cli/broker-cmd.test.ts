@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hashSecret } from '../protocol/index.js';
 import { ConfigError, resolveConfig } from './config.js';
-import { parseServiceAccounts } from './broker-cmd.js';
+import { parseServiceAccounts } from './service-accounts.js';
 import { brokerConfigSchema } from './schema.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };

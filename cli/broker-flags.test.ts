@@ -16,6 +16,8 @@ describe('the broker flags shared by loa broker and loa up', () => {
     ...['--tls-port', '0', '--tls-cert', 's.crt', '--tls-key', 's.key', '--tls-ca', 'ca.crt'],
     ...['--tls-require-client-cert', '--ws-port', '8080', '--redis', 'redis://127.0.0.1:6379'],
     ...['--publish-rate', '0', '--publish-burst', '100'],
+    // Issue #14, point 13: `loa up` takes service accounts as `loa broker` does.
+    ...['--service-accounts', 'accounts.yaml', '--credential-cache', 'verified'],
   ];
 
   it('give both commands the same configuration', () => {
@@ -26,6 +28,8 @@ describe('the broker flags shared by loa broker and loa up', () => {
       ws: { port: 8080 },
       redis: 'redis://127.0.0.1:6379',
       limits: { publishPerSecond: 0, publishBurst: 100 },
+      serviceAccounts: 'accounts.yaml',
+      credentialCache: 'verified',
     };
     expect(up).toMatchObject(expected);
     expect(broker).toMatchObject(expected);

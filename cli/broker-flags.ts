@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 
 /**
- * The embedded broker's optional listeners, limits and Redis, as flags: `loa broker` and `loa up` take
+ * The embedded broker's optional listeners, limits, Redis, service accounts and credential cache, as flags: `loa broker` and `loa up` take
  * the same ones (and the same config keys, cli/schema.ts `brokerListenerShape`). Only commander here:
  * main.ts loads this for every command.
  */
@@ -25,6 +25,14 @@ export function addBrokerListenerOptions(command: Command, num: (value: string) 
       '--publish-burst <messages>',
       'per-device publish burst, for replays after an outage (default 5000)',
       num,
+    )
+    .option(
+      '--service-accounts <file>',
+      'YAML list of service accounts: - { username, secret: <hash from loa secret hash>, role: ingest|reader }',
+    )
+    .option(
+      '--credential-cache <file>',
+      'keep verified credentials across restarts in this file (0600; loa up: in its data folder)',
     )
     .option(
       '--redis <url>',
@@ -51,5 +59,7 @@ export function brokerListenerFlags(o: Flags): Record<string, unknown> {
       limits: { publishPerSecond: o.publishRate, publishBurst: o.publishBurst },
     }),
     redis: o.redis,
+    serviceAccounts: o.serviceAccounts,
+    credentialCache: o.credentialCache,
   };
 }

@@ -2,16 +2,23 @@ import { readFile } from 'node:fs/promises';
 import type { BrokerOptions, TlsListenerOptions } from '../broker/index.js';
 import { ConfigError } from './config.js';
 import type { BrokerListenerConfig } from './schema.js';
+import { loadServiceAccounts } from './service-accounts.js';
 
 /**
- * The embedded broker's optional listeners, limits and Redis from the configuration, as `loa broker`
- * and `loa up` both pass them to createBroker. The PEM files are read here, once, before anything
- * listens; a missing one names its setting.
+ * The embedded broker's optional listeners, limits, Redis, service accounts and credential cache from
+ * the configuration, as `loa broker` and `loa up` both pass them to createBroker. The PEM files and the
+ * service accounts are read here, once, before anything listens; a missing one names its setting.
  */
 export async function brokerListenerOptions(
   config: BrokerListenerConfig,
-): Promise<Pick<BrokerOptions, 'tls' | 'ws' | 'redis' | 'limits'>> {
+): Promise<
+  Pick<BrokerOptions, 'tls' | 'ws' | 'redis' | 'limits' | 'serviceAccounts' | 'verifiedCredentials'>
+> {
   return {
+    ...(config.serviceAccounts !== undefined && {
+      serviceAccounts: await loadServiceAccounts(config.serviceAccounts),
+    }),
+    ...(config.credentialCache !== undefined && { verifiedCredentials: config.credentialCache }),
     ...(config.tls !== undefined && { tls: await readTls(config.tls) }),
     ...(config.ws !== undefined && { ws: config.ws }),
     ...(config.redis !== undefined && { redis: config.redis }),

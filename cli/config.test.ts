@@ -36,6 +36,21 @@ it('a bad value names the file and the field', async () => {
   );
 });
 
+it('offers a flag only for the settings that have one', async () => {
+  const file = join(dir, 'no-flag.yaml');
+  await writeFile(file, 'mqtt: { port: "x" }\nsimulation: { seed: "x" }\n');
+  const message = (() => {
+    try {
+      resolveConfig(upConfigSchema, { file, env: {}, flags: { mqtt: { port: undefined } } });
+    } catch (error) {
+      return (error as Error).message;
+    }
+  })();
+  expect(message).toContain(`${file}: mqtt.port: `);
+  expect(message).toMatch(/mqtt\.port: .*\(set in the file, by LOA_MQTT_PORT, or by its flag\)/);
+  expect(message).toMatch(/simulation\.seed: .*\(set in the file, or by LOA_SIMULATION_SEED\)/);
+});
+
 it('an unknown key is refused, not ignored', async () => {
   const file = join(dir, 'typo.yaml');
   await writeFile(file, 'ingest: { batchsize: 10 }\nmqtt_port: 1\n');

@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 /**
  * Configuration of a command: defaults ← a YAML file (`--config`) ← `LOA_*` environment variables ←
- * flags, validated once with zod at start-up (CONVENTIONS §5). A bad value stops the command with the
+ * flags, validated once with zod at start-up (CONTRIBUTING.md#edges-and-errors). A bad value stops the command with the
  * file (or variable) and the field.
  */
 export class ConfigError extends Error {
@@ -102,9 +102,20 @@ export function resolveConfig<S extends z.ZodObject>(
     }
     const path = issue.path.join('.');
     const env = ['LOA', ...issue.path.map((p) => toEnvWord(String(p)))].join('_');
-    return `${where}: ${path}: ${issue.message} (set in the file, by ${env}, or by its flag)`;
+    // Only settings the command has a flag for (a key in `flags`, given or not) say so: most have none.
+    const how = hasFlag(sources.flags, issue.path) ? `by ${env}, or by its flag` : `or by ${env}`;
+    return `${where}: ${path}: ${issue.message} (set in the file, ${how})`;
   });
   throw new ConfigError(lines.join('\n'));
+}
+
+function hasFlag(flags: Plain, path: readonly PropertyKey[]): boolean {
+  let node: unknown = flags;
+  for (const key of path) {
+    if (!isPlain(node) || !(String(key) in node)) return false;
+    node = node[String(key)];
+  }
+  return true;
 }
 
 /** resolveConfig for a command's parsed options: its `--config` names the file, `flags` what was given. */

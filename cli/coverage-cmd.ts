@@ -2,14 +2,15 @@ import type { Command } from 'commander';
 import type { BulletinDelivery, CommuneCoverageRow, HamletCoverageRow } from '../coverage/index.js';
 import { loadInventory } from '../protocol/index.js';
 import { registerCoverageRun } from './coverage-run-register.js';
+import { formatMaintenance } from './maintenance-cmd.js';
 import { readRecord } from './record.js';
 import { defaultDataDir } from './schema.js';
 
-/** `loa coverage`: criterion 8.3 as the running engine last wrote it to InfluxDB (DESIGN §7). */
+/** `loa coverage`: the criterion live, as the running engine last wrote it to InfluxDB (docs/design.md#commands). */
 export function registerCoverage(program: Command): void {
   const coverage = program
     .command('coverage')
-    .description('criterion 8.3 now: every commune of the province, or the hamlets of one commune')
+    .description('the criterion now: every commune of the province, or the hamlets of one commune')
     .option('--data <dir>', 'data folder of the running `loa up`', defaultDataDir())
     .option('--commune <id>', 'the hamlets of this commune')
     .option('--json', 'JSON for machines')
@@ -18,7 +19,7 @@ export function registerCoverage(program: Command): void {
       const { readCommuneCoverage, readHamletCoverage } = await import('../coverage/index.js');
       const { createInfluxQl } = await import('../influx/index.js');
       const record = await readRecord(o.data);
-      const ql = createInfluxQl({ url: record.influx, database: record.database });
+      const ql = createInfluxQl({ url: record.influx, database: record.database, ...record.influxAuth });
       try {
         const format = o.json ? 'json' : o.csv ? 'csv' : 'table';
         if (o.commune !== undefined) {
@@ -30,6 +31,13 @@ export function registerCoverage(program: Command): void {
           if (communes.length === 0)
             throw new Error('no coverage written in the last day: is `loa up` running?');
           process.stdout.write(formatCommunes(communes, format));
+          if (format === 'table') {
+            // The maintenance windows in force: what holds alerts back right now.
+            const { readMaintenance, windowEnd } = await import('../coverage/index.js');
+            const now = Date.now();
+            const windows = (await readMaintenance(ql, { now })).filter((w) => windowEnd(w) > now);
+            if (windows.length > 0) process.stdout.write(`\n${formatMaintenance(windows)}`);
+          }
         }
       } finally {
         ql.close();
@@ -41,17 +49,19 @@ export function registerCoverage(program: Command): void {
     .description(
       'an emergency (or any) bulletin: per commune, the clusters that played it and those that did not',
     )
-    .option('--data <dir>', 'data folder of the running `loa up`', defaultDataDir())
+    // No default of its own: `loa coverage --data X bulletin ID` gives --data to the parent, and
+    // commander would otherwise hide it behind this command's default (issue #14, point 11).
+    .option('--data <dir>', 'data folder of the running `loa up` (default: the one given to `loa coverage`)')
     .option('--inventory <dir>', 'inventory folder (default: the one `loa up` recorded)')
     .option('--json', 'JSON for machines')
-    .action(async (id: string, o: { data: string; inventory?: string; json?: boolean }) => {
+    .action(async (id: string, o: { data?: string; inventory?: string; json?: boolean }) => {
       const { readBulletin } = await import('../coverage/index.js');
       const { createInfluxQl } = await import('../influx/index.js');
-      const record = await readRecord(o.data);
+      const record = await readRecord(o.data ?? coverage.opts<{ data: string }>().data);
       const dir = o.inventory ?? record.inventory;
       if (dir === undefined) throw new Error('no inventory recorded: pass --inventory DIR');
       const inventory = await loadInventory(dir);
-      const ql = createInfluxQl({ url: record.influx, database: record.database });
+      const ql = createInfluxQl({ url: record.influx, database: record.database, ...record.influxAuth });
       try {
         const deliveries = await readBulletin(ql, inventory, id);
         if (deliveries.length === 0) throw new Error(`no cluster logged bulletin "${id}"`);
@@ -84,6 +94,18 @@ type Format = 'json' | 'csv' | 'table';
 
 const time = (ms: number) => (ms > 0 ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + 'Z' : '');
 
+/** A commune's live status in words (Vietnamese): the verdict of a period is the report's. */
+export function communeStatusText(r: CommuneCoverageRow): string {
+  const words: Record<string, string> = {
+    meets: 'đạt',
+    at_risk: 'có nguy cơ không đạt',
+    not_met: 'không đạt (quá thời gian cho phép)',
+    unverified: 'chưa xác minh được',
+  };
+  const text = r.assessed ? (words[r.status] ?? r.status) : 'không áp dụng';
+  return r.maintenance ? `${text} (đang bảo trì)` : text;
+}
+
 export function formatCommunes(rows: readonly CommuneCoverageRow[], format: Format): string {
   if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
   const header = [
@@ -93,7 +115,7 @@ export function formatCommunes(rows: readonly CommuneCoverageRow[], format: Form
     'hamlets covered',
     'station',
     'operating regularly',
-    'meets 8.3',
+    'criterion',
     'since',
   ];
   const cells = rows.map((r) => [
@@ -103,14 +125,26 @@ export function formatCommunes(rows: readonly CommuneCoverageRow[], format: Form
     `${r.covered}/${r.hamlets}`,
     r.station,
     `${r.regular}/${r.hamlets}`,
-    r.status === 'meets' ? 'yes' : r.status === 'unverified' ? 'unverified' : 'no',
+    format === 'csv' ? (r.assessed ? r.status : 'not_assessed') : communeStatusText(r),
     time(r.since),
   ]);
   if (format === 'csv') return toCsv(header, cells);
-  const meets = rows.filter((r) => r.status === 'meets').length;
+  const assessed = rows.filter((r) => r.assessed);
+  const meets = assessed.filter((r) => r.status === 'meets').length;
+  const atRisk = assessed.filter((r) => r.status === 'at_risk' || r.status === 'not_met').length;
   const covered = rows.reduce((n, r) => n + r.covered, 0);
   const hamlets = rows.reduce((n, r) => n + r.hamlets, 0);
-  return `${toTable(header, cells)}\n${meets} of ${rows.length} communes meet 8.3; ${covered} of ${hamlets} hamlets covered.\n`;
+  return (
+    `${toTable(header, cells)}\n${meets}/${assessed.length} xã đạt tiêu chí lúc này, ${atRisk} có nguy cơ; ` +
+    `${covered}/${hamlets} ấp có loa hoạt động.\n`
+  );
+}
+
+/** Whether a hamlet operates regularly, in words: judged or not yet, and FM/wired ones cannot tell. */
+export function regularText(r: HamletCoverageRow): string {
+  if (r.clusters - r.clustersUnmonitored === 0) return 'không kiểm tra được (FM/có dây)';
+  if (!r.regularityJudged) return 'chưa đánh giá';
+  return r.regular ? 'có' : 'không';
 }
 
 export function formatHamlets(rows: readonly HamletCoverageRow[], format: Format): string {
@@ -120,6 +154,7 @@ export function formatHamlets(rows: readonly HamletCoverageRow[], format: Format
     'name',
     'status',
     'clusters up',
+    'fm/wired clusters',
     'broadcast days (8)',
     'operating regularly',
     'since',
@@ -128,9 +163,19 @@ export function formatHamlets(rows: readonly HamletCoverageRow[], format: Format
     r.hamlet,
     r.name,
     r.status,
-    `${r.clustersUp}/${r.clusters}`,
+    // Only clusters that can report can be up: FM and wired ones are counted apart.
+    `${r.clustersUp}/${r.clusters - r.clustersUnmonitored}`,
+    String(r.clustersUnmonitored),
     String(r.broadcastDays),
-    r.regular ? 'yes' : 'no',
+    format === 'csv'
+      ? r.clusters === r.clustersUnmonitored
+        ? 'unverifiable'
+        : !r.regularityJudged
+          ? 'not_judged'
+          : r.regular
+            ? 'yes'
+            : 'no'
+      : regularText(r),
     time(r.since),
   ]);
   return format === 'csv' ? toCsv(header, cells) : toTable(header, cells);

@@ -8,7 +8,7 @@ import { prepareDatabase } from './storage.js';
 
 /**
  * `loa coverage run`: the coverage engine as a service of its own, for deployments that outgrew one
- * machine (DESIGN §2): devices on Mosquitto, EMQX or `loa broker`, `loa ingest` replicas sharing the
+ * machine (docs/architecture.md): devices on Mosquitto, EMQX or `loa broker`, `loa ingest` replicas sharing the
  * stream. The engine needs the whole stream, so this is one instance with its own, unshared
  * subscription. Each message goes through the ingest's own pipeline first, so the engine sees exactly
  * what the ingest accepts. Alerts go back to the broker on `…/_platform/alert` (the account needs the
@@ -78,6 +78,7 @@ export async function runCoverageService(config: CoverageRunConfig): Promise<voi
   // Connected first, so that alerts of the first evaluation (restored from InfluxDB) can go out; what
   // arrives meanwhile only moves state forward (the engine keeps the newest of everything).
   await source.start();
+  await coverage.loadMaintenance();
   await coverage.engine.start();
   coverage.startHistory();
   reloader.start();

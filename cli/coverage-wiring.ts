@@ -5,6 +5,7 @@ import {
   createLineStore,
   createMqttAlertSink,
   createWebhookAlertSink,
+  readMaintenance,
   restoreFromInflux,
   type AlertSink,
   type CoverageEngine,
@@ -15,6 +16,9 @@ import { createInfluxQl, createV1Writer, LONG_RETENTION_POLICY } from '../influx
 import type { Inventory } from '../protocol/index.js';
 import type { Logger } from '../runtime/index.js';
 import type { UpConfig } from './schema.js';
+
+/** How often the engine reads the maintenance windows `loa maintenance` writes to InfluxDB. */
+export const MAINTENANCE_POLL_S = 10;
 
 /**
  * The coverage engine of `loa up` and `loa coverage run`: state restored from InfluxDB, coverage and
@@ -29,6 +33,7 @@ export function createLocalCoverage(
   logger: Logger,
 ): {
   readonly engine: CoverageEngine;
+  loadMaintenance(): Promise<void>;
   reload(next: Inventory): void;
   store: LineStore;
   /** Alerts go out through the embedded broker (`loa up`). */
@@ -80,10 +85,28 @@ export function createLocalCoverage(
       sinks,
       store,
       evaluateEveryMs: config.coverage.evaluateEveryS * 1000,
+      reconnectSpreadMs: config.coverage.reconnectSpreadS * 1000,
+      stoppedPageAfterMs: config.coverage.stoppedPageAfterS * 1000,
+      rules: {
+        hamlet_uncovered: { fireAfterMs: config.coverage.hamletAlertAfterS * 1000 },
+        hamlet_unverified: { fireAfterMs: config.coverage.hamletAlertAfterS * 1000 },
+        commune_criterion_lost: { fireAfterMs: config.coverage.hamletAlertAfterS * 1000 },
+      },
       restore: restoreFromInflux(ql, { lookbackMs: config.influx.retentionDays * 86_400_000 }),
       ...(previous && { previous }),
     });
   let engine = make(inventory);
+  // Maintenance windows: read before the first evaluation, then every few seconds (a failed read keeps
+  // the windows known).
+  const pollMaintenance = async () => {
+    try {
+      engine.setMaintenance(await readMaintenance(ql));
+    } catch (error) {
+      log.warn({ error: (error as Error).message }, 'maintenance windows not read');
+    }
+  };
+  const poller = setInterval(() => void pollMaintenance(), MAINTENANCE_POLL_S * 1000);
+  poller.unref();
   let current = inventory;
   const days = createDayCloser({
     ql,
@@ -98,6 +121,8 @@ export function createLocalCoverage(
     get engine() {
       return engine;
     },
+    /** Reads the maintenance windows once (before the engine starts). */
+    loadMaintenance: pollMaintenance,
     /**
      * Puts a reloaded inventory in force: a new engine on the new model takes over the old one's state
      * by device and hamlet id, synchronously, so no message falls between the two.
@@ -128,6 +153,7 @@ export function createLocalCoverage(
       days.start();
     },
     async close() {
+      clearInterval(poller);
       await days.stop();
       await engine.stop();
       await store.close();

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DEFAULT_BROKER_LIMITS, exportMosquitto, type ServiceAccount } from '../broker/index.js';
 import { loadInventory, verifySecret, type Inventory } from '../protocol/index.js';
-import { loadServiceAccounts } from './broker-cmd.js';
+import { loadServiceAccounts } from './service-accounts.js';
 import { ConfigError } from './config.js';
 import { readSecretsFile } from './simulate-cmd.js';
 
@@ -15,7 +15,7 @@ export interface ExportMosquittoOptions {
 }
 
 /**
- * `loa broker export-mosquitto` (DESIGN §7): writes `passwd`, `acl` and `mosquitto.conf` into OUT.
+ * `loa broker export-mosquitto` (docs/design.md#commands): writes `passwd`, `acl` and `mosquitto.conf` into OUT.
  * The plain secrets come from a JSON file (`{ "device-or-account": "secret" }`, the shape of the
  * simulator's `secrets.json`); each is checked against the inventory's hash first, so a stale file
  * cannot give Mosquitto a secret the embedded broker would refuse (broker/mosquitto.ts says why

@@ -7,7 +7,7 @@ import { createWriter, ingestTuning, prepareDatabase } from './storage.js';
 
 /**
  * `loa ingest`: the ingest alone, consuming from an external broker (Mosquitto, EMQX, or `loa broker`),
- * for deployments that outgrow one machine (DESIGN §2). Several replicas share the stream with
+ * for deployments that outgrow one machine (docs/architecture.md). Several replicas share the stream with
  * `--shared` on an MQTT 5 broker.
  */
 export async function runIngest(config: IngestConfig): Promise<void> {

@@ -8,6 +8,7 @@ import { registerExportMosquitto } from './export-mosquitto-register.js';
 import { registerCoverage } from './coverage-cmd.js';
 import { registerReport } from './report-cmd.js';
 import { registerDashboards } from './dashboards-cmd.js';
+import { registerMaintenance } from './maintenance-cmd.js';
 import {
   brokerConfigSchema,
   ingestConfigSchema,
@@ -19,14 +20,16 @@ import {
 } from './schema.js';
 import { registerSecret } from './secret-cmd.js';
 import { num } from './number-option.js';
+import { LOA_VERSION } from '../runtime/index.js';
 
 /**
- * `loa`: one binary for every part (DESIGN §7). Every command has --help.
+ * `loa`: one binary for every part (docs/design.md#commands). Every command has --help.
  * Each command loads its implementation when it runs, not before: `loa agent` on a small box must not pay
  * for the broker, the ingest and InfluxDB clients in memory (docs/performance.md, agent RSS).
  */
 const program = new Command('loa')
-  .description('Loa: telemetry for commune loudspeaker radio (criterion 8.3)')
+  .description('Loa: telemetry for commune loudspeaker radio (the new-rural loudspeaker criterion)')
+  .version(LOA_VERSION)
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
@@ -106,10 +109,6 @@ const brokerCommand = program
   .option('--inventory <dir>', 'folder of province inventory files (device identities)')
   .option('--host <host>', 'listen address (default 127.0.0.1; 0.0.0.0 for devices on the network)')
   .option('--port <port>', 'MQTT port (default 1883; 0 = any free port)', num)
-  .option(
-    '--service-accounts <file>',
-    'YAML list of service accounts: - { username, secret: <hash from loa secret hash>, role: ingest|reader }',
-  )
   .option('--http-port <port>', '/metrics and /healthz port (default 9466)', num);
 addBrokerListenerOptions(brokerCommand, num)
   .addHelpText(
@@ -128,7 +127,6 @@ addBrokerListenerOptions(brokerCommand, num)
   .action(async (o: Record<string, string | number | boolean | undefined>) => {
     const config = resolveCommandConfig(brokerConfigSchema, o, {
       inventory: o.inventory,
-      serviceAccounts: o.serviceAccounts,
       ...brokerListenerFlags(o),
       mqtt: { host: o.host, port: o.port },
       http: { port: o.httpPort },
@@ -367,6 +365,7 @@ simulate
 registerSecret(program);
 registerCoverage(program);
 registerReport(program);
+registerMaintenance(program);
 registerDashboards(program);
 addLangOption(program);
 

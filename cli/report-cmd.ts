@@ -25,7 +25,11 @@ async function open(data: string, inventoryDir: string | undefined) {
   const record = await readRecord(data);
   const dir = inventoryDir ?? record.inventory;
   const inventory: Inventory | undefined = dir === undefined ? undefined : await loadInventory(dir);
-  return { record, inventory, ql: createInfluxQl({ url: record.influx, database: record.database }) };
+  return {
+    record,
+    inventory,
+    ql: createInfluxQl({ url: record.influx, database: record.database, ...record.influxAuth }),
+  };
 }
 
 /** What `--format` may name; Markdown is the terminal's, CSV and JSON keep machine ids. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { agentConfigSchema } from '../devices/index.js';
 import { LANGS } from '../i18n/index.js';
-import { checkSecretHash, SLUG_PATTERN } from '../protocol/index.js';
+import { secretHashSchema, SLUG_PATTERN } from '../protocol/index.js';
 
 /** Where `loa up` keeps its data and `loa coverage` finds the running system, unless told otherwise. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -19,8 +19,11 @@ const langShape = { lang: z.enum(LANGS).optional() };
 const influxSchema = z.strictObject({
   /** An existing InfluxDB 1.x server (or 2.x/3.x through its v1 API); without it `loa up` runs its own. */
   url: z.url().optional(),
-  /** Port of the private influxd that `loa up` starts; if taken, a free one is used and printed. */
-  port: port.default(8086),
+  /**
+   * Port of the private influxd that `loa up` starts. Not given: 8086, or a free one (printed) when
+   * 8086 is taken. Given: that port or a clear refusal when another program holds it; 0 = any free one.
+   */
+  port: port.optional(),
   /** The influxd binary; default: found on PATH. */
   binary: z.string().optional(),
   database: z.string().min(1).default('loa'),
@@ -71,9 +74,17 @@ export type ProvinceSimulation = z.infer<typeof provinceSimulationSchema>;
 
 /**
  * What `loa broker` and `loa up` both offer of the embedded broker (one fragment, spread into both
- * schemas): the optional TLS and WebSocket listeners, the limits and Redis.
+ * schemas): the optional TLS and WebSocket listeners, the limits, Redis, service accounts and the
+ * credential cache.
  */
 const brokerListenerShape = {
+  /** A YAML file listing the service accounts (ingest replicas, read-only consoles); none by default. */
+  serviceAccounts: z.string().min(1).optional(),
+  /**
+   * A file keeping verified credentials across restarts (0600). `loa up` keeps one in its data folder
+   * by default; `loa broker` keeps them in memory unless given one.
+   */
+  credentialCache: z.string().min(1).optional(),
   /** An optional TLS listener; with `ca`, a device may log in by a client certificate whose CN is its id. */
   tls: z
     .strictObject({
@@ -99,6 +110,20 @@ const brokerListenerShape = {
       authFailuresPerClientId: z.int().min(1).optional(),
       authFailuresPerAddress: z.int().min(1).optional(),
       authWindowMs: z.int().min(1000).optional(),
+      /** Subscriptions one client may hold, and the longest filter (issue #14). */
+      maxSubscriptionsPerClient: z.int().min(1).optional(),
+      maxTopicChars: z.int().min(64).optional(),
+      /** CONNECTs per (client id, address) and per address (token buckets); 0 turns one off. */
+      connectsPerSecond: z.number().min(0).optional(),
+      connectBurst: z.int().min(1).optional(),
+      connectsPerSecondPerAddress: z.number().min(0).optional(),
+      connectBurstPerAddress: z.int().min(1).optional(),
+      /** Slow secret checks (scrypt) at once per address and in all; suspect logins waiting at most. */
+      slowChecksPerAddress: z.int().min(1).optional(),
+      slowChecksForSuspects: z.int().min(1).optional(),
+      slowChecksInFlight: z.int().min(1).optional(),
+      slowCheckQueue: z.int().min(0).optional(),
+      throttledReplyDelayMs: z.int().min(0).max(30_000).optional(),
     })
     .optional(),
   /** `redis://host:port`: several brokers sharing one Redis (mqemitter-redis). */
@@ -118,6 +143,23 @@ const coverageSchema = z.strictObject({
   webhookDigestAbove: z.int().min(0).max(10_000).default(10),
   /** Seconds between evaluations of the whole fleet. */
   evaluateEveryS: z.number().min(1).max(300).default(5),
+  /**
+   * After the platform starts, a device is paged only once it had 3 heartbeats plus this long to
+   * reconnect: the agents' longest reconnect backoff (60 s by default).
+   */
+  reconnectSpreadS: z.number().min(0).max(3600).default(60),
+  /** A device that published `shutdown` (an intended stop) is paged if still stopped after this long. */
+  stoppedPageAfterS: z
+    .number()
+    .min(0)
+    .max(30 * 86_400)
+    .default(7200),
+  /**
+   * How long a hamlet stays without a working cluster (or a commune at risk) before it is paged:
+   * `hamlet_uncovered`, `hamlet_unverified` and `commune_criterion_lost`. The criterion's `riskGraceS`
+   * is another thing: when at risk becomes not met.
+   */
+  hamletAlertAfterS: z.number().min(0).max(86_400).default(600),
 });
 
 export const upConfigSchema = z.strictObject({
@@ -197,8 +239,6 @@ export const brokerConfigSchema = z.strictObject({
   http: z
     .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: port.default(9466) })
     .prefault({}),
-  /** A YAML file listing the service accounts (ingest replicas, read-only consoles); none by default. */
-  serviceAccounts: z.string().min(1).optional(),
   ...brokerListenerShape,
 });
 
@@ -213,9 +253,7 @@ export const serviceAccountsFileSchema = z
         .min(1)
         .max(128)
         .regex(/^[^\s#+/$]+$/, 'must not contain spaces, "#", "+", "/" or "$"'),
-      secret: z.string().refine((s) => checkSecretHash(s) === undefined, {
-        message: 'is not a hash from `loa secret hash` (never put a plain secret here)',
-      }),
+      secret: secretHashSchema,
       role: z.enum(['ingest', 'reader']),
       /** Readers only: an operator console confined to one province. */
       province: slug.optional(),

@@ -24,7 +24,12 @@ async function target(config: SimulateBackfillConfig) {
   if (inventory === undefined) {
     throw new ConfigError(`the run record in ${config.data} names no inventory: pass --inventory DIR`);
   }
-  return { url: record.influx, database: config.influx.database ?? record.database, inventory };
+  return {
+    url: record.influx,
+    database: config.influx.database ?? record.database,
+    inventory,
+    ...(record.influxAuth && { auth: record.influxAuth }),
+  };
 }
 
 /**
@@ -32,7 +37,8 @@ async function target(config: SimulateBackfillConfig) {
  * ingest's own pipeline, up to now or to where a running platform began writing.
  */
 export async function runSimulateBackfill(config: SimulateBackfillConfig): Promise<void> {
-  const { url, database, inventory: inventoryDir } = await target(config);
+  const resolved = await target(config);
+  const { url, database, inventory: inventoryDir } = resolved;
   if (config.backfill.days >= config.influx.retentionDays) {
     throw new ConfigError(
       `--days ${config.backfill.days}: must be below the raw retention (${config.influx.retentionDays} days), or InfluxDB drops the oldest points`,
@@ -40,6 +46,7 @@ export async function runSimulateBackfill(config: SimulateBackfillConfig): Promi
   }
   const inventory = await loadInventory(inventoryDir);
   const auth = {
+    ...('auth' in resolved && resolved.auth),
     ...(config.influx.username !== undefined && { username: config.influx.username }),
     ...(config.influx.password !== undefined && { password: config.influx.password }),
   };

@@ -199,7 +199,16 @@ async function resolveRun(config: SimulateRunConfig) {
       '--verify reads InfluxDB: give --influx-url (and --database), or --data of `loa up`',
     );
   }
-  return { brokerUrl, inventoryDir, influxUrl, database, metricsUrl: record && `${record.http}/metrics` };
+  // The private influxd's login comes with its record, not with a URL given on the command line.
+  const influxAuth = config.influx.url === undefined ? record?.influxAuth : undefined;
+  return {
+    brokerUrl,
+    inventoryDir,
+    influxUrl,
+    database,
+    influxAuth,
+    metricsUrl: record && `${record.http}/metrics`,
+  };
 }
 
 /**
@@ -289,7 +298,7 @@ export async function runSimulate(config: SimulateRunConfig): Promise<number> {
   if (!config.verify || run.influxUrl === undefined) return 0;
 
   process.stdout.write(`${m.t('verify.start', { url: run.influxUrl, database: run.database })}\n`);
-  const ql = createInfluxQl({ url: run.influxUrl, database: run.database });
+  const ql = createInfluxQl({ url: run.influxUrl, database: run.database, ...run.influxAuth });
   try {
     const result = await verifyRun({
       ql,

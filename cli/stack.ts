@@ -19,7 +19,7 @@ export interface LocalStackOptions {
   mqtt: { host: string; port: number };
   serviceAccounts?: readonly ServiceAccount[];
   /** The broker's optional TLS and WebSocket listeners, limits and Redis (as `loa broker` has them). */
-  broker?: Pick<BrokerOptions, 'tls' | 'ws' | 'redis' | 'limits'>;
+  broker?: Pick<BrokerOptions, 'tls' | 'ws' | 'redis' | 'limits' | 'serviceAccounts' | 'verifiedCredentials'>;
   ingest?: Omit<IngestOptions, 'inventory' | 'writer' | 'walDir' | 'logger'>;
 }
 
@@ -32,7 +32,7 @@ export interface LocalStack {
 }
 
 /**
- * The one-machine deployment (DESIGN §2): the embedded broker hands every accepted message to the
+ * The one-machine deployment (docs/architecture.md): the embedded broker hands every accepted message to the
  * in-process ingest before it acknowledges it. `loa up`, the end-to-end tests and the benchmarks all
  * run this same composition.
  */

@@ -1,15 +1,20 @@
-import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { brokerMetricFamilies, createInventoryReloader } from '../broker/index.js';
-import { createInfluxdServer, type InfluxdServer } from '../influx/index.js';
+import {
+  createInfluxdServer,
+  ensureReader,
+  loadOrCreateInfluxdCredentials,
+  type InfluxdHealth,
+  type InfluxdServer,
+} from '../influx/index.js';
 import { loadInventory, type Inventory } from '../protocol/index.js';
-import { createLogger, createOpsServer, type Logger } from '../runtime/index.js';
+import { createLogger, createOpsServer, takePidLock, type Health, type Logger } from '../runtime/index.js';
 import { createSimulation } from '../simulator/index.js';
 
 import { brokerListenerOptions } from './broker-listeners.js';
 import { createLocalCoverage } from './coverage-wiring.js';
-import { writeRecord } from './record.js';
+import { INFLUX_CREDENTIALS_FILE, writeRecord } from './record.js';
 import type { UpConfig } from './schema.js';
 import { defaultSecretsFile, generateSimulatedProvince, readSecretsFile } from './simulate-cmd.js';
 import { createLocalStack } from './stack.js';
@@ -18,15 +23,18 @@ import { startBanner } from './up-banner.js';
 import { createWriter, ingestTuning, prepareDatabase } from './storage.js';
 
 /**
- * `loa up`: everything on one machine (DESIGN §2) — a private influxd, the embedded broker and the
+ * `loa up`: everything on one machine (docs/architecture.md) — a private influxd, the embedded broker and the
  * ingest consuming in-process, and with `--simulate` a small province of virtual devices. The broker
  * hands each message to the ingest before it acknowledges it, so the whole path is durable.
  */
 export async function runUp(config: UpConfig): Promise<void> {
   const logger = createLogger({ name: 'loa' });
   const dataDir = config.data;
-  await mkdir(dataDir, { recursive: true });
-  const steps: (() => Promise<void>)[] = [];
+  // The folder holds every payload and InfluxDB's credentials: its owner's only (an older Loa made it
+  // 0755). Then the lock, before anything in it is touched (issue #14, point 8).
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+  const steps: (() => Promise<void>)[] = [await lockDataFolder(dataDir)];
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
@@ -46,13 +54,21 @@ export async function runUp(config: UpConfig): Promise<void> {
     // The PEM files are read before anything starts: a missing one stops `loa up` with its setting.
     const brokerListeners = await brokerListenerOptions(config);
 
-    const influxUrl = await startInflux(config, logger, steps);
+    const influx = await startInflux(config, logger, steps);
+    const influxUrl = influx.url;
+    // With a private influxd, everything logs in as its generated admin (issue #14, point 10).
+    config = { ...config, influx: { ...config.influx, ...influx.credentials?.admin } };
     await prepareDatabase(config.influx, influxUrl);
+    if (influx.credentials !== undefined) {
+      const { admin, reader } = influx.credentials;
+      await ensureReader(influxUrl, admin, reader, config.influx.database);
+    }
 
     // The coverage engine observes every accepted message, including those the ingest replays.
     const coverage = createLocalCoverage(config, influxUrl, inventory, logger);
     const stack = createLocalStack({
-      broker: brokerListeners,
+      // Verified credentials outlive a restart: the fleet comes back without one scrypt each (issue #14).
+      broker: { verifiedCredentials: join(dataDir, 'verified-credentials'), ...brokerListeners },
       inventory,
       writer: createWriter(config.influx, influxUrl),
       walDir: join(dataDir, 'wal'),
@@ -94,6 +110,7 @@ export async function runUp(config: UpConfig): Promise<void> {
       });
     }
     coverage.bindBroker(broker);
+    await coverage.loadMaintenance();
     await coverage.engine.start();
     coverage.startHistory();
     steps.push(() => coverage.close());
@@ -102,7 +119,7 @@ export async function runUp(config: UpConfig): Promise<void> {
       host: config.http.host,
       port: config.http.port,
       collectors: [() => ingest.collect(), () => brokerMetricFamilies(broker.metrics())],
-      health: ingest.health,
+      health: () => withInfluxd(ingest.health(), influx.health?.()),
     });
     const { url: httpUrl } = await ops.start();
     steps.push(() => ops.stop());
@@ -115,6 +132,7 @@ export async function runUp(config: UpConfig): Promise<void> {
       pid: process.pid,
       startedAt: new Date().toISOString(),
       inventory: resolve(inventoryDir),
+      ...(influx.credentials !== undefined && { influxCredentials: INFLUX_CREDENTIALS_FILE }),
     });
 
     process.stdout.write(
@@ -184,37 +202,66 @@ async function resolveInventory(
   return { inventory: await loadInventory(inventoryDir), secretsFile, inventoryDir };
 }
 
-/** An existing server when `influx.url` is set, else a private influxd under the data folder. */
+/** The default port of the private influxd, InfluxDB's own; moved when taken unless asked for. */
+const DEFAULT_INFLUX_PORT = 8086;
+
+/**
+ * An existing server when `influx.url` is set, else a private influxd under the data folder: with
+ * authentication and generated users, restarted with backoff when it dies (issue #14, points 7, 9, 10).
+ */
 async function startInflux(
   config: UpConfig,
   logger: Logger,
   steps: (() => Promise<void>)[],
-): Promise<string> {
-  if (config.influx.url !== undefined) return config.influx.url;
-  const port = (await isPortFree(config.mqtt.host, config.influx.port)) ? config.influx.port : 0;
-  if (port === 0) logger.warn({ port: config.influx.port }, 'InfluxDB port taken; using a free one');
+): Promise<{
+  url: string;
+  credentials?: Awaited<ReturnType<typeof loadOrCreateInfluxdCredentials>>;
+  health?: () => InfluxdHealth;
+}> {
+  if (config.influx.url !== undefined) return { url: config.influx.url };
+  const credentials = await loadOrCreateInfluxdCredentials(join(config.data, INFLUX_CREDENTIALS_FILE));
   const server: InfluxdServer = createInfluxdServer({
     dataDir: join(config.data, 'influxdb'),
-    port,
+    port: config.influx.port ?? DEFAULT_INFLUX_PORT,
+    // A port the user asked for is honoured or refused, never silently moved.
+    portTaken: config.influx.port === undefined ? 'move' : 'refuse',
+    restart: {},
+    auth: credentials.admin,
     host: '127.0.0.1',
     ...(config.influx.binary !== undefined && { binary: config.influx.binary }),
     logger: logger.child({ part: 'influxd' }),
   });
-  const { url } = await server.start();
   steps.push(() => server.stop());
-  return url;
+  const { url } = await server.start();
+  return { url, credentials, health: () => server.health() };
 }
 
-function isPortFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => {
-      resolve(false);
-    });
-    probe.listen(port, host, () => {
-      probe.close(() => {
-        resolve(true);
-      });
-    });
-  });
+/**
+ * /healthz: red as soon as the private influxd is down (the ingest alone turns red only after its
+ * writes have failed for 30 s), with what influxd is doing.
+ */
+function withInfluxd(health: Health, influxd: InfluxdHealth | undefined): Health {
+  if (influxd === undefined) return health;
+  return { ...health, ok: health.ok && influxd.ok, influxd };
+}
+
+/** Another live `loa up` on the same data folder: say so before touching anything of it. */
+export class DataFolderInUseError extends Error {
+  override name = 'DataFolderInUseError';
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `data folder ${dataDir} is in use by another Loa (process ${pid}): stop that one first, ` +
+        'or give this one another --data',
+    );
+  }
+}
+
+/** Takes the data folder's lock (`loa.lock`); returns its release, the last step of a stop. */
+async function lockDataFolder(dataDir: string): Promise<() => Promise<void>> {
+  const lock = await takePidLock(join(dataDir, 'loa.lock'));
+  if ('heldBy' in lock) throw new DataFolderInUseError(dataDir, lock.heldBy);
+  return lock.release;
 }

@@ -1,4 +1,4 @@
-/** What every sink delivers: the JSON of DESIGN §5 (MQTT, webhook, InfluxDB). */
+/** What every sink delivers: the JSON of docs/coverage.md (MQTT, webhook, InfluxDB). */
 export interface Alert {
   /** Stable per subject: `kind/province/commune[/hamlet|device|…]`; the same id fires and resolves. */
   id: string;
@@ -18,6 +18,7 @@ export interface Alert {
 
 export const ALERT_KINDS = [
   'hamlet_uncovered',
+  'hamlet_unverified',
   'commune_criterion_lost',
   'device_offline',
   'broadcast_missed',
@@ -64,8 +65,19 @@ export class AlertBook {
     this.passNumber++;
   }
 
-  /** The condition of `id` holds (since `since`); returns the alert when it starts firing now. */
-  hold(id: string, kind: AlertKind, since: number, now: number, draft: () => AlertDraft): Alert | undefined {
+  /**
+   * The condition of `id` holds (since `since`); returns the alert when it starts firing now. `held`:
+   * the condition is known but must not page yet (maintenance, an intended stop, the platform's
+   * restart); it fires as soon as it is no longer held, if still true and due, with its true `since`.
+   */
+  hold(
+    id: string,
+    kind: AlertKind,
+    since: number,
+    now: number,
+    draft: () => AlertDraft,
+    held = false,
+  ): Alert | undefined {
     let entry = this.entries.get(id);
     if (entry === undefined) {
       entry = { kind, since, firing: false, clearSince: 0, pass: this.passNumber };
@@ -76,7 +88,7 @@ export class AlertBook {
     if (!entry.firing) {
       // A pending condition's start moves with the data (a device came back and went down again).
       entry.since = since;
-      if (now - since >= this.rules[kind].fireAfterMs) {
+      if (!held && now - since >= this.rules[kind].fireAfterMs) {
         entry.firing = true;
         entry.alert = { id, kind, since, ts: now, state: 'firing', ...draft() };
         return entry.alert;

@@ -46,12 +46,16 @@ describe('coverage engine', () => {
     const [hamlet] = s.fired('hamlet_uncovered');
     expect(s.fired('hamlet_uncovered')).toHaveLength(1);
     expect(hamlet?.where).toMatchObject({ commune: 'vinh-an', hamlet: 'an-hoa' });
-    expect(hamlet?.message).toContain('Ấp An Hòa of Xã Vĩnh An');
-    expect(hamlet?.message).toContain('vinh-an-c01 (4g, down since');
-    expect(hamlet?.message).toContain('since 2026-06-15 0'); // local time
+    expect(hamlet?.message).toContain('Ấp An Hòa, Xã Vĩnh An (An Giang): không còn cụm loa nào hoạt động');
+    expect(hamlet?.message).toContain('vinh-an-c01 (4g, mất hoạt động từ');
+    expect(hamlet?.message).toContain('từ 07:13 15/06/2026'); // local time
     expect(hamlet?.since).toBeGreaterThan(died);
     expect(hamlet?.since).toBeLessThanOrEqual(died + 3 * 60_000);
     expect(s.fired('commune_criterion_lost')).toHaveLength(1);
+    // A live outage puts the commune at risk; it does not take the criterion away.
+    expect(s.fired('commune_criterion_lost')[0]?.message).toMatch(
+      /^Xã Vĩnh An \(An Giang\) có nguy cơ không đạt tiêu chí 8\.3 "Xã có đài truyền thanh và hệ thống loa đến các thôn\/ấp" từ 07:13 15\/06\/2026: Ấp An Hòa mất phủ loa\.$/,
+    );
     s.advance(60 * 60_000);
     expect(s.fired('hamlet_uncovered')).toHaveLength(1);
     expect(s.fired('device_offline')).toHaveLength(1);
@@ -104,7 +108,7 @@ describe('coverage engine', () => {
     expect(s.engine.evaluation.deviceUp[c01]).toBe(0);
   });
 
-  it('a hamlet served only by an FM cluster is unmonitored and its commune unverified, not uncovered', async () => {
+  it('a hamlet served only by an FM cluster is unverified and its commune unverified, not uncovered', async () => {
     const hash = await hashSecret('x', CHEAP);
     const inventory = vinhAn(
       `      - { id: vinh-an-c01, kind: cluster, hamlets: [an-hoa], link: 4g, secret: "${hash}" }
@@ -116,16 +120,10 @@ describe('coverage engine', () => {
     s.beat('vinh-an-c01');
     s.advance(30 * 60_000);
     const ev = s.engine.evaluation;
-    expect([...ev.hamletStatus]).toEqual([0, 2]); // covered, unmonitored
-    expect(ev.communeStatus[0]).toBe(1); // unverified
+    expect([...ev.hamletStatus]).toEqual([0, 3]); // covered, unverified
+    expect(ev.communeStatus[0]).toBe(3); // unverified
     expect(s.fired()).toEqual([]);
-    expect(
-      s.lines.some(
-        (l) =>
-          l.startsWith('coverage_hamlet,commune=vinh-an,hamlet=an-thanh') &&
-          l.includes('status="unmonitored"'),
-      ),
-    ).toBe(true);
+    expect(s.wrote('coverage_hamlet,commune=vinh-an,hamlet=an-thanh', 'status="unverified"')).toBe(true);
     expect(s.lines.some((l) => l.startsWith('coverage_commune,') && l.includes('status="unverified"'))).toBe(
       true,
     );
@@ -189,7 +187,7 @@ describe('coverage engine', () => {
     expect(s.sink.alerts.slice(announced).map((a) => [a.kind, a.state, a.where.device])).toEqual([
       ['device_offline', 'resolved', 'vinh-an-c02'],
     ]);
-    expect(s.sink.alerts.at(-1)?.message).toBe('vinh-an-c02 was removed from the inventory.');
+    expect(s.sink.alerts.at(-1)?.message).toBe('vinh-an-c02 đã bị xoá khỏi danh mục.');
     s.alive.add('vinh-an-c03');
     s.beat('vinh-an-c03');
     s.advance(3 * 60_000);
@@ -272,11 +270,12 @@ describe('coverage engine', () => {
       sinks: [sink],
       evaluateEveryMs: 3_600_000,
       rules: { device_offline: { fireAfterMs: 300 } },
+      holdAfterStart: false, // this test is about deadlines, not the hold after a restart
     });
     const timeoutMs = engine.model.deviceTimeoutMs[engine.model.deviceIndex.get('vinh-an-c01') ?? 0] ?? 0;
     const t = Date.now();
     const beat = (device: string, ts: number) => {
-      engine.observe(device, 'heartbeat', { v: 1, ts, seq: 1, uptime_s: 60, power: 'mains', amp: 'on' }, t);
+      engine.observe(device, 'heartbeat', { v: 1, ts, seq: 1, uptime_s: 60, power: 'mains', amp: 'on' }, ts);
     };
     // Silent death: c01's newest heartbeat expires 1.5 s from now. c02 is fresh, then its Will comes:
     // its alert must come first, woken by the Will, not with c01's on c01's deadline.

@@ -1,17 +1,35 @@
 import type { Channel, Inventory, MessageOf } from '../protocol/index.js';
 import type { Logger } from '../runtime/index.js';
 import { AlertBook, type Alert, type AlertKind, type AlertRule } from './alert.js';
-import { downReason, localTime } from './describe.js';
-import { COVERED, Evaluation, evaluate, MEETS, NOT_MET, UNCOVERED, UNVERIFIED } from './evaluate.js';
+import { deviceLabel, downReason } from './describe.js';
+import {
+  AT_RISK,
+  COMMUNE_AT_RISK,
+  COVERED,
+  DEVICE_MAINTENANCE,
+  Evaluation,
+  evaluate,
+  MEETS,
+  NOT_MET,
+  STATION_DOWN,
+  UNCOVERED,
+  UNSERVED,
+  UNVERIFIED,
+  UNVERIFIED_HAMLET,
+  type LiveHolds,
+} from './evaluate.js';
+import { applyMaintenance, type MaintenanceWindow } from './maintenance.js';
+import * as say from './messages.js';
 import { buildModel, DAY_MS, localDay, type CoverageModel } from './model.js';
 import { snapshotClock } from './history/snapshots.js';
-import { alertLine, communeLine, deviceLine, deviceStatus, hamletLine, provinceLine } from './points.js';
+import { alertLine, communeLine, deviceLine, hamletLine, provinceLine } from './points.js';
 import type { AlertSink } from './sinks.js';
 import { FleetState } from './state.js';
 
-/** Defaults of DESIGN §5, each configurable (docs/coverage.md). */
+/** Defaults of docs/coverage.md, each configurable (docs/coverage.md). */
 export const DEFAULT_ALERT_RULES: Readonly<Record<AlertKind, AlertRule>> = {
   hamlet_uncovered: { fireAfterMs: 10 * 60_000, resolveAfterMs: 2 * 60_000 },
+  hamlet_unverified: { fireAfterMs: 10 * 60_000, resolveAfterMs: 2 * 60_000 },
   commune_criterion_lost: { fireAfterMs: 10 * 60_000, resolveAfterMs: 2 * 60_000 },
   // Liveness already waits 3 heartbeats; 10 s more lets a reconnecting box come back unannounced,
   // and 5 min of steady heartbeats before "resolved" keeps a flapping 4G link to one alert.
@@ -67,6 +85,15 @@ export interface CoverageEngineOptions {
   broadcastGraceMs?: number;
   /** Emergency bulletins: clusters of a commune have this long after the first log to log it too. */
   emergencyWindowMs?: number;
+  /**
+   * After the platform starts, a device's silence is paged only once it had its 3 heartbeats plus
+   * this long to reconnect (the agents' longest reconnect backoff, 60 s by default).
+   */
+  reconnectSpreadMs?: number;
+  /** A device that published the `shutdown` state (an intended stop) is paged only after this long. */
+  stoppedPageAfterMs?: number;
+  /** false: no hold after start (tests of deadlines that start an engine on a live fleet). */
+  holdAfterStart?: boolean;
   /** Fills the state from storage before the first evaluation (see restore.ts). */
   restore?: (engine: CoverageEngine) => Promise<void>;
   /**
@@ -87,9 +114,10 @@ interface Bulletin {
 export type CoverageEngine = ReturnType<typeof createCoverageEngine>;
 
 /**
- * The coverage engine (DESIGN §5): keeps the fleet's state live from the ingest's accepted messages
- * (constant time per message), evaluates criterion 8.3 for every hamlet, commune and province on a
- * timer, raises alerts with hysteresis, and writes coverage to InfluxDB. No I/O in the constructor.
+ * The coverage engine (docs/coverage.md): keeps the fleet's state live from the ingest's accepted
+ * messages (constant time per message), evaluates each province's criterion for every hamlet, commune
+ * and province on a timer, raises alerts with hysteresis, and writes coverage to InfluxDB. No I/O in
+ * the constructor.
  */
 export function createCoverageEngine(options: CoverageEngineOptions) {
   const now = options.now ?? Date.now;
@@ -107,16 +135,30 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
   const writeEveryMs = options.writeEveryMs ?? 60_000;
   const graceMs = options.broadcastGraceMs ?? 5 * 60_000;
   const emergencyMs = options.emergencyWindowMs ?? 15 * 60_000;
+  const holds: LiveHolds = {
+    startedAt: 0,
+    reconnectSpreadMs: options.reconnectSpreadMs ?? 60_000,
+    stoppedPageAfterMs: options.stoppedPageAfterMs ?? 2 * 3_600_000,
+  };
+  let maintenance: readonly MaintenanceWindow[] = [];
 
   const nh = model.hamletIds.length;
   const nc = model.communes.length;
   const nd = model.devices.length;
+  /** Per hamlet: 1 when a monitored cluster serves it (an FM-only hamlet has nothing to page about). */
+  const hamletMonitored = new Uint8Array(nh);
+  for (let h = 0; h < nh; h++) {
+    for (let e = model.hamletDeviceStart[h] ?? 0; e < (model.hamletDeviceStart[h + 1] ?? 0); e++) {
+      if (model.deviceMonitored[model.hamletDevices[e] ?? 0] === 1) hamletMonitored[h] = 1;
+    }
+  }
   const prevDevice = new Uint8Array(nd).fill(255);
   const prevHamlet = new Uint8Array(nh).fill(255);
   const prevRegular = new Uint8Array(nh).fill(255);
   const hamletSince = new Float64Array(nh);
   const prevCommune = new Uint8Array(nc).fill(255);
   const prevStation = new Uint8Array(nc).fill(255);
+  const prevMaintenance = new Uint8Array(nc).fill(255);
   const communeSince = new Float64Array(nc);
   /** Per commune × window slot, the local day whose window was last judged. */
   const windowJudged = new Int32Array(nc * state.windowSlots).fill(-1);
@@ -178,10 +220,18 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     return { province: commune?.province ?? '', commune: commune?.id ?? '' };
   }
 
-  function placeName(c: number): string {
+  function placeName(c: number, hamlet?: number): string {
     const commune = model.communes[c];
     const province = model.provinces[commune?.provinceIndex ?? 0];
-    return `${commune?.name ?? ''} (${province?.name ?? ''})`;
+    return say.placeText(
+      commune?.name ?? '',
+      province?.name ?? '',
+      hamlet === undefined ? undefined : (model.hamletNames[hamlet] ?? ''),
+    );
+  }
+
+  function criterionOf(c: number) {
+    return model.provinces[model.communes[c]?.provinceIndex ?? 0]?.criterion;
   }
 
   function servingDevices(h: number): number[] {
@@ -192,17 +242,42 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     return out;
   }
 
+  function hamletNamesOf(d: number): string {
+    const out: string[] = [];
+    for (let e = model.deviceHamletStart[d] ?? 0; e < (model.deviceHamletStart[d + 1] ?? 0); e++) {
+      out.push(model.hamletNames[model.deviceHamlets[e] ?? 0] ?? '');
+    }
+    return out.join(', ');
+  }
+
   function alertPass(t: number): void {
     const out: (Alert | undefined)[] = [];
     book.beginPass();
-    // device_offline and on_battery: only devices that have reported at least once; a box never
-    // commissioned shows as its hamlet's gap instead of one page per device on the first day.
+    devicePass(t, out);
+    hamletPass(t, out);
+    communePass(t, out);
+    emit(out);
+  }
+
+  /**
+   * device_offline and on_battery: only devices that have reported at least once; a box never
+   * commissioned shows as its hamlet's gap instead of one page per device on the first day.
+   */
+  function devicePass(t: number, out: (Alert | undefined)[]): void {
+    const { deviceMonitored } = model;
+    const { lastHeard, onBatterySince } = state;
+    const { deviceUp } = ev;
     for (let d = 0; d < model.devices.length; d++) {
-      if (model.deviceMonitored[d] === 0 || (state.lastHeartbeat[d] ?? 0) === 0) continue;
+      if (deviceMonitored[d] === 0 || (lastHeard[d] ?? 0) === 0) continue;
+      // Nearly every device is up on mains: nothing to hold, nothing to look up.
+      if (deviceUp[d] === 1 && (onBatterySince[d] ?? 0) === 0) continue;
       const device = model.devices[d];
       if (device === undefined) continue;
       const c = model.deviceCommune[d] ?? 0;
       const offset = offsetOfCommune(c);
+      const held =
+        ev.communeMaintenance[c] === 1 ||
+        (ev.deviceUp[d] === 1 ? ev.deviceStatus[d] === DEVICE_MAINTENANCE : (ev.deviceHeldUntil[d] ?? 0) > 0);
       if (ev.deviceUp[d] === 0) {
         const since = ev.deviceDownSince[d] ?? t;
         out.push(
@@ -214,9 +289,15 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
             () => ({
               severity: 'warning',
               where: { ...where(c), device: device.device },
-              message: `${device.kind === 'station' ? 'Station' : 'Loudspeaker cluster'} ${downReason(model, state, ev, d, offset)} in ${placeName(c)}; serves ${device.hamlets.join(', ') || 'the commune studio'}.`,
+              message: say.deviceOfflineText({
+                kind: device.kind,
+                why: downReason(model, state, ev, d, offset),
+                place: placeName(c),
+                serves: hamletNamesOf(d) || say.deviceServesStudio,
+              }),
               devices: [device.device],
             }),
+            held,
           ),
         );
       } else if ((state.onBatterySince[d] ?? 0) !== 0) {
@@ -230,84 +311,116 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
             () => ({
               severity: 'warning',
               where: { ...where(c), device: device.device },
-              message: `${device.device} in ${placeName(c)} lost mains power at ${localTime(since, offset)} and runs on its backup.`,
+              message: say.onBatteryText(deviceLabel(model, d), placeName(c), say.viTime(since, offset)),
               devices: [device.device],
             }),
+            held,
           ),
         );
       }
     }
     out.push(
-      ...book.endPass('device_offline', t, (a) => `${a.where.device ?? ''} in ${alertPlace(a)} is up again.`),
+      ...book.endPass('device_offline', t, (a) => say.deviceBackText(alertDevice(a), alertPlace(a))),
+      ...book.endPass('on_battery', t, (a) => say.onMainsText(alertDevice(a), alertPlace(a))),
     );
-    out.push(
-      ...book.endPass(
-        'on_battery',
-        t,
-        (a) => `${a.where.device ?? ''} in ${alertPlace(a)} is back on mains power.`,
-      ),
-    );
+  }
 
+  /** hamlet_uncovered (no up cluster) and hamlet_unverified (IP clusters down, FM/wired ones unknown). */
+  function hamletPass(t: number, out: (Alert | undefined)[]): void {
     for (let h = 0; h < nh; h++) {
-      if (ev.hamletStatus[h] !== UNCOVERED) continue;
+      const status = ev.hamletStatus[h];
+      const uncovered = status === AT_RISK || status === UNCOVERED;
+      if (!uncovered && !(status === UNVERIFIED_HAMLET && hamletMonitored[h] === 1)) continue;
       const c = model.hamletCommune[h] ?? 0;
       const since = (ev.hamletDownSince[h] ?? 0) || (hamletSince[h] ?? t);
       const commune = model.communes[c];
       const hamlet = model.hamletIds[h] ?? '';
+      const kind = uncovered ? 'hamlet_uncovered' : 'hamlet_unverified';
       out.push(
         book.hold(
-          `hamlet_uncovered/${commune?.province ?? ''}/${commune?.id ?? ''}/${hamlet}`,
-          'hamlet_uncovered',
+          `${kind}/${commune?.province ?? ''}/${commune?.id ?? ''}/${hamlet}`,
+          kind,
           since,
           t,
           () => {
             const offset = offsetOfCommune(c);
             const devices = servingDevices(h);
+            const why = (list: number[]) =>
+              list.map((d) => downReason(model, state, ev, d, offset)).join('; ');
+            const place = placeName(c, h);
+            const at = say.viTime(since, offset);
+            const monitored = devices.filter((d) => model.deviceMonitored[d] === 1);
+            const unmonitored = devices.filter((d) => model.deviceMonitored[d] === 0);
             return {
-              severity: 'critical',
+              severity: uncovered ? 'critical' : 'warning',
               where: { ...where(c), hamlet },
-              message: `${model.hamletNames[h] ?? hamlet} of ${placeName(c)} has no working loudspeakers since ${localTime(since, offset)} local time. Served by: ${devices.map((d) => downReason(model, state, ev, d, offset)).join('; ')}.`,
+              message: uncovered
+                ? say.hamletUncoveredText(place, at, why(devices))
+                : say.hamletUnverifiedText(
+                    place,
+                    at,
+                    why(monitored),
+                    unmonitored.map((d) => deviceLabel(model, d)).join(', '),
+                  ),
               devices: devices.map((d) => model.devices[d]?.device ?? ''),
             };
           },
+          ev.hamletHeld[h] === 1 || ev.communeMaintenance[c] === 1,
         ),
       );
     }
-    out.push(
-      ...book.endPass(
-        'hamlet_uncovered',
-        t,
-        (a) =>
-          `${a.where.hamlet ?? ''} of ${alertPlace(a)} has working loudspeakers again (out since ${localTime(a.since, offsetOfCommune(communeOf(a)))}).`,
-      ),
-    );
+    for (const kind of ['hamlet_uncovered', 'hamlet_unverified'] as const) {
+      out.push(
+        ...book.endPass(kind, t, (a) =>
+          say.hamletBackText(alertHamletPlace(a), say.viTime(a.since, offsetOfCommune(communeOf(a)))),
+        ),
+      );
+    }
+  }
 
+  /**
+   * commune_criterion_lost (the id is kept for the consoles and rules that know it): the commune is at
+   * risk of not meeting its criterion, never "lost", since a live outage is not the period's verdict.
+   * Only for communes the criterion applies to.
+   */
+  function communePass(t: number, out: (Alert | undefined)[]): void {
     for (let c = 0; c < nc; c++) {
-      if (ev.communeStatus[c] !== NOT_MET) continue;
-      const since = communeSince[c] ?? t;
+      const status = ev.communeStatus[c];
       const commune = model.communes[c];
+      if ((status !== COMMUNE_AT_RISK && status !== NOT_MET) || commune?.assessed !== true) continue;
+      const since = communeSince[c] ?? t;
       out.push(
         book.hold(
-          `commune_criterion_lost/${commune?.province ?? ''}/${commune?.id ?? ''}`,
+          `commune_criterion_lost/${commune.province}/${commune.id}`,
           'commune_criterion_lost',
           since,
           t,
           () => ({
             severity: 'critical',
             where: where(c),
-            message: `${placeName(c)} no longer meets criterion 8.3 since ${localTime(since, offsetOfCommune(c))}: ${communeGaps(c)}.`,
+            message: say.communeAtRiskText({
+              place: placeName(c),
+              criterion: criterionText(c),
+              since: say.viTime(since, offsetOfCommune(c)),
+              gaps: communeGaps(c),
+              beyondGrace: status === NOT_MET,
+            }),
           }),
+          ev.communeHeld[c] === 1,
         ),
       );
     }
     out.push(
-      ...book.endPass(
-        'commune_criterion_lost',
-        t,
-        (a) => `${alertPlace(a)} meets criterion 8.3 again (restored).`,
-      ),
+      ...book.endPass('commune_criterion_lost', t, (a) => {
+        const c = communeOf(a);
+        return say.communeSafeText(alertPlace(a), criterionText(c));
+      }),
     );
-    emit(out);
+  }
+
+  function criterionText(c: number): string {
+    const criterion = criterionOf(c);
+    return criterion === undefined ? '' : say.criterionText(criterion);
   }
 
   function communeOf(alert: Alert): number {
@@ -320,42 +433,62 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
   /** Whether the place an alert is about (device, hamlet or commune) is in this engine's inventory. */
   function inModel(w: Alert['where']): boolean {
     if (w.device !== undefined) return model.deviceIndex.has(w.device);
+    return placeIndex(w) !== undefined;
+  }
+
+  /** The commune (and hamlet) numbers of an alert's place; undefined when gone from the inventory. */
+  function placeIndex(w: Alert['where']): { c: number; h?: number } | undefined {
     const c = model.communes.findIndex((x) => x.id === w.commune && x.province === w.province);
-    if (c < 0 || w.hamlet === undefined) return c >= 0;
+    if (c < 0) return undefined;
+    if (w.hamlet === undefined) return { c };
     for (let h = model.communeHamletStart[c] ?? 0; h < (model.communeHamletStart[c + 1] ?? 0); h++) {
-      if (model.hamletIds[h] === w.hamlet) return true;
+      if (model.hamletIds[h] === w.hamlet) return { c, h };
     }
-    return false;
+    return undefined;
   }
 
   /** The commune of an alert by name; after an inventory change it may be gone from the model. */
   function alertPlace(alert: Alert): string {
-    const known = model.communes.some(
-      (x) => x.id === alert.where.commune && x.province === alert.where.province,
-    );
-    return known
-      ? placeName(communeOf(alert))
-      : `${alert.where.commune} (${alert.where.province}, no longer in the inventory)`;
+    const p = placeIndex({ province: alert.where.province, commune: alert.where.commune });
+    return p ? placeName(p.c) : say.goneFromInventoryText(alert.where.commune, alert.where.province);
+  }
+
+  function alertHamletPlace(alert: Alert): string {
+    const p = placeIndex(alert.where);
+    return p ? placeName(p.c, p.h) : `${alert.where.hamlet ?? ''}, ${alertPlace(alert)}`;
+  }
+
+  function alertDevice(alert: Alert): string {
+    const d = model.deviceIndex.get(alert.where.device ?? '');
+    return d === undefined ? (alert.where.device ?? '') : deviceLabel(model, d);
   }
 
   function communeGaps(c: number): string {
     const gaps: string[] = [];
-    if (ev.communeStation[c] === 0) gaps.push('the station is down');
-    const hamlets: string[] = [];
+    if (ev.communeStation[c] === STATION_DOWN && criterionOf(c)?.stationRequired !== false)
+      gaps.push(say.gapText.stationDown);
     const irregular: string[] = [];
     for (let h = model.communeHamletStart[c] ?? 0; h < (model.communeHamletStart[c + 1] ?? 0); h++) {
       const s = ev.hamletStatus[h];
-      if (s === UNCOVERED || s === 3)
-        hamlets.push(`${model.hamletNames[h] ?? ''} ${s === 3 ? 'unserved' : 'uncovered'}`);
-      else if (s === COVERED && ev.hamletRegular[h] === 0) irregular.push(model.hamletNames[h] ?? '');
+      const name = model.hamletNames[h] ?? '';
+      if (s === AT_RISK) gaps.push(say.gapText.hamletAtRisk(name));
+      else if (s === UNCOVERED) gaps.push(say.gapText.hamletUncovered(name));
+      else if (s === UNSERVED) gaps.push(say.gapText.hamletUnserved(name));
+      else if (s === COVERED && ev.hamletRegular[h] === 0) irregular.push(name);
     }
-    if (hamlets.length > 0) gaps.push(hamlets.join(', '));
-    if (irregular.length > 0)
-      gaps.push(`broadcasting on fewer than 5 of the last days: ${irregular.join(', ')}`);
+    const criterion = criterionOf(c);
+    if (irregular.length > 0 && criterion !== undefined)
+      gaps.push(
+        say.gapText.irregular(criterion.regularDays, criterion.regularWindowDays, irregular.join(', ')),
+      );
     return gaps.join('; ');
   }
 
-  /** broadcast_missed: a scheduled window closed (plus grace) and an up cluster logged nothing in it. */
+  /**
+   * broadcast_missed: a scheduled window closed (plus grace) and an up cluster logged nothing in it.
+   * Yesterday's windows are looked at too: a window ending after 23:55 closes, with its grace, on the
+   * next local day.
+   */
   function windowPass(t: number): void {
     const out: (Alert | undefined)[] = [];
     for (let c = 0; c < nc; c++) {
@@ -364,40 +497,49 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       const offset = offsetOfCommune(c);
       const today = localDay(t, offset);
       commune.schedule.forEach((w, k) => {
-        const slot = c * state.windowSlots + k;
-        const closes = today * DAY_MS - offset + w.endMin * 60_000 + graceMs;
-        if (t < closes || windowJudged[slot] === today) return;
-        windowJudged[slot] = today;
-        // Windows that closed before the engine started were judged by the previous run (or never).
-        if (closes < startedAt) return;
-        const missed: string[] = [];
-        for (let d = model.communeDeviceStart[c] ?? 0; d < (model.communeDeviceStart[c + 1] ?? 0); d++) {
-          if (model.deviceCluster[d] === 0 || ev.deviceUp[d] === 0) continue;
-          if (state.windowDay[d * state.windowSlots + k] !== today)
-            missed.push(model.devices[d]?.device ?? '');
-        }
-        const id = `broadcast_missed/${commune.province}/${commune.id}`;
-        if (missed.length > 0) {
-          out.push(
-            book.fire({
-              id,
-              kind: 'broadcast_missed',
-              severity: 'warning',
-              where: where(c),
-              since: closes - graceMs,
-              ts: t,
-              devices: missed,
-              message: `${placeName(c)}: the ${w.text} broadcast window of ${localTime(t, offset).slice(0, 10)} passed and ${missed.length} working cluster(s) logged nothing: ${missed.join(', ')}.`,
-            }),
-          );
-        } else {
-          out.push(
-            book.resolve(id, t, `${placeName(c)}: every working cluster logged the ${w.text} window.`),
-          );
+        for (const day of [today - 1, today]) {
+          const slot = c * state.windowSlots + k;
+          const closes = day * DAY_MS - offset + w.endMin * 60_000 + graceMs;
+          if (t < closes || (windowJudged[slot] ?? -1) >= day) continue;
+          windowJudged[slot] = day;
+          // Windows that closed before the engine started were judged by the previous run (or never).
+          if (closes < startedAt) continue;
+          out.push(judgeWindow(c, k, day, closes, t));
         }
       });
     }
     emit(out);
+  }
+
+  function judgeWindow(c: number, k: number, day: number, closes: number, t: number): Alert | undefined {
+    const commune = model.communes[c];
+    const w = commune?.schedule[k];
+    if (commune === undefined || w === undefined) return undefined;
+    const offset = offsetOfCommune(c);
+    const missed: string[] = [];
+    for (let d = model.communeDeviceStart[c] ?? 0; d < (model.communeDeviceStart[c + 1] ?? 0); d++) {
+      if (model.deviceCluster[d] === 0 || ev.deviceUp[d] === 0) continue;
+      if (state.windowDay[d * state.windowSlots + k] !== day) missed.push(model.devices[d]?.device ?? '');
+    }
+    const id = `broadcast_missed/${commune.province}/${commune.id}`;
+    if (missed.length === 0) return book.resolve(id, t, say.broadcastKeptText(placeName(c), w.text));
+    if (ev.communeMaintenance[c] === 1) return undefined;
+    return book.fire({
+      id,
+      kind: 'broadcast_missed',
+      severity: 'warning',
+      where: where(c),
+      since: closes - graceMs,
+      ts: t,
+      devices: missed,
+      message: say.broadcastMissedText({
+        place: placeName(c),
+        window: w.text,
+        day: say.viTime(closes - graceMs - 60_000, offset).slice(6),
+        devices: missed.join(', '),
+        count: missed.length,
+      }),
+    });
   }
 
   /** emergency_undelivered: some clusters of a commune logged an emergency bulletin, others not in time. */
@@ -432,17 +574,17 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
             since: b.firstAt,
             ts: t,
             devices: missing.map((d) => model.devices[d]?.device ?? ''),
-            message: `Emergency bulletin ${b.bulletin} in ${placeName(b.commune)}: logged by ${b.devices.size} cluster(s) since ${localTime(b.firstAt, offset)}, not by ${missing.map((d) => downReason(model, state, ev, d, offset)).join('; ')}.`,
+            message: say.emergencyUndeliveredText({
+              bulletin: b.bulletin,
+              place: placeName(b.commune),
+              played: b.devices.size,
+              since: say.viTime(b.firstAt, offset),
+              missing: missing.map((d) => downReason(model, state, ev, d, offset)).join('; '),
+            }),
           }),
         );
       } else if (missing.length === 0 && b.checked) {
-        out.push(
-          book.resolve(
-            id,
-            t,
-            `Emergency bulletin ${b.bulletin} in ${placeName(b.commune)}: now logged by every cluster.`,
-          ),
-        );
+        out.push(book.resolve(id, t, say.emergencyDeliveredText(b.bulletin, placeName(b.commune))));
       }
       b.checked = true;
     }
@@ -454,7 +596,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     const lines: string[] = [];
     const changedCommunes = new Set<number>();
     for (let d = 0; d < nd; d++) {
-      const s = deviceStatus(model, ev, d);
+      const s = ev.deviceStatus[d] ?? 0;
       if (s !== prevDevice[d]) {
         prevDevice[d] = s;
         if (!full) lines.push(deviceLine(model, ev, d, t));
@@ -464,9 +606,11 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       const s = ev.hamletStatus[h] ?? 0;
       const r = ev.hamletRegular[h] ?? 0;
       if (s !== prevHamlet[h] || r !== prevRegular[h]) {
-        if (s !== prevHamlet[h])
-          hamletSince[h] =
-            s === UNCOVERED && (ev.hamletDownSince[h] ?? 0) > 0 ? (ev.hamletDownSince[h] ?? t) : t;
+        if (s !== prevHamlet[h]) {
+          // A gap began when its last working cluster went down (data time), whatever it is called.
+          const down = ev.hamletDownSince[h] ?? 0;
+          hamletSince[h] = s !== COVERED && down > 0 ? down : t;
+        }
         prevHamlet[h] = s;
         prevRegular[h] = r;
         changedCommunes.add(model.hamletCommune[h] ?? 0);
@@ -476,12 +620,16 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     for (let c = 0; c < nc; c++) {
       const s = ev.communeStatus[c] ?? 0;
       if (s !== prevCommune[c]) {
-        communeSince[c] = s === NOT_MET ? latestGapStart(c, t) : t;
+        const wasGap = prevCommune[c] === COMMUNE_AT_RISK || prevCommune[c] === NOT_MET;
+        const isGap = s === COMMUNE_AT_RISK || s === NOT_MET;
+        // at_risk → not_met is the same gap growing older: it keeps its start.
+        if (!(wasGap && isGap)) communeSince[c] = isGap ? latestGapStart(c, t) : t;
         prevCommune[c] = s;
         changedCommunes.add(c);
       }
-      if (ev.communeStation[c] !== prevStation[c]) {
+      if (ev.communeStation[c] !== prevStation[c] || ev.communeMaintenance[c] !== prevMaintenance[c]) {
         prevStation[c] = ev.communeStation[c] ?? 0;
+        prevMaintenance[c] = ev.communeMaintenance[c] ?? 0;
         changedCommunes.add(c);
       }
     }
@@ -502,34 +650,34 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     return lines;
   }
 
-  /** A commune that stops meeting 8.3 did so when its latest gap opened (data time, not ours). */
+  /** A commune whose gap opens did so when its latest gap opened (data time, not ours). */
   function latestGapStart(c: number, t: number): number {
     let since = 0;
     for (let h = model.communeHamletStart[c] ?? 0; h < (model.communeHamletStart[c + 1] ?? 0); h++) {
-      if (ev.hamletStatus[h] === UNCOVERED) since = Math.max(since, hamletSince[h] ?? 0);
+      const s = ev.hamletStatus[h];
+      if (s === AT_RISK || s === UNCOVERED) since = Math.max(since, hamletSince[h] ?? 0);
     }
-    for (const d of model.communes[c]?.stations ?? []) {
-      if (ev.communeStation[c] === 0) since = Math.max(since, ev.deviceDownSince[d] ?? 0);
-    }
+    if (ev.communeStation[c] === STATION_DOWN) since = Math.max(since, ev.communeStationDownSince[c] ?? 0);
     return since > 0 ? since : t;
   }
 
   /**
    * The earliest time a device_offline alert could become due if nothing else arrives: when an up
    * device's newest heartbeat expires, plus the rule's wait; or, for a device already down, when its
-   * wait ends. The timer wakes up then instead of on the next periodic evaluation, so a death is
-   * announced within 3 heartbeats + 10 s (DESIGN §8) and not up to an evaluation period later.
+   * wait (or what holds it: a restart, an intended stop, maintenance) ends. The timer wakes up then
+   * instead of on the next periodic evaluation, so a death is announced within 3 heartbeats + 10 s
+   * (docs/design.md#targets) and not up to an evaluation period later.
    */
   function nextDeviceDeadline(t: number): number {
     const fireAfter = rules.device_offline.fireAfterMs;
     let next = Infinity;
     for (let d = 0; d < nd; d++) {
-      const hb = state.lastHeartbeat[d] ?? 0;
-      if (hb === 0 || model.deviceMonitored[d] === 0) continue;
+      const heard = state.lastHeard[d] ?? 0;
+      if (heard === 0 || model.deviceMonitored[d] === 0) continue;
       const due =
         ev.deviceUp[d] === 1
-          ? hb + (model.deviceTimeoutMs[d] ?? 0) + fireAfter
-          : (ev.deviceDownSince[d] ?? 0) + fireAfter;
+          ? heard + (model.deviceTimeoutMs[d] ?? 0) + fireAfter
+          : Math.max((ev.deviceDownSince[d] ?? 0) + fireAfter, ev.deviceHeldUntil[d] ?? 0);
       if (due > t && due < next) next = due;
     }
     return next;
@@ -564,7 +712,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
 
   function tick(): void {
     const t = now();
-    evaluate(model, state, t, ev);
+    evaluate(model, state, t, ev, holds);
     evaluations++;
     const full = snapshots.full(t);
     const lines = changePass(t, full);
@@ -579,12 +727,33 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
   /** Takes over a predecessor's state (a reload); alerts about places it no longer has resolve now. */
   function takeOver(from: ReturnType<CoverageEngine['handOver']>): void {
     state.adopt(from.state);
+    holds.startedAt = from.startedAt;
+    maintenance = from.maintenance;
+    applyMaintenance(model, state, maintenance);
+    // What each place was and since when: a reload, even of a comment, must not restart any clock.
+    for (const [id, d] of model.deviceIndex) {
+      const s = from.devices.get(id);
+      if (s !== undefined) prevDevice[d] = s;
+    }
+    for (let h = 0; h < nh; h++) {
+      const p = from.hamlets.get(hamletKey(h));
+      if (p === undefined) continue;
+      [prevHamlet[h], prevRegular[h], hamletSince[h]] = p;
+    }
+    for (let c = 0; c < nc; c++) {
+      const commune = model.communes[c];
+      const p = from.communes.get(`${commune?.province ?? ''}/${commune?.id ?? ''}`);
+      if (p === undefined) continue;
+      [prevCommune[c], prevStation[c], prevMaintenance[c], communeSince[c]] = p.status;
+      const slots = Math.min(p.windows.length, state.windowSlots);
+      for (let k = 0; k < slots; k++) windowJudged[c * state.windowSlots + k] = p.windows[k] ?? -1;
+    }
     const gone: (Alert | undefined)[] = [];
     for (const alert of from.firing) {
       book.restore(alert);
       if (!inModel(alert.where)) {
         const what = alert.where.device ?? alert.where.hamlet ?? alert.where.commune;
-        gone.push(book.resolve(alert.id, now(), `${what} was removed from the inventory.`));
+        gone.push(book.resolve(alert.id, now(), say.removedText(what)));
       }
     }
     emit(gone);
@@ -606,6 +775,35 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     }
   }
 
+  function hamletKey(h: number): string {
+    const commune = model.communes[model.hamletCommune[h] ?? 0];
+    return `${commune?.province ?? ''}/${commune?.id ?? ''}/${model.hamletIds[h] ?? ''}`;
+  }
+
+  /** What each place was at the last evaluation, by id, for a successor (see `handOver`). */
+  function places() {
+    const devices = new Map<string, number>();
+    for (const [id, d] of model.deviceIndex) devices.set(id, prevDevice[d] ?? 255);
+    const hamlets = new Map<string, [number, number, number]>();
+    for (let h = 0; h < nh; h++)
+      hamlets.set(hamletKey(h), [prevHamlet[h] ?? 255, prevRegular[h] ?? 255, hamletSince[h] ?? 0]);
+    const communes = new Map<string, { status: [number, number, number, number]; windows: number[] }>();
+    for (let c = 0; c < nc; c++) {
+      const commune = model.communes[c];
+      const first = c * state.windowSlots;
+      communes.set(`${commune?.province ?? ''}/${commune?.id ?? ''}`, {
+        status: [
+          prevCommune[c] ?? 255,
+          prevStation[c] ?? 255,
+          prevMaintenance[c] ?? 255,
+          communeSince[c] ?? 0,
+        ],
+        windows: [...windowJudged.subarray(first, first + state.windowSlots)],
+      });
+    }
+    return { devices, hamlets, communes };
+  }
+
   const engine = {
     model,
     state,
@@ -623,6 +821,14 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     restoreAlert(alert: Alert): void {
       book.restore(alert);
     },
+    /** The maintenance windows in force (all of them, as stored; ended and past ones change nothing). */
+    setMaintenance(windows: readonly MaintenanceWindow[]): void {
+      maintenance = windows;
+      applyMaintenance(model, state, windows);
+    },
+    maintenance(): readonly MaintenanceWindow[] {
+      return maintenance;
+    },
     noteBulletin,
     firing(): Alert[] {
       return book.firing();
@@ -637,6 +843,9 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       wakeAt = Infinity;
       return {
         state,
+        startedAt: holds.startedAt,
+        maintenance,
+        ...places(),
         firing: book.firing(),
         bulletins: [...bulletins.values()].map((b) => ({
           province: model.communes[b.commune]?.province ?? '',
@@ -652,12 +861,16 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       startedAt = now();
       if (options.previous) {
         takeOver(options.previous.handOver());
-      } else if (options.restore) {
-        // Without its history the engine still works; it may announce again what was already firing.
-        try {
-          await options.restore(engine);
-        } catch (error) {
-          logger.error({ error: (error as Error).message }, 'coverage state not restored from InfluxDB');
+      } else {
+        // The platform (re)starts: no device has had the time to reconnect yet.
+        if (options.holdAfterStart !== false) holds.startedAt = startedAt;
+        if (options.restore) {
+          // Without its history the engine still works; it may announce again what was already firing.
+          try {
+            await options.restore(engine);
+          } catch (error) {
+            logger.error({ error: (error as Error).message }, 'coverage state not restored from InfluxDB');
+          }
         }
       }
       if (state.historyStart === 0) state.historyStart = startedAt;

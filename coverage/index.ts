@@ -1,6 +1,6 @@
 /**
- * The coverage engine (DESIGN §5): criterion 8.3 per hamlet, commune and province, live from the
- * ingest's accepted messages, with alerts delivered by MQTT, webhook and InfluxDB.
+ * The coverage engine (docs/coverage.md): each province's criterion per hamlet, commune and province,
+ * live from the ingest's accepted messages, with alerts delivered by MQTT, webhook and InfluxDB.
  */
 export {
   createCoverageEngine,
@@ -9,15 +9,28 @@ export {
   type CoverageEngineOptions,
 } from './engine.js';
 export { ALERT_KINDS, type Alert, type AlertKind, type AlertRule } from './alert.js';
-export { buildModel, type CoverageModel } from './model.js';
+export { buildModel, utcOffsetMs, type CoverageModel } from './model.js';
 export {
   evaluate,
   Evaluation,
   COMMUNE_STATUS,
+  DEVICE_STATUS,
   HAMLET_STATUS,
+  STATION_STATUS,
   type CommuneStatus,
+  type DeviceStatus,
   type HamletStatus,
 } from './evaluate.js';
+export {
+  MAINTENANCE_SCOPES,
+  MaintenanceError,
+  maintenanceLine,
+  newWindow,
+  readMaintenance,
+  windowEnd,
+  type MaintenanceScope,
+  type MaintenanceWindow,
+} from './maintenance.js';
 export { FleetState } from './state.js';
 export {
   createLineStore,

@@ -1,8 +1,8 @@
-import type { Device, Inventory, ScheduleWindow } from '../protocol/index.js';
+import type { Criterion, Device, Inventory, ScheduleWindow, UnitType } from '../protocol/index.js';
 
 /**
  * The inventory flattened once into dense indices and typed arrays, so that evaluating a national
- * fleet is a few linear passes over numbers instead of walks over objects (DESIGN §8: ≤ 25 ms for
+ * fleet is a few linear passes over numbers instead of walks over objects (docs/design.md#targets: ≤ 25 ms for
  * 150,000 devices). Device, hamlet and commune numbers are positions in these arrays.
  */
 export interface CoverageModel {
@@ -38,8 +38,13 @@ export interface CommuneInfo {
   name: string;
   province: string;
   provinceIndex: number;
+  /** xã, phường or đặc khu; `formerly`: the communes merged into it (names). */
+  unit: UnitType;
+  formerly: readonly string[];
+  /** Whether its province's criterion applies to its unit type (new-rural criteria: xã only). */
+  assessed: boolean;
   schedule: readonly ScheduleWindow[];
-  /** Monitored stations of the commune (device numbers); 8.3 needs one of them up. */
+  /** Stations of the commune (device numbers), FM and wired ones included: present, unverifiable. */
   stations: readonly number[];
 }
 
@@ -47,6 +52,8 @@ export interface ProvinceInfo {
   id: string;
   name: string;
   timezone: string;
+  /** The criterion the province assesses (its inventory's `criterion:` block over the default). */
+  criterion: Criterion;
   /** Offset of local time from UTC in ms, for local days and schedule windows. */
   utcOffsetMs: number;
   firstCommune: number;
@@ -84,7 +91,7 @@ export function buildModel(inventory: Inventory, at: number = Date.now()): Cover
         const d = devices.length;
         devices.push(device);
         deviceIndex.set(device.device, d);
-        if (device.kind === 'station' && device.monitored) stations.push(d);
+        if (device.kind === 'station') stations.push(d);
         deviceHamletLists.push(
           device.kind === 'cluster'
             ? device.hamlets.map((h) => local.get(h)).filter((h): h is number => h !== undefined)
@@ -96,6 +103,9 @@ export function buildModel(inventory: Inventory, at: number = Date.now()): Cover
         name: commune.name,
         province: province.id,
         provinceIndex: provinces.length,
+        unit: commune.unit,
+        formerly: commune.formerly,
+        assessed: province.criterion.appliesTo.includes(commune.unit),
         schedule: commune.schedule,
         stations,
       });
@@ -104,6 +114,7 @@ export function buildModel(inventory: Inventory, at: number = Date.now()): Cover
       id: province.id,
       name: province.name,
       timezone: province.timezone,
+      criterion: province.criterion,
       utcOffsetMs: utcOffsetMs(province.timezone, at),
       firstCommune,
       endCommune: communes.length,

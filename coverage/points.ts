@@ -1,12 +1,21 @@
 import { escapeFieldString, msToNs } from '../influx/index.js';
 import type { Alert } from './alert.js';
 import {
+  AT_RISK,
+  COMMUNE_AT_RISK,
   COMMUNE_STATUS,
   COVERED,
+  DEVICE_STATUS,
+  DEVICE_UP,
   HAMLET_STATUS,
+  MAINTENANCE,
+  MEETS,
+  NOT_JUDGED,
+  STATION_STATUS,
   UNCOVERED,
-  UNMONITORED,
   UNSERVED,
+  UNVERIFIED,
+  UNVERIFIED_HAMLET,
   type Evaluation,
 } from './evaluate.js';
 import type { CoverageModel } from './model.js';
@@ -20,26 +29,27 @@ export function hamletLine(m: CoverageModel, ev: Evaluation, h: number, since: n
   const commune = m.communes[c];
   let clusters = 0;
   let up = 0;
+  let unmonitored = 0;
   for (let e = m.hamletDeviceStart[h] ?? 0; e < (m.hamletDeviceStart[h + 1] ?? 0); e++) {
     clusters++;
     up += ev.deviceUp[m.hamletDevices[e] ?? 0] ?? 0;
+    unmonitored += 1 - (m.deviceMonitored[m.hamletDevices[e] ?? 0] ?? 0);
   }
   const status = HAMLET_STATUS[ev.hamletStatus[h] ?? 0] ?? 'uncovered';
+  // `regular` stays true while not judged (its meaning before regularity_judged existed).
+  const regular = ev.hamletRegular[h] !== 0;
   return (
     `coverage_hamlet,commune=${commune?.id ?? ''},hamlet=${m.hamletIds[h] ?? ''},province=${commune?.province ?? ''} ` +
-    `status="${status}",covered=${ev.hamletStatus[h] === COVERED},regular=${ev.hamletRegular[h] === 1},` +
+    `status="${status}",covered=${ev.hamletStatus[h] === COVERED},regular=${regular},` +
+    `regularity_judged=${ev.hamletRegular[h] !== NOT_JUDGED},` +
     `broadcast_days=${ev.hamletBroadcastDays[h] ?? 0}i,clusters=${clusters}i,clusters_up=${up}i,` +
+    `clusters_unmonitored=${unmonitored}i,` +
     `since=${Math.round(since)}i,name="${escapeFieldString(m.hamletNames[h] ?? '')}" ${msToNs(at)}`
   );
 }
 
-/** Per device: `down`, `up` or `unmonitored` (FM and wired clusters, which never report). */
-export const DEVICE_STATUS = ['down', 'up', 'unmonitored'] as const;
-
-/** The status number of device d in `DEVICE_STATUS`, for change detection without strings. */
-export function deviceStatus(m: CoverageModel, ev: Evaluation, d: number): number {
-  return m.deviceMonitored[d] === 0 ? 2 : (ev.deviceUp[d] ?? 0);
-}
+/** Per device (see evaluate.ts): `up`, `down`, `stopped`, `unmonitored` (FM, wired), `maintenance`. */
+export { DEVICE_STATUS };
 
 /**
  * One `coverage_device` point: the map of every device, including those that never report, so it
@@ -48,28 +58,32 @@ export function deviceStatus(m: CoverageModel, ev: Evaluation, d: number): numbe
 export function deviceLine(m: CoverageModel, ev: Evaluation, d: number, at: number): string {
   const device = m.devices[d];
   if (device === undefined) return '';
-  const status = deviceStatus(m, ev, d);
+  const status = ev.deviceStatus[d] ?? 0;
   const hamlets = device.kind === 'cluster' ? device.hamlets.join(',') : '';
   const position =
     device.lat !== undefined && device.lon !== undefined ? `,lat=${device.lat},lon=${device.lon}` : '';
   return (
     `coverage_device,commune=${device.commune},device=${device.device},kind=${device.kind},province=${device.province} ` +
-    `status="${DEVICE_STATUS[status] ?? 'down'}",up=${status === 1},hamlets="${escapeFieldString(hamlets)}"` +
+    `status="${DEVICE_STATUS[status] ?? 'down'}",up=${ev.deviceUp[d] === 1 && status === DEVICE_UP},hamlets="${escapeFieldString(hamlets)}"` +
     `${position} ${msToNs(at)}`
   );
 }
 
 export function communeLine(m: CoverageModel, ev: Evaluation, c: number, since: number, at: number): string {
   const commune = m.communes[c];
-  const counts = (s: number) => ev.communeCounts[c * 4 + s] ?? 0;
+  const counts = (s: number) => ev.count(c, s);
   const hamlets = (m.communeHamletStart[c + 1] ?? 0) - (m.communeHamletStart[c] ?? 0);
   const status = COMMUNE_STATUS[ev.communeStatus[c] ?? 0] ?? 'not_met';
-  const station = ['down', 'up', 'none'][ev.communeStation[c] ?? 2] ?? 'none';
+  const station = STATION_STATUS[ev.communeStation[c] ?? 3] ?? 'none';
+  const judged = ev.provinceJudged[commune?.provinceIndex ?? 0] === 1;
+  // `unmonitored` is the former name of `unverified` (kept for dashboards written against it).
   return (
     `coverage_commune,commune=${commune?.id ?? ''},province=${commune?.province ?? ''} ` +
     `status="${status}",meets=${status === 'meets'},hamlets=${hamlets}i,covered=${counts(COVERED)}i,` +
-    `uncovered=${counts(UNCOVERED)}i,unmonitored=${counts(UNMONITORED)}i,unserved=${counts(UNSERVED)}i,` +
-    `regular=${ev.communeRegular[c] ?? 0}i,regularity_judged=${ev.regularityJudged},station="${station}",` +
+    `at_risk=${counts(AT_RISK)}i,uncovered=${counts(UNCOVERED)}i,unverified=${counts(UNVERIFIED_HAMLET)}i,` +
+    `unmonitored=${counts(UNVERIFIED_HAMLET)}i,unserved=${counts(UNSERVED)}i,maintenance_hamlets=${counts(MAINTENANCE)}i,` +
+    `maintenance=${ev.communeMaintenance[c] === 1},unit="${commune?.unit ?? 'xa'}",assessed=${commune?.assessed ?? true},` +
+    `regular=${ev.communeRegular[c] ?? 0}i,regularity_judged=${judged},station="${station}",` +
     `since=${Math.round(since)}i,name="${escapeFieldString(commune?.name ?? '')}" ${msToNs(at)}`
   );
 }
@@ -77,23 +91,30 @@ export function communeLine(m: CoverageModel, ev: Evaluation, c: number, since: 
 export function provinceLine(m: CoverageModel, ev: Evaluation, p: number, at: number): string {
   const province = m.provinces[p];
   if (province === undefined) return '';
+  // Communes count where the criterion applies (new-rural criteria: xã, not phường or đặc khu).
+  let communes = 0;
   let meets = 0;
   let unverified = 0;
+  let atRisk = 0;
   let hamlets = 0;
   let covered = 0;
   let unmonitored = 0;
   for (let c = province.firstCommune; c < province.endCommune; c++) {
-    if (ev.communeStatus[c] === 0) meets++;
-    else if (ev.communeStatus[c] === 1) unverified++;
     hamlets += (m.communeHamletStart[c + 1] ?? 0) - (m.communeHamletStart[c] ?? 0);
-    covered += ev.communeCounts[c * 4 + COVERED] ?? 0;
-    unmonitored += ev.communeCounts[c * 4 + UNMONITORED] ?? 0;
+    covered += ev.count(c, COVERED);
+    unmonitored += ev.count(c, UNVERIFIED_HAMLET);
+    if (m.communes[c]?.assessed !== true) continue;
+    communes++;
+    if (ev.communeStatus[c] === MEETS) meets++;
+    else if (ev.communeStatus[c] === UNVERIFIED) unverified++;
+    else if (ev.communeStatus[c] === COMMUNE_AT_RISK) atRisk++;
   }
-  const communes = province.endCommune - province.firstCommune;
+  const units = province.endCommune - province.firstCommune;
   return (
     `coverage_province,province=${province.id} communes=${communes}i,communes_meeting=${meets}i,` +
-    `communes_unverified=${unverified}i,hamlets=${hamlets}i,hamlets_covered=${covered}i,` +
-    `hamlets_unmonitored=${unmonitored}i,name="${escapeFieldString(province.name)}" ${msToNs(at)}`
+    `communes_unverified=${unverified}i,communes_at_risk=${atRisk}i,units=${units}i,hamlets=${hamlets}i,` +
+    `hamlets_covered=${covered}i,hamlets_unverified=${unmonitored}i,hamlets_unmonitored=${unmonitored}i,` +
+    `name="${escapeFieldString(province.name)}" ${msToNs(at)}`
   );
 }
 

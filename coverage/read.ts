@@ -11,6 +11,10 @@ export interface CommuneCoverageRow {
   unmonitored: number;
   regular: number;
   station: string;
+  /** Under a maintenance window now; `assessed`: the criterion applies to its unit type. */
+  maintenance: boolean;
+  unit: string;
+  assessed: boolean;
   since: number;
   at: number;
 }
@@ -22,9 +26,13 @@ export interface HamletCoverageRow {
   name: string;
   status: string;
   regular: boolean;
+  /** False during the first days of history: regularity is not judged yet. */
+  regularityJudged: boolean;
   broadcastDays: number;
   clusters: number;
   clustersUp: number;
+  /** FM and wired clusters among `clusters`: present, unverifiable. */
+  clustersUnmonitored: number;
   since: number;
   at: number;
 }
@@ -70,6 +78,9 @@ export async function readCommuneCoverage(
       unmonitored: num(r.unmonitored),
       regular: num(r.regular),
       station: str(r.station),
+      maintenance: r.maintenance === true,
+      unit: str(r.unit) || 'xa',
+      assessed: r.assessed !== false,
       since: num(r.since),
       at: num(r.time),
     }))
@@ -92,9 +103,11 @@ export async function readHamletCoverage(
       name: str(r.name),
       status: str(r.status),
       regular: r.regular === true,
+      regularityJudged: r.regularity_judged !== false,
       broadcastDays: num(r.broadcast_days),
       clusters: num(r.clusters),
       clustersUp: num(r.clusters_up),
+      clustersUnmonitored: num(r.clusters_unmonitored),
       since: num(r.since),
       at: num(r.time),
     }))

@@ -2,7 +2,6 @@ import { quoteString, type InfluxQl, type InfluxValue, type Series } from '../in
 import { ALERT_KINDS, type Alert, type AlertKind } from './alert.js';
 import type { CoverageEngine } from './engine.js';
 import { DAY_MS } from './model.js';
-import { HISTORY_DAYS } from './state.js';
 
 export interface RestoreOptions {
   /** How far back device state is read: the raw retention (30 days by default). */
@@ -13,7 +12,7 @@ export interface RestoreOptions {
 }
 
 /**
- * Rebuilds the engine's state from InfluxDB at start-up (DESIGN §5), so that a restart neither forgets
+ * Rebuilds the engine's state from InfluxDB at start-up (docs/coverage.md), so that a restart neither forgets
  * an outage nor announces it again: per device its newest heartbeat, birth, death and
  * power/amplifier/relay events; per hamlet the days with completed broadcasts; today's broadcasts for
  * the schedule windows; the week's emergency bulletins; and the alerts that were firing.
@@ -41,13 +40,15 @@ export function restoreFromInflux(ql: InfluxQl, options: RestoreOptions = {}) {
           at,
           apply: () => {
             state.heartbeat(d, at, r.amp === 'fault', r.power !== 'mains', relay);
+            // Receipt times are not stored: the newest heartbeat's time stands for when it was heard.
+            state.heard(d, at);
           },
         });
       }
     }
     for (const online of [true, false]) {
       for (const s of await ql.query(
-        `SELECT session FROM presence WHERE ${since} AND online = ${online} GROUP BY device ORDER BY time DESC LIMIT 1`,
+        `SELECT session, reason FROM presence WHERE ${since} AND online = ${online} GROUP BY device ORDER BY time DESC LIMIT 1`,
       )) {
         const d = index(s);
         for (const r of rows(s)) {
@@ -56,7 +57,7 @@ export function restoreFromInflux(ql: InfluxQl, options: RestoreOptions = {}) {
           updates.push({
             at,
             apply: () => {
-              state.presence(d, online, num(r.session), at);
+              state.presence(d, online, num(r.session), at, r.reason === 'shutdown');
             },
           });
         }
@@ -92,7 +93,7 @@ export function restoreFromInflux(ql: InfluxQl, options: RestoreOptions = {}) {
     // Regularity: completed broadcasts per device and local day, over the days the engine keeps.
     for (const province of model.provinces) {
       const offsetMin = Math.round((((-province.utcOffsetMs % DAY_MS) + DAY_MS) % DAY_MS) / 60_000);
-      const from = Math.round(now - HISTORY_DAYS * DAY_MS - DAY_MS);
+      const from = Math.round(now - state.historyDays * DAY_MS - DAY_MS);
       for (const s of await ql.query(
         `SELECT count(duration_s) FROM broadcast WHERE time > ${from}ms AND province = ${quoteString(province.id)} AND status = 'completed' GROUP BY time(1d, ${offsetMin}m), device`,
       )) {

@@ -74,6 +74,10 @@ export function createScenario(
     },
     sink,
     lines,
+    /** Whether a coverage line starting with `prefix` and containing `fragment` was written. */
+    wrote(prefix: string, fragment: string): boolean {
+      return lines.some((l) => l.startsWith(prefix) && l.includes(fragment));
+    },
     now: () => t,
     send,
     beat,

@@ -16,7 +16,7 @@ export interface AlertSink {
 export type Publish = (topic: string, payload: string, options: { retain: boolean }) => Promise<void>;
 
 /**
- * MQTT delivery (DESIGN §3, §5). Every change goes to `loa/v1/{p}/{c}/_platform/alert` (the stream),
+ * MQTT delivery (docs/protocol.md, §5). Every change goes to `loa/v1/{p}/{c}/_platform/alert` (the stream),
  * and the alert's current state is also retained on `…/_platform/alert/{kind}/{subject}`, so that a
  * console subscribing to `…/_platform/alert/#` learns at once what is firing now.
  */

@@ -1,8 +1,13 @@
 import type { Channel, MessageOf } from '../protocol/index.js';
 import { localDay, type CoverageModel } from './model.js';
 
-/** Days of broadcast history kept per hamlet: today and the seven before it. */
+/** Days of broadcast history kept per hamlet by default: today and the seven before it. */
 export const HISTORY_DAYS = 8;
+
+/** The ring of broadcast days a model needs: today and the longest regularity window before it. */
+export function historyDaysOf(model: CoverageModel): number {
+  return Math.max(HISTORY_DAYS, ...model.provinces.map((p) => p.criterion.regularWindowDays + 1));
+}
 
 /**
  * What the engine knows of every device, in typed arrays indexed by device number. Each incoming
@@ -10,12 +15,19 @@ export const HISTORY_DAYS = 8;
  * Times are ms since the epoch; 0 means "never".
  */
 export class FleetState {
-  /** Device time of the newest heartbeat. */
+  /** Device time of the newest heartbeat (the data's time). */
   readonly lastHeartbeat: Float64Array;
+  /**
+   * When the platform last heard the device (receipt time of its newest message other than a death):
+   * liveness. A box replaying its backlog, or whose clock runs slow, is alive when it is heard.
+   */
+  readonly lastHeard: Float64Array;
   /** Session of the newest birth (`online: true`); -1 before any. */
   readonly birthSession: Float64Array;
-  /** Time of the newest valid offline state (shutdown or Will), 0 when none. */
+  /** Receipt time of the newest valid offline state (shutdown or Will), 0 when none. */
   readonly deathAt: Float64Array;
+  /** 1 when that offline state was the device's own `shutdown` (an intended stop), not a Will. */
+  readonly deathShutdown: Uint8Array;
   /** Amplifier in fault since (0: not in fault); `ampAt` orders heartbeats and events. */
   readonly ampFaultSince: Float64Array;
   readonly ampAt: Float64Array;
@@ -25,8 +37,15 @@ export class FleetState {
   /** Mains lost, running on battery or solar, since (0: on mains). */
   readonly onBatterySince: Float64Array;
   readonly powerAt: Float64Array;
-  /** Per hamlet, ring of HISTORY_DAYS local day numbers that had a completed broadcast. */
+  /** Per hamlet, ring of `historyDays` local day numbers that had a completed broadcast. */
   readonly hamletDays: Int32Array;
+  readonly historyDays: number;
+  /** End of the maintenance window in force per device, hamlet and commune (0: none). */
+  readonly deviceMaintenanceUntil: Float64Array;
+  readonly hamletMaintenanceUntil: Float64Array;
+  readonly communeMaintenanceUntil: Float64Array;
+  /** How many windows were applied (0: evaluation skips the maintenance slots). */
+  maintenanceWindows = 0;
   /** Per device × schedule window slot, the local day of the latest broadcast overlapping it. */
   readonly windowDay: Int32Array;
   readonly windowSlots: number;
@@ -36,15 +55,21 @@ export class FleetState {
   constructor(private readonly model: CoverageModel) {
     const nd = model.devices.length;
     this.lastHeartbeat = new Float64Array(nd);
+    this.lastHeard = new Float64Array(nd);
     this.birthSession = new Float64Array(nd).fill(-1);
     this.deathAt = new Float64Array(nd);
+    this.deathShutdown = new Uint8Array(nd);
     this.ampFaultSince = new Float64Array(nd);
     this.ampAt = new Float64Array(nd);
     this.relayTrippedSince = new Float64Array(nd);
     this.relayAt = new Float64Array(nd);
     this.onBatterySince = new Float64Array(nd);
     this.powerAt = new Float64Array(nd);
-    this.hamletDays = new Int32Array(model.hamletIds.length * HISTORY_DAYS).fill(-1);
+    this.historyDays = historyDaysOf(model);
+    this.hamletDays = new Int32Array(model.hamletIds.length * this.historyDays).fill(-1);
+    this.deviceMaintenanceUntil = new Float64Array(nd);
+    this.hamletMaintenanceUntil = new Float64Array(model.hamletIds.length);
+    this.communeMaintenanceUntil = new Float64Array(model.communes.length);
     this.windowSlots = Math.max(1, ...model.communes.map((c) => c.schedule.length));
     this.windowDay = new Int32Array(nd * this.windowSlots).fill(-1);
   }
@@ -58,6 +83,8 @@ export class FleetState {
     const old = previous.model;
     const perDevice = [
       [this.lastHeartbeat, previous.lastHeartbeat],
+      [this.lastHeard, previous.lastHeard],
+      [this.deathShutdown, previous.deathShutdown],
       [this.birthSession, previous.birthSession],
       [this.deathAt, previous.deathAt],
       [this.ampFaultSince, previous.ampFaultSince],
@@ -81,10 +108,11 @@ export class FleetState {
     for (let h = 0; h < this.model.hamletIds.length; h++) {
       const o = oldHamlets.get(hamletKey(this.model, h));
       if (o === undefined) continue;
-      this.hamletDays.set(
-        previous.hamletDays.subarray(o * HISTORY_DAYS, (o + 1) * HISTORY_DAYS),
-        h * HISTORY_DAYS,
-      );
+      // Rings of different sizes hold the same day at different slots: copy day by day.
+      for (let k = 0; k < previous.historyDays; k++) {
+        const day = previous.hamletDays[o * previous.historyDays + k] ?? -1;
+        if (day >= 0) this.hamletDays[h * this.historyDays + (day % this.historyDays)] = day;
+      }
     }
     this.historyStart = previous.historyStart;
   }
@@ -97,24 +125,29 @@ export class FleetState {
       case 'heartbeat': {
         const m = message as MessageOf['heartbeat'];
         this.heartbeat(d, m.ts, m.amp === 'fault', m.power !== 'mains', m.relay && m.relay === 'tripped');
+        this.heard(d, receivedAt);
         break;
       }
       case 'state': {
         const m = message as MessageOf['state'];
-        this.presence(d, m.online, m.session, m.ts ?? receivedAt);
+        // A death is timed by its receipt (a Will has no device time; a slow clock must not reorder it).
+        this.presence(d, m.online, m.session, receivedAt, m.reason === 'shutdown');
         break;
       }
       case 'event': {
         const m = message as MessageOf['event'];
         this.event(d, m.type, m.ts);
+        this.heard(d, receivedAt);
         break;
       }
       case 'broadcast': {
         const m = message as MessageOf['broadcast'];
         this.broadcast(d, m.start, m.end, m.status === 'completed');
+        this.heard(d, receivedAt);
         break;
       }
       case 'meta':
+        this.heard(d, receivedAt);
         break;
       default:
         channel satisfies never;
@@ -135,18 +168,29 @@ export class FleetState {
     if (relayTripped !== undefined) this.setRelay(d, relayTripped, ts);
   }
 
+  /** The platform heard device d at `at` (receipt time): what liveness is judged by. */
+  heard(d: number, at: number): void {
+    if (at > (this.lastHeard[d] ?? 0)) this.lastHeard[d] = at;
+  }
+
   /**
-   * Sparkplug's rule (DESIGN §3): a death whose session is older than the newest birth is the late
-   * Will of a replaced connection and changes nothing.
+   * Sparkplug's rule (docs/protocol.md): a death whose session is older than the newest birth is the late
+   * Will of a replaced connection and changes nothing. A birth is hearing from the device.
    */
-  presence(d: number, online: boolean, session: number, at: number): void {
+  presence(d: number, online: boolean, session: number, at: number, shutdown = false): void {
     const birth = this.birthSession[d] ?? -1;
     if (online) {
-      if (session >= birth) this.birthSession[d] = session;
+      if (session >= birth) {
+        this.birthSession[d] = session;
+        this.heard(d, at);
+      }
       return;
     }
     if (session < birth) return;
-    if (at > (this.deathAt[d] ?? 0)) this.deathAt[d] = at;
+    if (at > (this.deathAt[d] ?? 0)) {
+      this.deathAt[d] = at;
+      this.deathShutdown[d] = shutdown ? 1 : 0;
+    }
   }
 
   event(d: number, kind: MessageOf['event']['type'], ts: number): void {
@@ -180,7 +224,7 @@ export class FleetState {
       const m = this.model;
       for (let e = m.deviceHamletStart[d] ?? 0; e < (m.deviceHamletStart[d + 1] ?? 0); e++) {
         const h = m.deviceHamlets[e] ?? 0;
-        this.hamletDays[h * HISTORY_DAYS + (day % HISTORY_DAYS)] = day;
+        this.hamletDays[h * this.historyDays + (day % this.historyDays)] = day;
       }
     }
     // Any logged broadcast counts for a window, whatever its status: the cluster was at work.
@@ -198,7 +242,7 @@ export class FleetState {
     const day = localDay(at, offset);
     const m = this.model;
     for (let e = m.deviceHamletStart[d] ?? 0; e < (m.deviceHamletStart[d + 1] ?? 0); e++) {
-      this.hamletDays[(m.deviceHamlets[e] ?? 0) * HISTORY_DAYS + (day % HISTORY_DAYS)] = day;
+      this.hamletDays[(m.deviceHamlets[e] ?? 0) * this.historyDays + (day % this.historyDays)] = day;
     }
   }
 

@@ -14,7 +14,7 @@ const FIELD_KEYS: Readonly<Record<string, MessageKey>> = {
   communes: 'grafana.field.communes',
   unverified: 'grafana.field.unverified',
   'hamlets covered': 'grafana.field.hamletsCovered',
-  'communes meeting 8.3': 'grafana.field.communesMeeting',
+  'communes meeting': 'grafana.field.communesMeeting',
   name: 'grafana.field.name',
   status: 'grafana.field.status',
   hamlets: 'grafana.field.hamlets',

@@ -1,5 +1,5 @@
 /**
- * Grafana dashboards as code (DESIGN §1, issue 6): typed with the Grafana foundation SDK, InfluxQL
+ * Grafana dashboards as code (docs/design.md#the-problem, issue 6): typed with the Grafana foundation SDK, InfluxQL
  * targets from a small builder of our own, and the provisioning tree Grafana loads from files.
  */
 export { alertRules, ALERT_RULE_QUERIES } from './alert-rules.js';

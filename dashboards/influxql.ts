@@ -3,7 +3,7 @@ import { DASHBOARD_DATASOURCE } from './datasource.js';
 
 /**
  * The InfluxQL target of Grafana's InfluxDB data source, which the foundation SDK does not model
- * (DESIGN §9). Raw mode only: every query is a full InfluxQL statement, so what the dashboard runs is
+ * (docs/design.md#facts-worth-keeping-at-hand). Raw mode only: every query is a full InfluxQL statement, so what the dashboard runs is
  * exactly the text the panel test expands and runs against a real InfluxDB.
  */
 export interface InfluxQlTarget extends Dataquery {

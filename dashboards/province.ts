@@ -96,6 +96,8 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
               up: { color: 'green', index: 0 },
               down: { color: 'red', index: 1 },
               unmonitored: { color: 'grey', index: 2 },
+              stopped: { color: 'orange', index: 3 },
+              maintenance: { color: 'blue', index: 4 },
             },
           },
         ])
@@ -114,7 +116,7 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
         .gridPos({ x: 0, y: 5, w: 12, h: 9 })
         .withTarget(
           influxql(
-            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "hamlets covered", last("communes_meeting") / last("communes") * 100 AS "communes meeting 8.3" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter GROUP BY time($__interval) fill(previous)`,
+            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "hamlets covered", last("communes_meeting") / last("communes") * 100 AS "communes meeting" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter GROUP BY time($__interval) fill(previous)`,
           ),
         ),
     )

@@ -189,14 +189,14 @@ describe('dashboards that fit any Grafana', () => {
     const vi = dashboardsOf(provisioningTree());
     const en = dashboardsOf(provisioningTree(undefined, { lang: 'en' }));
     expect(vi.map((d) => d.title)).toEqual([
-      'Loa — Độ phủ toàn tỉnh (tiêu chí 8.3)',
+      'Loa — Độ phủ toàn tỉnh (tiêu chí loa truyền thanh)',
       'Loa — Xã',
       'Loa — Thiết bị',
       'Loa — Tình trạng hệ thống',
       'Loa — Bản tin khẩn cấp',
     ]);
     expect(en.map((d) => d.title)).toEqual([
-      'Loa — Province coverage (criterion 8.3)',
+      'Loa — Province coverage (loudspeaker criterion)',
       'Loa — Commune',
       'Loa — Device',
       'Loa — Platform health',
@@ -204,7 +204,7 @@ describe('dashboards that fit any Grafana', () => {
     ]);
     expect(vi[0]?.panels.map((p) => p.title)).toEqual([
       'Ấp có loa hoạt động',
-      'Xã đạt tiêu chí 8.3',
+      'Xã đạt tiêu chí',
       'Cụm loa',
       'Độ phủ theo thời gian',
       'Các xã kém nhất',

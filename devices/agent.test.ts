@@ -193,7 +193,7 @@ describe('agent broadcasts and events', () => {
   it('publishes valid records and refuses invalid ones without sending them', async () => {
     const a = agent({ heartbeatS: 60 });
     await a.start();
-    const start = Date.UTC(2025, 5, 1, 22, 0);
+    const start = Date.now() - 3_600_000;
     await a.publishBroadcast({
       id: 'b-1',
       start,

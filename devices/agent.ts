@@ -10,6 +10,7 @@ import {
   type MetaMessage,
 } from '../protocol/index.js';
 import { readFile } from 'node:fs/promises';
+import { LOA_VERSION } from '../runtime/index.js';
 import { createBackoff } from './backoff.js';
 import { keepaliveFor, parseAgentConfig, type AgentConfig, type AgentConfigInput } from './config.js';
 import { createDiskOutbox } from './disk-outbox.js';
@@ -36,7 +37,7 @@ import {
 } from './session.js';
 
 /** Reported in `meta.firmware` unless the configuration names the box's own firmware. */
-export const AGENT_FIRMWARE = 'loa-agent/0.1.0';
+export const AGENT_FIRMWARE = `loa-agent/${LOA_VERSION}`;
 
 export interface AgentOptions extends AgentConfigInput {
   logger: Logger;
@@ -86,6 +87,8 @@ export interface AgentStats {
   dropped: number;
   /** Messages in the outbox (accepted, not yet acknowledged by the broker) now. */
   pending: number;
+  /** Why the broker did not take the box lately (devices/refusal.ts), until it is online again. */
+  refusal?: { refusal: string; line: string };
 }
 
 /** The fields of AgentStats that count since the agent started (`pending` is a level, not a count). */
@@ -137,7 +140,7 @@ export interface Agent {
 export { OutboxFullError as BacklogFullError };
 
 /**
- * The edge agent of one station or cluster (DESIGN §3): presence with a session-numbered Will and birth,
+ * The edge agent of one station or cluster (docs/protocol.md): presence with a session-numbered Will and birth,
  * heartbeats from a probe, broadcast logs and events. Creating it does no I/O; start() does.
  */
 export function createAgent(options: AgentOptions): Agent {
@@ -325,6 +328,7 @@ class DeviceAgent implements Agent {
       session: this.lastSession,
       ...this.counters,
       pending: this.outbox.stats().records,
+      ...(this.link.lastRefusal !== undefined && { refusal: this.link.lastRefusal }),
     };
   }
 
@@ -352,7 +356,7 @@ class DeviceAgent implements Agent {
     this.lastSession = session;
     return {
       topic: deviceTopic(this.address, 'state'),
-      // A Will has no device time (DESIGN §3): the platform stamps it on receipt.
+      // A Will has no device time (docs/protocol.md): the platform stamps it on receipt.
       payload: encodeMessage('state', { v: PROTOCOL_VERSION, online: false, session, reason: 'lost' }),
       qos: 1,
       retain: true,
@@ -418,7 +422,7 @@ class DeviceAgent implements Agent {
     try {
       fields = await this.probe();
     } catch (error) {
-      this.log.warn({ err: error }, 'probe failed; heartbeat skipped');
+      this.log.warn({ error: (error as Error).message }, 'probe failed; heartbeat skipped');
       return;
     } finally {
       this.probing = false;
@@ -467,6 +471,17 @@ class DeviceAgent implements Agent {
       throw new MessageRefusedError(channel, [
         `${field}: ${new Date(time).toISOString()} is before ${new Date(CLOCK_FLOOR_MS).toISOString()}: ` +
           'stamped by a clock that was not set',
+      ]);
+    }
+    // Older than the platform keeps: it would be dropped unsent from the outbox (or refused by the
+    // ingest as ts_too_old), so the caller is told now instead of hearing "accepted" (issue #14, point 12).
+    const now = this.clock();
+    if (time !== undefined && now >= CLOCK_FLOOR_MS && time < now - this.maxAgeMs) {
+      const field = channel === 'broadcast' ? 'start' : 'ts';
+      this.counters.refused += 1;
+      throw new MessageRefusedError(channel, [
+        `${field}: ${new Date(time).toISOString()} is older than the platform keeps ` +
+          `(${this.config.outbox.maxAgeDays} days): it would never be stored`,
       ]);
     }
     this.enqueue(channel, message);

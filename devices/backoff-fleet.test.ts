@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBackoff, DEFAULT_BACKOFF } from './index.js';
 
-// DESIGN §3 / issue: 10,000 agents coming back after a regional power cut must not reach the broker in
+// docs/protocol.md / issue: 10,000 agents coming back after a regional power cut must not reach the broker in
 // the same second. A simulation with the agent's real backoff and its defaults (1 s, doubling, 60 s cap).
 
 /** A seeded uniform generator, so that the test is deterministic. */

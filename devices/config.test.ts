@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { AgentConfigError, createAgent, keepaliveFor } from './index.js';
+import { AgentConfigError, createAgent, keepaliveFor, parseAgentConfig } from './index.js';
 
 const valid = {
   brokerUrl: 'mqtt://localhost:1883',
@@ -60,6 +60,11 @@ describe('agent configuration', () => {
   it('takes a valid configuration without connecting', () => {
     const agent = createAgent(valid);
     expect(agent.stats()).toMatchObject({ online: false, session: undefined, sent: 0 });
+  });
+
+  it('sends a heartbeat every 60 s when heartbeatS is not set, as the inventory assumes (docs/agent.md §2)', () => {
+    const { heartbeatS: _, logger: __, ...rest } = valid;
+    expect(parseAgentConfig(rest).heartbeatS).toBe(60);
   });
 
   it('keeps alive for about two heartbeats, whole seconds, at most a minute', () => {

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_RETENTION_MS, DEVICE_KINDS, REPORTED_LINKS, SLUG_PATTERN } from '../protocol/index.js';
+import {
+  DEFAULT_HEARTBEAT_S,
+  DEFAULT_RETENTION_MS,
+  DEVICE_KINDS,
+  REPORTED_LINKS,
+  SLUG_PATTERN,
+} from '../protocol/index.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import { probesConfigSchema } from './probes.js';
 
@@ -48,9 +54,10 @@ export const agentConfigSchema = z
     hamlets: z.array(slug).max(64).optional(),
     /**
      * Seconds between heartbeats. Fractions are allowed for tests and simulations; `meta` reports it
-     * rounded to whole seconds (at least 1), as the wire contract wants.
+     * rounded to whole seconds (at least 1), as the wire contract wants. Unset: the inventory's default,
+     * as the inventory assumes for a device without `heartbeat_s`.
      */
-    heartbeatS: z.number().positive().max(86_400),
+    heartbeatS: z.number().positive().max(86_400).default(DEFAULT_HEARTBEAT_S),
     /** Folder for the agent's own state (session counter, outbox); in memory when absent. */
     dataDir: z.string().min(1).optional(),
     /** Extra `meta` fields describing the box. */
@@ -138,7 +145,7 @@ export function parseAgentConfig(input: unknown): AgentConfig {
   );
 }
 
-/** MQTT keepalive: about two heartbeats, at most 60 s, whole seconds (DESIGN §3: pings only speed up detection). */
+/** MQTT keepalive: about two heartbeats, at most 60 s, whole seconds (docs/protocol.md: pings only speed up detection). */
 export function keepaliveFor(heartbeatS: number): number {
   return Math.min(60, Math.max(1, Math.ceil(2 * heartbeatS)));
 }

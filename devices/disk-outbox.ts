@@ -11,10 +11,15 @@ import {
 } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
 import { MAX_PAYLOAD_BYTES } from '../protocol/index.js';
-import { allocFrame, checkFrame, FRAME_HEADER_BYTES as FRAME_HEADER, sealFrame } from '../runtime/index.js';
+import {
+  allocFrame,
+  checkFrame,
+  crc32,
+  FRAME_HEADER_BYTES as FRAME_HEADER,
+  sealFrame,
+} from '../runtime/index.js';
 import {
   EntryQueue,
   OutboxFullError,

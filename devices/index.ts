@@ -1,5 +1,5 @@
 /**
- * The edge agent that runs on a station or loudspeaker cluster (DESIGN §3): presence, heartbeats,
+ * The edge agent that runs on a station or loudspeaker cluster (docs/protocol.md): presence, heartbeats,
  * broadcast logs and events over MQTT. The simulator runs many of these in one process.
  */
 export {
@@ -27,6 +27,7 @@ export {
 export { CLOCK_FLOOR_MS } from './clock.js';
 export { createBackoff, DEFAULT_BACKOFF, type Backoff, type BackoffOptions } from './backoff.js';
 export { encodeMessage, MessageRefusedError } from './outgoing.js';
+export { REFUSAL_LINES, refusalOf, type Refusal } from './refusal.js';
 export { createLocalHttp, type LocalHttp } from './local-http.js';
 export { parseLocalLine, submitLocalRecord, type LocalResult } from './local-input.js';
 export { createTail, type Tail, type TailOptions } from './tail.js';

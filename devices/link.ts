@@ -1,6 +1,7 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Backoff } from './backoff.js';
+import { REFUSAL_LINES, refusalOf, type Refusal } from './refusal.js';
 import { fulfilsWithin } from './timeout.js';
 
 /** The Last Will registered with one connection attempt. */
@@ -56,6 +57,19 @@ export class MqttLink {
   private attempted = false;
   /** The current attempt already logged its error. */
   private errored = false;
+  /** The birth of the current connection was acknowledged (onUp resolved). */
+  private born = false;
+  /** The previous connection was accepted, then closed before its birth got through. */
+  private droppedAtBirth = false;
+  /** Why the broker did not take the box lately; cleared by a birth. */
+  private refusal: Refusal | undefined;
+
+  /** The operator's line for the latest refusal, until a connection is accepted and born. */
+  get lastRefusal(): { refusal: Refusal; line: string } | undefined {
+    return this.refusal === undefined
+      ? undefined
+      : { refusal: this.refusal, line: REFUSAL_LINES[this.refusal] };
+  }
 
   constructor(private readonly options: LinkOptions) {}
 
@@ -84,29 +98,46 @@ export class MqttLink {
     });
     this.client.on('connect', () => {
       this.up = true;
+      this.born = false;
       o.backoff.reset();
-      o.onUp().catch((error: unknown) => {
-        o.logger.warn({ err: error }, 'birth failed; waiting for the next connection');
-      });
+      o.onUp().then(
+        () => {
+          this.born = true;
+          this.droppedAtBirth = false;
+          this.refusal = undefined;
+        },
+        (error: unknown) => {
+          // Expected when the link drops meanwhile: the reason, no stack.
+          o.logger.warn({ error: (error as Error).message }, 'birth failed; waiting for the next connection');
+        },
+      );
     });
     // Every attempt ends in exactly one 'close': a refused TCP connect, a CONNACK refusal or timeout,
     // a keepalive timeout, a dropped socket or our own end().
     this.client.on('close', () => {
       const wasUp = this.up;
       this.up = false;
-      // A TLS handshake the broker ends (a client certificate it does not trust) raises no 'error':
-      // without this line the operator would see the agent retry in silence.
-      if (!wasUp && !this.errored && !this.stopping) {
-        o.logger.warn('connection closed before the broker accepted it');
+      if (!this.stopping) {
+        // Accepted, then closed before the birth got through, and again: the broker refuses what this
+        // box publishes, which for a box whose secret it took means the topics' province or commune.
+        // (mqtt.js resends the refused birth before it reports the next connection, so that one looks
+        // "closed before accepted".)
+        const refusedBirth = (wasUp && !this.born) || (!wasUp && !this.errored);
+        if (refusedBirth && this.droppedAtBirth) this.noteRefusal('wrong_place', {});
+        // A TLS handshake the broker ends (a client certificate it does not trust) raises no 'error':
+        // without this line the operator would see the agent retry in silence.
+        else if (!wasUp && !this.errored) o.logger.warn('connection closed before the broker accepted it');
+        this.droppedAtBirth = (wasUp && !this.born) || (refusedBirth && this.droppedAtBirth);
       }
       this.errored = false;
       o.onDown(wasUp);
       if (!this.stopping) this.scheduleAttempt();
     });
     // Without a listener an 'error' event would throw; the 'close' that follows drives the retry.
-    this.client.on('error', (error) => {
+    this.client.on('error', (error: Error & { code?: unknown }) => {
       this.errored = true;
-      o.logger.warn({ err: error }, 'MQTT connection error');
+      const code = typeof error.code === 'number' || typeof error.code === 'string' ? error.code : undefined;
+      this.noteRefusal(refusalOf(error), { error: error.message, ...(code !== undefined && { code }) });
     });
     this.attempt();
   }
@@ -138,6 +169,17 @@ export class MqttLink {
       this.options.logger.warn('broker did not acknowledge in time; dropping the connection');
       client.stream.destroy();
     }
+  }
+
+  /**
+   * Logs why the broker did not take the box: once when the reason changes (warn), then at debug level
+   * on every retry, so a box refused for a day writes one line, not 17,000. Expected failures carry
+   * their message, never a stack.
+   */
+  private noteRefusal(refusal: Refusal, fields: Record<string, unknown>): void {
+    const level = refusal === this.refusal ? 'debug' : 'warn';
+    this.refusal = refusal;
+    this.options.logger[level]({ refusal, ...fields }, REFUSAL_LINES[refusal]);
   }
 
   private scheduleAttempt(): void {

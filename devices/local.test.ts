@@ -88,6 +88,28 @@ describe('local HTTP endpoint', () => {
     >;
     expect(status).toMatchObject({ online: true, refused: 1, outbox: { corrupt: 0 } });
   });
+
+  it('refuses a record older than the platform keeps, with the reason, instead of accepting it', async () => {
+    const http: LocalHttp = createLocalHttp({ agent, port: 0, logger });
+    const port = await http.start();
+    closers.push(() => http.close());
+    // The example of docs/agent.md: a playout log of June 2025, far beyond the 30 days kept.
+    const june = Date.UTC(2025, 5, 1, 5);
+    const res = await fetch(`http://127.0.0.1:${port}/v1/records`, {
+      method: 'POST',
+      body: [
+        JSON.stringify(broadcast('old', { start: june, end: june + 60_000 })),
+        JSON.stringify({ channel: 'event', type: 'tamper', ts: june }),
+      ].join('\n'),
+    });
+    expect(res.status).toBe(400);
+    const { results } = (await res.json()) as { results: { ok: boolean; error?: string }[] };
+    const why = 'is older than the platform keeps (30 days): it would never be stored';
+    expect(results.map((r) => [r.ok, r.error])).toEqual([
+      [false, `start: 2025-06-01T05:00:00.000Z ${why}`],
+      [false, `ts: 2025-06-01T05:00:00.000Z ${why}`],
+    ]);
+  });
 });
 
 describe('tailed JSON-lines file', () => {

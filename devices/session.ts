@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * Where the presence session counter lives between connects and reboots (DESIGN §3: +1 on every
+ * Where the presence session counter lives between connects and reboots (docs/protocol.md: +1 on every
  * connect, kept across reboots). The ingest orders births and deaths by it (Sparkplug's bdSeq rule), so
  * a device that forgot its counter would have its births taken for stale ones.
  */

@@ -172,16 +172,16 @@ export const en: Record<MessageKey, Message> = {
   'grafana.var.device': 'Device',
   'grafana.var.datasource': 'Data source',
   'grafana.input.description': 'The InfluxDB Loa writes to (database loa, read with InfluxQL)',
-  'grafana.province.title': 'Loa — Province coverage (criterion 8.3)',
+  'grafana.province.title': 'Loa — Province coverage (loudspeaker criterion)',
   'grafana.province.covered': 'Hamlets covered now',
   'grafana.province.coveredHelp':
     'Hamlets with at least one up cluster, or served only by FM/wired clusters that cannot report (unverified, not known silent), of all hamlets in the inventory (coverage_province).',
-  'grafana.province.meeting': 'Communes meeting 8.3',
+  'grafana.province.meeting': 'Communes meeting the criterion',
   'grafana.province.meetingHelp':
     'Communes whose station is up and every hamlet is covered and broadcasts regularly. "Unverified": communes with FM or wired clusters that cannot report.',
   'grafana.province.map': 'Loudspeaker clusters',
   'grafana.province.mapHelp':
-    'Every cluster of the inventory at the lat/lon the inventory gives it (coverage_device, written by the coverage engine at start, at each local midnight and on each change): green up, red down, grey unmonitored (FM or wired: it cannot report, so nobody knows). A cluster with no lat/lon in the inventory is not placed.',
+    'Every cluster of the inventory at the lat/lon the inventory gives it (coverage_device, written by the coverage engine at start, at each local midnight and on each change): green up, red down, grey unmonitored (FM or wired: it cannot report, so nobody knows), orange stopped on purpose (it published shutdown), blue under maintenance. A cluster with no lat/lon in the inventory is not placed.',
   'grafana.province.overTime': 'Coverage over time',
   'grafana.province.worst': 'Worst communes',
   'grafana.province.worstHelp':
@@ -225,7 +225,7 @@ export const en: Record<MessageKey, Message> = {
   'grafana.field.communes': 'communes',
   'grafana.field.unverified': 'unverified',
   'grafana.field.hamletsCovered': 'hamlets covered',
-  'grafana.field.communesMeeting': 'communes meeting 8.3',
+  'grafana.field.communesMeeting': 'communes meeting the criterion',
   'grafana.field.name': 'name',
   'grafana.field.status': 'status',
   'grafana.field.hamlets': 'hamlets',

@@ -1,5 +1,5 @@
 /**
- * What Loa says to people, in their language (CONVENTIONS §20): one message catalogue per language
+ * What Loa says to people, in their language (CONTRIBUTING.md#what-people-read): one message catalogue per language
  * (`vi.ts`, the default, and `en.ts`), and the number, percentage and local-time formats of each.
  * Imports nothing of the other folders, so every folder that renders text for people may import it;
  * machine output (JSON, CSV columns, metrics, log fields) never goes through it.

@@ -1,4 +1,4 @@
-/** The languages Loa writes for people. Vietnamese first: its readers are Vietnamese (CONVENTIONS §20). */
+/** The languages Loa writes for people. Vietnamese first: its readers are Vietnamese (CONTRIBUTING.md#what-people-read). */
 export const LANGS = ['vi', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 export const DEFAULT_LANG: Lang = 'vi';

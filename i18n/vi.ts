@@ -185,16 +185,16 @@ export const vi = {
   'grafana.var.device': 'Thiết bị',
   'grafana.var.datasource': 'Nguồn dữ liệu',
   'grafana.input.description': 'InfluxDB mà Loa ghi vào (cơ sở dữ liệu loa, đọc bằng InfluxQL)',
-  'grafana.province.title': 'Loa — Độ phủ toàn tỉnh (tiêu chí 8.3)',
+  'grafana.province.title': 'Loa — Độ phủ toàn tỉnh (tiêu chí loa truyền thanh)',
   'grafana.province.covered': 'Ấp có loa hoạt động',
   'grafana.province.coveredHelp':
     'Tỷ lệ ấp có ít nhất một cụm loa đang hoạt động, hoặc chỉ có cụm FM/hữu tuyến không báo được tình trạng (chưa xác minh, không coi là im lặng), trên tổng số ấp trong danh mục (coverage_province).',
-  'grafana.province.meeting': 'Xã đạt tiêu chí 8.3',
+  'grafana.province.meeting': 'Xã đạt tiêu chí',
   'grafana.province.meetingHelp':
     'Xã có đài đang hoạt động và mọi ấp đều có loa hoạt động, phát thường xuyên. "Chưa xác minh": xã có cụm FM hoặc hữu tuyến không báo được tình trạng.',
   'grafana.province.map': 'Cụm loa',
   'grafana.province.mapHelp':
-    'Mọi cụm loa trong danh mục tại toạ độ danh mục ghi (coverage_device, bộ đánh giá độ phủ ghi khi khởi động, lúc nửa đêm giờ địa phương và mỗi khi thay đổi): xanh hoạt động, đỏ không hoạt động, xám không giám sát (FM hoặc hữu tuyến: không báo được, nên không ai biết). Cụm không có toạ độ trong danh mục không được đặt lên bản đồ.',
+    'Mọi cụm loa trong danh mục tại toạ độ danh mục ghi (coverage_device, bộ đánh giá độ phủ ghi khi khởi động, lúc nửa đêm giờ địa phương và mỗi khi thay đổi): xanh hoạt động, đỏ không hoạt động, xám không giám sát (FM hoặc hữu tuyến: không báo được, nên không ai biết), cam được tắt chủ động, xanh dương đang bảo trì. Cụm không có toạ độ trong danh mục không được đặt lên bản đồ.',
   'grafana.province.overTime': 'Độ phủ theo thời gian',
   'grafana.province.worst': 'Các xã kém nhất',
   'grafana.province.worstHelp':
@@ -238,7 +238,7 @@ export const vi = {
   'grafana.field.communes': 'tổng số xã',
   'grafana.field.unverified': 'chưa xác minh',
   'grafana.field.hamletsCovered': 'ấp có loa (%)',
-  'grafana.field.communesMeeting': 'xã đạt 8.3 (%)',
+  'grafana.field.communesMeeting': 'xã đạt tiêu chí (%)',
   'grafana.field.name': 'tên',
   'grafana.field.status': 'tình trạng',
   'grafana.field.hamlets': 'số ấp',

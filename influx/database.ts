@@ -7,7 +7,7 @@ export const RAW_RETENTION_POLICY = 'raw';
 export const LONG_RETENTION_POLICY = 'long';
 
 /**
- * Creates the database and its two retention policies (DESIGN §6) if missing, and brings the raw
+ * Creates the database and its two retention policies (docs/protocol.md §10) if missing, and brings the raw
  * duration in line with the configuration. Idempotent: run at every start.
  */
 export async function ensureDatabase(

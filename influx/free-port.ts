@@ -18,3 +18,19 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
+
+/** Whether `port` on `host` can be bound right now (another process may take it a moment later). */
+export function isPortFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once('error', () => {
+      resolve(false);
+    });
+    probe.listen({ port, host, exclusive: true }, () => {
+      probe.close(() => {
+        resolve(true);
+      });
+    });
+  });
+}

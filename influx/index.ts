@@ -32,9 +32,16 @@ export type { V2WriterOptions } from './v2-writer.js';
 export { createInfluxQl, quoteIdent, quoteString } from './query.js';
 export type { InfluxQl, InfluxQlOptions, InfluxValue, PingResult, QueryParams, Series } from './query.js';
 export { ensureDatabase, LONG_RETENTION_POLICY, RAW_RETENTION_POLICY } from './database.js';
-export { createInfluxdServer, findInfluxd, InfluxdNotFoundError } from './server.js';
-export type { InfluxdServer, InfluxdServerOptions } from './server.js';
+export { createInfluxdServer, findInfluxd, InfluxdNotFoundError, InfluxdPortTakenError } from './server.js';
+export type { InfluxdHealth, InfluxdServer, InfluxdServerOptions } from './server.js';
+export {
+  ensureAdmin,
+  ensureReader,
+  loadOrCreateInfluxdCredentials,
+  readInfluxdCredentials,
+} from './influxd-auth.js';
+export type { InfluxdCredentials, PrivateInfluxdCredentials } from './influxd-auth.js';
 export { renderInfluxdConfig } from './influxd-config.js';
 export type { InfluxdConfigOptions } from './influxd-config.js';
-export { freePort } from './free-port.js';
+export { freePort, isPortFree } from './free-port.js';
 export type { Logger } from './logger.js';

@@ -10,6 +10,8 @@ export interface InfluxdConfigOptions {
   httpPort: number;
   /** Port of the backup/restore RPC service; its default 8088 would clash between two servers. */
   rpcPort: number;
+  /** `[http] auth-enabled`: every request but /ping needs a user (InfluxDB 1.x authentication). */
+  authEnabled?: boolean;
 }
 
 /** TOML basic string; JSON's escapes (`\"`, `\\`, `\uXXXX`) are all valid TOML. */
@@ -69,7 +71,9 @@ bind-address = ${str(hostPort(o.host, o.rpcPort))}
 [http]
   enabled = true
   bind-address = ${str(hostPort(o.host, o.httpPort))}
-  auth-enabled = false
+  # With authentication on, the first admin user is created over HTTP without credentials, then
+  # every request but /ping needs a user (docs/architecture.md, "Private InfluxDB").
+  auth-enabled = ${o.authEnabled === true}
   log-enabled = false
   suppress-write-log = true
   write-tracing = false

@@ -10,9 +10,11 @@
 // - tag keys, tag values, field keys: `,`, `=` and space are escaped;
 // - a character counts as escaped when the byte before it is a backslash, so a value that ends in a
 //   backslash would swallow the delimiter that follows it: trailing backslashes are dropped;
-// - newlines end a point, and no escape for them exists outside string fields, so `\n`/`\r` become the
-//   two characters `\n`/`\r` everywhere: one point always stays one line;
-// - string field values are double-quoted with `"` and `\` escaped.
+// - newlines end a point, and no escape for them exists outside string fields, so in names and tags
+//   `\n`/`\r` become the two characters `\n`/`\r`;
+// - string field values are double-quoted with `"` and `\` escaped; a newline inside the quotes is kept
+//   as it is (the parser's scanLine ends a point only at a newline outside quotes), so a device's
+//   multi-line detail reads back exactly as it was sent (issue #14, point 11).
 
 /** Thrown when a point cannot be written as valid line protocol (no fields, bad number, empty name). */
 export class LineProtocolError extends TypeError {
@@ -74,7 +76,7 @@ export function escapeFieldString(s: string): string {
   let i = 0;
   for (; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c === QUOTE || c === BACKSLASH || c === LF || c === CR) break;
+    if (c === QUOTE || c === BACKSLASH) break;
   }
   if (i === n) return s;
   let out = s.slice(0, i);
@@ -82,10 +84,6 @@ export function escapeFieldString(s: string): string {
     const c = s.charCodeAt(j);
     if (c === QUOTE) out += '\\"';
     else if (c === BACKSLASH) out += '\\\\';
-    // InfluxDB 1.x documents that newlines are not supported in field values; the parser only tolerates
-    // them inside quotes, and one point per line keeps logs, spools and replays simple.
-    else if (c === LF) out += '\\n';
-    else if (c === CR) out += '\\r';
     else out += s.charAt(j);
   }
   return out;

@@ -36,6 +36,13 @@ function server(name: string, over: Partial<Parameters<typeof createInfluxdServe
   return s;
 }
 
+async function waitUntil(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !check();) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function writeError(p: Promise<void>): Promise<InfluxWriteError> {
   const err = await p.then(
     () => undefined,
@@ -111,6 +118,49 @@ describe('createInfluxdServer', () => {
           resolve();
         });
       });
+    }
+  });
+
+  it('restarts influxd after an unexpected exit when asked to, and health() says what it is doing', async () => {
+    const s = server('supervised', { restart: { baseMs: 200 } });
+    const { url } = await s.start();
+    expect(s.health()).toEqual({ ok: true, state: 'running', restarts: 0 });
+    const first = s.pid as number;
+    process.kill(first, 'SIGKILL');
+    await waitUntil(() => !s.health().ok);
+    expect(s.health()).toMatchObject({
+      ok: false,
+      state: 'restarting',
+      restarts: 1,
+      lastExit: 'killed by SIGKILL',
+    });
+    await waitUntil(() => s.health().ok);
+    expect(s.pid).not.toBe(first);
+    expect(s.url).toBe(url); // Same port: the writers keep their URL.
+    expect(logged.some((l) => l.includes('influxd exited unexpectedly; restarting it'))).toBe(true);
+    expect(logged.some((l) => l.includes('influxd restarted'))).toBe(true);
+    // Asked to stop, it stays stopped.
+    await s.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(s.health()).toMatchObject({ ok: false, state: 'stopped' });
+  });
+
+  it('refuses a port held by another program when told to, and moves off it when allowed', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      await expect(server('refuse', { port, portTaken: 'refuse' }).start()).rejects.toThrow(
+        `InfluxDB port ${port} on 127.0.0.1 is in use by another program`,
+      );
+      const moved = await server('move', { port, portTaken: 'move' }).start();
+      expect(moved.url).not.toBe(`http://127.0.0.1:${port}`);
+    } finally {
+      await new Promise<void>((resolve) =>
+        holder.close(() => {
+          resolve();
+        }),
+      );
     }
   });
 

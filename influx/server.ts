@@ -6,8 +6,9 @@ import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from './free-port.js';
+import { freePort, isPortFree } from './free-port.js';
 import { createHttpClient } from './http.js';
+import { ensureAdmin, type InfluxdCredentials } from './influxd-auth.js';
 import { renderInfluxdConfig } from './influxd-config.js';
 import type { Logger } from './logger.js';
 
@@ -23,11 +24,42 @@ export class InfluxdNotFoundError extends Error {
   }
 }
 
+/** The port asked for is held by another program, and the caller said not to move. */
+export class InfluxdPortTakenError extends Error {
+  override name = 'InfluxdPortTakenError';
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(
+      `InfluxDB port ${port} on ${host} is in use by another program: stop it, or choose another port ` +
+        '(--influx-port, or 0 for any free one)',
+    );
+  }
+}
+
 export interface InfluxdServerOptions {
   /** Holds the config file and the meta, data and wal folders; created if missing. */
   dataDir: string;
   /** HTTP port; 0 or absent picks a free one (and keeps it for restarts). */
   port?: number;
+  /**
+   * What to do at the first start when another program holds `port`: `refuse` fails with
+   * {@link InfluxdPortTakenError} (a port the user asked for, issue #14, point 9), `move` takes a free
+   * one and logs it (a default port). The check runs after an influxd left on this data folder by a
+   * dead parent is stopped, so that one never counts. Absent: influxd tries and fails in its own words.
+   */
+  portTaken?: 'refuse' | 'move';
+  /**
+   * Restart influxd when it exits without being asked to (crash, OOM kill, SIGKILL), with exponential
+   * backoff like systemd's `Restart=on-failure` with `RestartSteps` (issue #14, point 7).
+   */
+  restart?: { baseMs?: number; capMs?: number };
+  /**
+   * Run with `auth-enabled = true`; this admin is created at the first start (InfluxDB 1.x lets the
+   * first admin be created without credentials) and checked at every start after.
+   */
+  auth?: InfluxdCredentials;
   /** Address every listener binds to. */
   host?: string;
   /** The influxd executable: a path, or a name looked up on PATH. */
@@ -50,9 +82,23 @@ export interface InfluxdServer {
   readonly url: string | undefined;
   readonly pid: number | undefined;
   readonly running: boolean;
+  /** For /healthz: ok only while influxd runs and answers; `state` says what it is doing instead. */
+  health(): InfluxdHealth;
+}
+
+export interface InfluxdHealth {
+  ok: boolean;
+  state: 'stopped' | 'starting' | 'running' | 'restarting';
+  /** Unexpected exits since `start()`. */
+  restarts: number;
+  lastExit?: string;
 }
 
 const DEFAULT_START_TIMEOUT_MS = 30_000;
+const DEFAULT_RESTART_BASE_MS = 250;
+const DEFAULT_RESTART_CAP_MS = 30_000;
+/** A server that stayed up this long starts again from the shortest delay after its next crash. */
+const STABLE_AFTER_MS = 60_000;
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 const STDERR_LINES_KEPT = 30;
 const START_ATTEMPTS = 3;
@@ -102,6 +148,8 @@ interface Running {
   exited: Promise<void>;
   exitInfo: { code: number | null; signal: NodeJS.Signals | null; error?: Error } | undefined;
   stopping: boolean;
+  /** It answered /ping (and took its credentials): an exit after this is a crash. */
+  ready: boolean;
 }
 
 /** Creates the handle; nothing is written or started until `start()`. */
@@ -119,6 +167,13 @@ export function createInfluxdServer(options: InfluxdServerOptions): InfluxdServe
   let startedOnce = false;
   let current: Running | undefined;
   let starting: Promise<{ url: string }> | undefined;
+  // Supervision: set while the owner wants influxd running (start() until stop()).
+  let wanted = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let restartAttempt = 0;
+  let restarts = 0;
+  let readyAt = 0;
+  let lastExit: string | undefined;
 
   const urlFor = (port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
@@ -137,6 +192,7 @@ export function createInfluxdServer(options: InfluxdServerOptions): InfluxdServe
       exited: Promise.resolve(),
       exitInfo: undefined,
       stopping: false,
+      ready: false,
     };
     trackChild(child);
     let partial = '';
@@ -168,10 +224,14 @@ export function createInfluxdServer(options: InfluxdServerOptions): InfluxdServe
       child.once('close', (code, signal) => {
         run.exitInfo ??= { code, signal };
         liveChildren.delete(child);
-        if (!run.stopping && startedOnce && current === run) {
-          log.error({ code, signal, stderr: run.stderr.slice(-5) }, 'influxd exited unexpectedly');
-        }
+        const unexpected = !run.stopping && run.ready && current === run;
         if (current === run) current = undefined;
+        if (unexpected) {
+          lastExit = signal !== null ? `killed by ${signal}` : `exited with code ${code ?? '?'}`;
+          restarts++;
+          if (options.restart !== undefined && wanted) scheduleRestart({ code, signal, stderr: run.stderr });
+          else log.error({ code, signal, stderr: run.stderr.slice(-5) }, 'influxd exited unexpectedly');
+        }
         resolve();
       });
     });
@@ -220,20 +280,71 @@ export function createInfluxdServer(options: InfluxdServerOptions): InfluxdServe
     clearTimeout(timer);
   }
 
+  /** After an unexpected exit: start again after a delay that doubles with each failure in a row. */
+  function scheduleRestart(exit: {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stderr: readonly string[];
+  }): void {
+    if (Date.now() - readyAt >= STABLE_AFTER_MS) restartAttempt = 0;
+    const baseMs = options.restart?.baseMs ?? DEFAULT_RESTART_BASE_MS;
+    const capMs = options.restart?.capMs ?? DEFAULT_RESTART_CAP_MS;
+    const delayMs = Math.min(capMs, baseMs * 2 ** Math.min(restartAttempt, 30));
+    restartAttempt++;
+    log.error(
+      { ...exit, stderr: exit.stderr.slice(-5), restartInMs: delayMs, attempt: restartAttempt },
+      'influxd exited unexpectedly; restarting it',
+    );
+    clearTimeout(restartTimer);
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (!wanted) return;
+      void start().then(
+        ({ url }) => {
+          log.warn({ url, pid: current?.child.pid, restarts }, 'influxd restarted');
+        },
+        (error: unknown) => {
+          if (!wanted) return;
+          const message = (error as Error).message;
+          scheduleRestart({ code: null, signal: null, stderr: [message] });
+        },
+      );
+    }, delayMs);
+  }
+
   async function doStart(): Promise<{ url: string }> {
     const binary = await findInfluxd(options.binary);
-    await mkdir(options.dataDir, { recursive: true });
+    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
     await stopLeftover(pidFile, log);
+    const checkPort = !startedOnce && options.portTaken !== undefined;
+    if (checkPort && httpPort !== undefined && !(await isPortFree(host, httpPort))) {
+      if (options.portTaken === 'refuse') throw new InfluxdPortTakenError(host, httpPort);
+      log.warn({ port: httpPort }, 'InfluxDB port taken; using a free one');
+      httpPort = undefined;
+    }
     for (let attempt = 1; ; attempt++) {
       httpPort ??= await freePort(host);
       rpcPort ??= await freePort(host);
-      await writeFile(configFile, renderInfluxdConfig({ dataDir: options.dataDir, host, httpPort, rpcPort }));
+      await writeFile(
+        configFile,
+        renderInfluxdConfig({
+          dataDir: options.dataDir,
+          host,
+          httpPort,
+          rpcPort,
+          authEnabled: options.auth !== undefined,
+        }),
+        { mode: 0o600 },
+      );
       const url = urlFor(httpPort);
       const run = spawnInfluxd(binary);
       current = run;
       try {
         await waitReady(run, url);
+        if (options.auth !== undefined) await ensureAdmin(url, options.auth);
+        run.ready = true;
         startedOnce = true;
+        readyAt = Date.now();
         log.info({ url, pid: run.child.pid, dataDir: options.dataDir }, 'influxd ready');
         return { url };
       } catch (err) {
@@ -241,7 +352,11 @@ export function createInfluxdServer(options: InfluxdServerOptions): InfluxdServe
         // Someone took a port between our probe and influxd's bind: choose again (but never move the
         // HTTP port of a server that already ran, or that the caller fixed).
         const clash = run.stderr.some((l) => l.includes('address already in use'));
-        if (!clash || attempt >= START_ATTEMPTS) throw err;
+        if (!clash || attempt >= START_ATTEMPTS) {
+          // Not ready is not running: a half-started influxd (e.g. refused credentials) is stopped.
+          await terminate(run, 'SIGKILL');
+          throw err;
+        }
         rpcPort = undefined;
         if (!httpPortGiven && !startedOnce) httpPort = undefined;
         log.warn({ attempt }, 'influxd port taken, retrying with other ports');
@@ -259,33 +374,53 @@ export function createInfluxdServer(options: InfluxdServerOptions): InfluxdServe
     get running() {
       return current !== undefined && current.exitInfo === undefined;
     },
-    start() {
-      if (
-        current !== undefined &&
-        current.exitInfo === undefined &&
-        starting === undefined &&
-        httpPort !== undefined
-      ) {
-        return Promise.resolve({ url: urlFor(httpPort) });
-      }
-      starting ??= doStart().finally(() => {
-        starting = undefined;
-      });
-      return starting;
+    health() {
+      const running = current !== undefined && current.exitInfo === undefined && starting === undefined;
+      const state = running
+        ? 'running'
+        : startedOnce && wanted && options.restart !== undefined
+          ? 'restarting'
+          : starting !== undefined
+            ? 'starting'
+            : 'stopped';
+      return { ok: running, state, restarts, ...(lastExit !== undefined && { lastExit }) };
     },
+    start,
     async stop() {
+      wanted = false;
+      clearTimeout(restartTimer);
+      restartTimer = undefined;
       await starting?.catch(() => undefined);
       if (current === undefined) return;
       await terminate(current, 'SIGTERM');
       current = undefined;
     },
     async kill() {
+      wanted = false;
+      clearTimeout(restartTimer);
+      restartTimer = undefined;
       await starting?.catch(() => undefined);
       if (current === undefined) return;
       await terminate(current, 'SIGKILL');
       current = undefined;
     },
   };
+
+  function start(): Promise<{ url: string }> {
+    wanted = true;
+    if (
+      current !== undefined &&
+      current.exitInfo === undefined &&
+      starting === undefined &&
+      httpPort !== undefined
+    ) {
+      return Promise.resolve({ url: urlFor(httpPort) });
+    }
+    starting ??= doStart().finally(() => {
+      starting = undefined;
+    });
+    return starting;
+  }
 }
 
 /** A function, not an inline check: TypeScript would keep a narrowing of `exitInfo` across awaits. */

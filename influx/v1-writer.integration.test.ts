@@ -62,11 +62,18 @@ describe('createV1Writer', () => {
   it('round-trips escaped Vietnamese text, quotes, backslashes, commas and newlines', async () => {
     const w = createV1Writer({ url, database: db.database, timeoutMs: 10_000, gzip: true });
     const commune = 'Xã Lũng Cú, huyện Đồng Văn=HG';
-    const detail = 'Loa hỏng "dây" tại C:\\thôn 3\nđã báo, chờ sửa';
-    await w.write([formatLine('event', { commune, type: 'amp fault' }, { detail }, msToNs(T0))]);
+    const detail = 'Loa hỏng "dây" tại C:\\thôn 3\nđã báo,\r\n chờ sửa\n';
+    await w.write([
+      formatLine('event', { commune, type: 'amp fault' }, { detail }, msToNs(T0)),
+      formatLine('event', { commune, type: 'reboot' }, { detail: 'next point' }, msToNs(T0 + 1)),
+    ]);
     const series = await db.query('SELECT "commune", "type", "detail" FROM "event"');
-    // Newlines are stored as the two characters \n: one point must stay one line.
-    expect(series[0]?.values).toEqual([[T0, commune, 'amp fault', detail.replace('\n', '\\n')]]);
+    // A device's newline reads back as a newline (issue #14, point 11), not as the two characters \n,
+    // and the point after it in the same body is still a point of its own.
+    expect(series[0]?.values).toEqual([
+      [T0, commune, 'amp fault', detail],
+      [T0 + 1, commune, 'reboot', 'next point'],
+    ]);
   });
 
   it('keeps points of one series a nanosecond apart distinct', async () => {

@@ -1,4 +1,4 @@
-/** The ingest: validate every message, store it durably, write it to InfluxDB (DESIGN §2, §3, §6). */
+/** The ingest: validate every message, store it durably, write it to InfluxDB (docs/architecture.md, docs/protocol.md, docs/protocol.md §10). */
 export {
   createIngest,
   DEFAULT_INGEST_OPTIONS,

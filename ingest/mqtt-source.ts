@@ -22,7 +22,7 @@ export interface MqttSourceOptions {
 
 /**
  * Consumes the stream from an external broker. mqtt.js sends the PUBACK of a QoS 1 message when
- * `handleMessage` calls back (DESIGN §9), so the message is appended to the write-ahead log first: a
+ * `handleMessage` calls back (docs/design.md#facts-worth-keeping-at-hand), so the message is appended to the write-ahead log first: a
  * kill after the append loses nothing, a kill before it leaves the message unacknowledged and the
  * broker delivers it again. The session is persistent (clean: false) so the broker queues messages
  * while the ingest restarts.

@@ -102,8 +102,17 @@ describe('valid messages become one line of the storage schema', () => {
       msg(topicOf('vinh-an-c01', 'state'), { v: 1, online: false, session: 3, reason: 'lost' }),
     );
     expect(will.kind === 'point' && will.line).toBe(
-      `presence,commune=vinh-an,device=vinh-an-c01,province=an-giang online=false,reason="lost",session=3i ${ns(NOW + 5)}`,
+      `presence,commune=vinh-an,device=vinh-an-c01,province=an-giang online=false,reason="lost",session=3i ${NOW + 5}000007`,
     );
+  });
+
+  it('state: two Wills received in one millisecond are two points (issue #14, point 5)', () => {
+    const lost = { v: 1, online: false, session: 3, reason: 'lost' };
+    const times = [8, 9].map((seq) => {
+      const r = pipeline(msg(topicOf('vinh-an-c01', 'state'), lost, seq));
+      return r.kind === 'point' ? r.line.split(' ').at(-1) : undefined;
+    });
+    expect(times).toEqual([`${NOW + 5}000008`, `${NOW + 5}000009`]);
   });
 
   it('broadcast: time is the start, ids and programme names are fields, never tags', () => {
@@ -187,7 +196,8 @@ describe('every refusal has its reason and becomes a reject point', () => {
 
   it('a topic with a quote or newline cannot break the line', () => {
     const r = pipeline(msg('loa/v1/a"b\nc/x/y/heartbeat', hb));
-    expect(r.kind === 'reject' && r.line.split('\n')).toHaveLength(1);
+    // The newline stays inside the quoted field, where InfluxDB keeps it as part of the value.
+    expect(r.kind === 'reject' && r.line).toContain('topic="loa/v1/a\\"b\nc/x/y/heartbeat" ');
   });
 });
 

@@ -41,14 +41,14 @@ export type PipelineResult =
 
 export interface PipelineOptions {
   inventory: Inventory;
-  /** Messages whose device time is older than this are refused (DESIGN §3). */
+  /** Messages whose device time is older than this are refused (docs/protocol.md). */
   retentionMs: number;
   /** The platform clock; injected so tests control it. */
   now?: () => number;
 }
 
 /**
- * Parse → validate → map → serialise, as one pure step per message (DESIGN §3, §6). It never throws
+ * Parse → validate → map → serialise, as one pure step per message (docs/protocol.md, docs/protocol.md §10). It never throws
  * for bad input: a refusal is a result with its reason, turned into a `reject` point like any other, so
  * that a bad message is counted, kept and acknowledged without ever blocking the stream.
  */
@@ -75,7 +75,7 @@ export function createPipeline({ inventory, retentionMs, now = Date.now }: Pipel
     return series;
   }
 
-  /** The full path of DESIGN §3: parse the topic, find the device, check its place. */
+  /** The full path of docs/protocol.md: parse the topic, find the device, check its place. */
   function resolve(message: IncomingMessage): ResolvedTopic | PipelineResult {
     // Only on a topic-cache miss, and only for the in-process log topic or a platform topic: no cost on
     // the telemetry path.
@@ -119,7 +119,7 @@ export function createPipeline({ inventory, retentionMs, now = Date.now }: Pipel
     return {
       kind: 'point',
       channel,
-      line: toLine(channel, series, decoded.message, message.receivedAt),
+      line: toLine(channel, series, decoded.message, message),
       device: series.device,
       message: decoded.message,
     };
@@ -142,7 +142,7 @@ interface ResolvedTopic {
 export type Pipeline = ReturnType<typeof createPipeline>;
 
 /**
- * A reject point (DESIGN §6: tag reason; fields topic, device, detail). Its time is the receipt time
+ * A reject point (docs/protocol.md §10: tag reason; fields topic, device, detail). Its time is the receipt time
  * with the log sequence in the sub-millisecond digits: two rejects in one millisecond stay two points,
  * and a replay of the log rewrites the same ones.
  */

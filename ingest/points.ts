@@ -11,14 +11,20 @@ import { escapeFieldString, msToNs } from '../influx/index.js';
 import type { DeviceSeries } from './device-tags.js';
 
 /**
- * One handler per channel (CONVENTIONS §4), each turning a validated message into one line of the
- * storage schema (DESIGN §6). The time of a point is the device's own time, so a replayed or redelivered
+ * One handler per channel (CONTRIBUTING.md#types-and-modules), each turning a validated message into one line of the
+ * storage schema (docs/protocol.md §10). The time of a point is the device's own time, so a replayed or redelivered
  * message lands on the same key and overwrites itself: storage is idempotent.
  *
  * Field types never vary, because InfluxDB fixes a field's type at its first write: counters are
  * integers (`i`), measurements are floats, states are strings.
  */
-type Handler<C extends Channel> = (series: DeviceSeries, message: MessageOf[C], receivedAt: number) => string;
+/** When and in what order the ingest received a message (its write-ahead log sequence). */
+export interface Receipt {
+  receivedAt: number;
+  seq: number;
+}
+
+type Handler<C extends Channel> = (series: DeviceSeries, message: MessageOf[C], receipt: Receipt) => string;
 
 const heartbeat: Handler<'heartbeat'> = (s, m: HeartbeatMessage) => {
   let fields = `amp="${m.amp}",power="${m.power}",seq=${m.seq}i,uptime_s=${m.uptime_s}`;
@@ -32,10 +38,15 @@ const heartbeat: Handler<'heartbeat'> = (s, m: HeartbeatMessage) => {
   return `${s.heartbeat} ${fields} ${msToNs(m.ts)}`;
 };
 
-/** A Will carries no device time (DESIGN §3): its receipt time, kept in the write-ahead log, stands in. */
-const state: Handler<'state'> = (s, m: StateMessage, receivedAt) => {
+/**
+ * A Will carries no device time (docs/protocol.md): its receipt time, kept in the write-ahead log, stands in,
+ * with the log sequence in the sub-millisecond digits (issue #14, point 5): two Wills received in one
+ * millisecond stay two points, and a replay of the log rewrites the same ones.
+ */
+const state: Handler<'state'> = (s, m: StateMessage, { receivedAt, seq }) => {
   const reason = m.reason === undefined ? '' : `,reason="${m.reason}"`;
-  return `${s.presence} online=${m.online}${reason},session=${m.session}i ${msToNs(m.ts ?? receivedAt)}`;
+  const time = m.ts === undefined ? msToNs(receivedAt, seq % 1_000_000) : msToNs(m.ts);
+  return `${s.presence} online=${m.online}${reason},session=${m.session}i ${time}`;
 };
 
 const meta: Handler<'meta'> = (s, m: MetaMessage) => {
@@ -69,7 +80,7 @@ export function toLine<C extends Channel>(
   channel: C,
   series: DeviceSeries,
   message: MessageOf[C],
-  receivedAt: number,
+  receipt: Receipt,
 ): string {
-  return handlers[channel](series, message, receivedAt);
+  return handlers[channel](series, message, receipt);
 }

@@ -30,7 +30,7 @@ export interface IngestOptions {
   logger: Logger;
   /** Names this replica in the `ingest` self-metrics measurement. */
   instance?: string;
-  /** Points per InfluxDB write; DESIGN §6 suggests 1,000–5,000. */
+  /** Points per InfluxDB write; docs/protocol.md §10 suggests 1,000–5,000. */
   batchSize?: number;
   /** A partial batch is written after at most this long, bounding publish-to-queryable latency. */
   flushIntervalMs?: number;
@@ -92,7 +92,7 @@ interface Batch {
 export type Ingest = ReturnType<typeof createIngest>;
 
 /**
- * The ingest (DESIGN §2, §3, §6). `accept()` appends a message to the write-ahead log synchronously — the
+ * The ingest (docs/architecture.md, docs/protocol.md, docs/protocol.md §10). `accept()` appends a message to the write-ahead log synchronously — the
  * broker calls it before acknowledging to the device, so nothing acknowledged is lost to a crash — and
  * then hands it to the pipeline. Points are written in batches; a batch's log position is committed once
  * InfluxDB has it, and at start-up everything after the last commit is replayed (storage is idempotent).

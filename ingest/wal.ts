@@ -1,12 +1,12 @@
 // The ingest's write-ahead log: every message the broker is about to acknowledge is appended here first,
-// synchronously, so that nothing a device was told is delivered can be lost (DESIGN §9: acknowledging late
+// synchronously, so that nothing a device was told is delivered can be lost (docs/design.md#facts-worth-keeping-at-hand: acknowledging late
 // throttles mqtt.js to a few messages a second; a synchronous local append does not).
 //
 // - append() is one writeSync: once it returns the kernel has the bytes, and a SIGKILL loses nothing.
 //   An fdatasync on an interval bounds what a power loss can take.
 // - The writer loop read()s records back, stores them in InfluxDB, then commit()s the position. A
 //   checkpoint file remembers it; on start-up everything after it is replayed. Storage is idempotent
-//   (DESIGN §3), so a replay is harmless.
+//   (docs/protocol.md), so a replay is harmless.
 // - The log is also the spill: while InfluxDB is down the reader stops taking records into memory and the
 //   log grows on disk, up to maxBytes, where append throws WalFullError.
 //
@@ -222,7 +222,9 @@ export class Wal {
   static async open(opts: WalOptions): Promise<Wal> {
     const o = resolveOptions(opts);
     const { dir } = o;
-    await mkdir(dir, { recursive: true });
+    // The log holds every payload as devices sent it: only its owner may read it (0700 folder, 0600
+    // files), as Mosquitto keeps its persistence file (issue #14, point 10).
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const unlock = await lockDir(dir);
     try {
       return await Wal.openLocked(o, unlock);
@@ -283,7 +285,7 @@ export class Wal {
     const active = segments.at(-1);
     if (active === undefined) {
       const first = Math.max(1, checkpoint?.segment ?? 1);
-      fd = openSync(join(dir, segmentFileName(first)), 'wx');
+      fd = openSync(join(dir, segmentFileName(first)), 'wx', 0o600);
       segments.push(first);
       activeSize = 0;
     } else {
@@ -501,7 +503,7 @@ export class Wal {
 
   private rotate(): void {
     const next = this.activeSegment + 1;
-    const fd = openSync(this.segmentPath(next), 'wx');
+    const fd = openSync(this.segmentPath(next), 'wx', 0o600);
     const old = this.fd;
     this.sizes.set(this.activeSegment, this.activeSize);
     this.segments.push(next);
@@ -596,7 +598,7 @@ export class Wal {
   private async writeCheckpoint(): Promise<void> {
     const checkpoint: Checkpoint = { ...this.committedPos, nextSeq: this.seq };
     const tmp = join(this.dir, CHECKPOINT_TMP);
-    const fh = await open(tmp, 'w');
+    const fh = await open(tmp, 'w', 0o600);
     try {
       await fh.writeFile(`${JSON.stringify({ version: 1, ...checkpoint })}\n`);
       await fh.datasync();

@@ -27,7 +27,7 @@ for (const channel of CHANNELS) {
 }
 
 /**
- * Decodes one payload of a channel: size, UTF-8, JSON, schema, then the device clock (DESIGN §3).
+ * Decodes one payload of a channel: size, UTF-8, JSON, schema, then the device clock (docs/protocol.md).
  * Pure and allocation-light: the ingest calls it for every message, the agent for every local record.
  */
 export function decodePayload<C extends Channel>(

@@ -47,7 +47,14 @@ export function parseYamlFile<S extends z.ZodType>(text: string, file: string, s
       })),
     );
   }
-  const result = schema.safeParse(doc.toJS());
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (error) {
+    // An alias bomb (yaml refuses past 100 alias expansions) or another resolution failure.
+    throw new InventoryError(file, [{ path: '', message: `YAML: ${(error as Error).message}` }]);
+  }
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new InventoryError(file, describe(result.error, doc, lineCounter));
 }
@@ -70,7 +77,7 @@ export async function loadInventory(dir: string): Promise<Inventory> {
   const files = await Promise.all(
     names.map(async (n) => {
       const file = join(dir, n);
-      return { file, content: parseInventoryFile(await readFile(file, 'utf8'), file) };
+      return { file, content: parseInventoryFile(decodeUtf8(await readFile(file), file), file) };
     }),
   );
   try {
@@ -78,6 +85,18 @@ export async function loadInventory(dir: string): Promise<Inventory> {
   } catch (error) {
     throw new InventoryError(dir, [{ path: '', message: (error as Error).message }]);
   }
+}
+
+/**
+ * The file's text; invalid UTF-8 is refused with its line, not turned into U+FFFD in a name that would
+ * then reach dashboards and alerts (issue #14).
+ */
+export function decodeUtf8(bytes: Buffer, file: string): string {
+  const text = bytes.toString('utf8');
+  const replaced = text.indexOf('\uFFFD');
+  if (replaced < 0 || bytes.includes(Buffer.from('\uFFFD', 'utf8'))) return text;
+  const line = text.slice(0, replaced).split('\n').length;
+  throw new InventoryError(file, [{ path: '', line, message: 'not valid UTF-8 (save the file as UTF-8)' }]);
 }
 
 function describe(error: z.ZodError, doc: Document, lines: LineCounter) {

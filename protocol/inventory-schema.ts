@@ -5,7 +5,7 @@ import { checkSecretHash } from './secret.js';
 import { SLUG_PATTERN } from './slug.js';
 
 /**
- * One inventory file per province (DESIGN §4): the denominator of coverage and the source of device
+ * One inventory file per province (docs/inventory.md): the denominator of coverage and the source of device
  * identity. Field names are what provincial engineers write by hand, so messages name them as written.
  */
 
@@ -54,18 +54,25 @@ const timezone = z.string().refine(
   { message: 'is not an IANA time zone such as Asia/Ho_Chi_Minh' },
 );
 
+/** A stored secret: a hash from `loa secret hash`, at a cost a broker can check at each login. */
+export const secretHashSchema = z.string().superRefine((hash, ctx) => {
+  const problem = checkSecretHash(hash);
+  if (problem === undefined) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: problem.startsWith('not a hash')
+      ? 'is not a hash from `loa secret hash` (never put a plain secret here)'
+      : `is ${problem}`,
+  });
+});
+
 const deviceSchema = z
   .strictObject({
     id: slug,
     kind: z.enum(DEVICE_KINDS),
     link: z.enum(INVENTORY_LINKS),
     hamlets: z.array(slug).default([]),
-    secret: z
-      .string()
-      .refine((s) => checkSecretHash(s) === undefined, {
-        message: 'is not a hash from `loa secret hash` (never put a plain secret here)',
-      })
-      .optional(),
+    secret: secretHashSchema.optional(),
     name: name.optional(),
     model: z.string().max(64).optional(),
     lat: z.number().min(-90).max(90).optional(),
@@ -138,10 +145,23 @@ export const inventoryFileSchema = z
   })
   .superRefine((p, ctx) => {
     const communes = new Set<string>();
+    // Device ids are unique nationally; within one file the clash is reported here, with its line.
+    const devices = new Map<string, string>();
     p.communes.forEach((c, i) => {
       if (communes.has(c.id))
         ctx.addIssue({ code: 'custom', path: ['communes', i, 'id'], message: `duplicate "${c.id}"` });
       communes.add(c.id);
+      c.devices.forEach((d, j) => {
+        const earlier = devices.get(d.id);
+        if (earlier !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['communes', i, 'devices', j, 'id'],
+            message: `duplicate device "${d.id}" (already in commune ${earlier}): device ids are unique nationally`,
+          });
+        }
+        devices.set(d.id, c.id);
+      });
     });
   });
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
   HASH = await hashSecret('s3cret', { N: 1024, r: 8, p: 1 });
 });
 
-/** A province file as DESIGN §4 shows it; line numbers matter to the tests below. */
+/** A province file as docs/inventory.md shows it; line numbers matter to the tests below. */
 function anGiang(hash = HASH): string {
   return `province: { id: an-giang, name: "An Giang" }
 timezone: Asia/Ho_Chi_Minh
@@ -66,7 +66,7 @@ function problemsOf(text: string, file = 'an-giang.yaml') {
 }
 
 describe('parseInventoryFile: a valid province', () => {
-  it('reads the file of DESIGN §4', () => {
+  it('reads the file of docs/inventory.md', () => {
     const file = parseInventoryFile(anGiang(), 'an-giang.yaml');
     expect(file.province).toEqual({ id: 'an-giang', name: 'An Giang' });
     expect(file.timezone).toBe('Asia/Ho_Chi_Minh');
@@ -109,6 +109,38 @@ describe('parseInventoryFile: a valid province', () => {
     ).toBe('Asia/Saigon');
   });
 
+  it('reads unit types, former names, an FM or wired station and the criterion merged over the default', () => {
+    const text = anGiang()
+      .replace(
+        'timezone: Asia/Ho_Chi_Minh',
+        'timezone: Asia/Ho_Chi_Minh\ncriterion: { riskGraceS: 3600, appliesTo: [xa, dac_khu] }',
+      )
+      .replace(
+        '    name: "Xã Vĩnh An"',
+        '    name: "Xã Vĩnh An"\n    unit: xa\n    formerly: ["Xã Vĩnh An", "Xã Tân Hòa"]',
+      )
+      .replace(
+        /- \{ id: vinh-an-station, kind: station, link: ethernet, secret: "[^"]+" \}/,
+        '- { id: vinh-an-station, kind: station, link: wired }',
+      )
+      .replace('    name: "Thị trấn Núi Sập"', '    name: "Phường Núi Sập"\n    unit: phuong');
+    const inventory = Inventory.fromFiles([{ file: 'a.yaml', content: parseInventoryFile(text, 'a.yaml') }]);
+    const [vinhAn, nuiSap] = inventory.province('an-giang')?.communes ?? [];
+    expect(vinhAn).toMatchObject({ unit: 'xa', formerly: ['Xã Vĩnh An', 'Xã Tân Hòa'] });
+    expect(nuiSap).toMatchObject({ unit: 'phuong', formerly: [] });
+    expect(inventory.device('vinh-an-station')).toMatchObject({
+      kind: 'station',
+      link: 'wired',
+      monitored: false,
+    });
+    expect(inventory.province('an-giang')?.criterion).toMatchObject({
+      number: '8.3',
+      riskGraceS: 3600,
+      appliesTo: ['xa', 'dac_khu'],
+      hamletShare: 1,
+    });
+  });
+
   it('knows which links report', () => {
     expect([...MONITORED_LINKS]).toEqual(['4g', 'ethernet', 'wifi']);
     expect([...UNMONITORED_LINKS]).toEqual(['fm', 'wired']);
@@ -118,6 +150,16 @@ describe('parseInventoryFile: a valid province', () => {
 
 describe('parseInventoryFile: each kind of invalid file names the file, the line and the path', () => {
   const cases: [string, () => string, { line: number | undefined; path: string; message: RegExp }][] = [
+    [
+      'a criterion share above 100 %',
+      () => withLine(2, (l) => `${l}\ncriterion: { number: "7.4", hamletShare: 1.5 }`),
+      { line: 3, path: 'criterion.hamletShare', message: /not above 100 %/ },
+    ],
+    [
+      'a unit type that does not exist',
+      () => withLine(5, (l) => `${l}\n    unit: thi_tran`),
+      { line: 6, path: 'communes[0].unit', message: /xa|phuong|dac_khu/ },
+    ],
     [
       'a commune id that is not a slug',
       () => withLine(4, () => '  - id: Vinh-An'),
@@ -342,12 +384,13 @@ describe('Inventory', () => {
     expect(inventory.commune('nope', 'nui-sap')).toBeUndefined();
   });
 
-  it('refuses a device id used twice, even in one file', () => {
+  it('refuses a device id used twice in one file, with the line of the second (issue #14)', () => {
     const text = anGiang().replace('id: nui-sap-c01', 'id: vinh-an-c01');
-    const content = parseInventoryFile(text, 'an-giang.yaml');
-    expect(() => Inventory.fromFiles([{ file: 'an-giang.yaml', content }])).toThrow(
-      'an-giang.yaml: device "vinh-an-c01" in an-giang/nui-sap is already in an-giang/vinh-an: device ids are unique nationally',
+    const line = text.split('\n').findIndex((l) => l.includes('nui-sap')) + 1;
+    expect(() => parseInventoryFile(text, 'an-giang.yaml')).toThrow(
+      /^an-giang\.yaml:\d+: communes\[1\]\.devices\[0\]\.id: duplicate device "vinh-an-c01" \(already in commune vinh-an\)/,
     );
+    expect(line).toBeGreaterThan(0);
   });
 
   it('refuses a province defined in two files', () => {
@@ -392,6 +435,16 @@ communes:
     expect(inventory.province('dong-thap')?.file).toBe(join(dir, 'dong-thap.yml'));
   });
 
+  it('stops on a criterion block with a share above 100 %, naming the field', async () => {
+    await writeFile(
+      join(dir, 'an-giang.yaml'),
+      withLine(2, (l) => `${l}\ncriterion:\n  hamletShare: 1.2`),
+    );
+    const error = await loadInventory(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InventoryError);
+    expect((error as Error).message).toMatch(/an-giang\.yaml:4: criterion\.hamletShare: .*not above 100 %/);
+  });
+
   it('stops on a bad file with its path and line', async () => {
     await writeFile(
       join(dir, 'an-giang.yaml'),
@@ -410,6 +463,40 @@ communes:
     expect(error).toBeInstanceOf(InventoryError);
     expect((error as Error).message).toContain(
       `${join(dir, 'dong-thap.yaml')}: device "vinh-an-c01" in dong-thap/my-hoi is already in an-giang/vinh-an`,
+    );
+  });
+
+  it('names the file of a YAML alias bomb (issue #14)', async () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 0; i < 8; i++) {
+      bomb.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(', ')}]`,
+      );
+    }
+    await writeFile(join(dir, 'bomb.yaml'), `${bomb.join('\n')}\n`);
+    const error = await loadInventory(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InventoryError);
+    expect((error as Error).message).toMatch(/bomb\.yaml: YAML: .*alias/i);
+  });
+
+  it('refuses a name that is not valid UTF-8, with its line (issue #14)', async () => {
+    const text = anGiang();
+    const line = text.split('\n').findIndex((l) => l.includes('Ấp An Thạnh')) + 1;
+    const bytes = Buffer.from(text.replace('Ấp An Thạnh', 'Ấp An Th\u0000nh'), 'utf8');
+    bytes[bytes.indexOf(0)] = 0xff;
+    await writeFile(join(dir, 'an-giang.yaml'), bytes);
+    await expect(loadInventory(dir)).rejects.toThrow(
+      `${join(dir, 'an-giang.yaml')}:${line}: not valid UTF-8 (save the file as UTF-8)`,
+    );
+  });
+
+  it('refuses a secret hash whose scrypt cost would take seconds per login (issue #14)', async () => {
+    const slow = await hashSecret('s3cret', { N: 1 << 17, r: 8, p: 1 });
+    await writeFile(join(dir, 'an-giang.yaml'), anGiang().replace(`secret: "${HASH}"`, `secret: "${slow}"`));
+    await expect(loadInventory(dir)).rejects.toThrow(
+      /an-giang\.yaml:11: communes\[0\]\.devices\[0\]\.secret: is an scrypt cost too high to check at each login: N·r·p = 1048576, at most 524288/,
     );
   });
 

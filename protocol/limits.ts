@@ -1,4 +1,4 @@
-/** The numbers of the wire contract (DESIGN §3). Devices and the platform agree on these. */
+/** The numbers of the wire contract (docs/protocol.md). Devices and the platform agree on these. */
 
 /** Largest accepted payload, in bytes of UTF-8. */
 export const MAX_PAYLOAD_BYTES = 4096;

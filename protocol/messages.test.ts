@@ -41,7 +41,7 @@ describe.each(CHANNELS)('%s payload', (channel) => {
     expect(check(channel, c.full)).toEqual({ success: true, data: c.full });
   });
 
-  it('requires exactly the fields DESIGN §3 marks bold', () => {
+  it('requires exactly the fields docs/protocol.md marks bold', () => {
     expect(Object.keys(c.minimal).sort()).toEqual([...c.required].sort());
     const optional = Object.keys(c.full).filter((f) => !c.required.includes(f));
     for (const field of optional) {
@@ -94,7 +94,7 @@ describe.each(CHANNELS)('%s payload', (channel) => {
   });
 });
 
-describe('enums of DESIGN §3', () => {
+describe('enums of docs/protocol.md', () => {
   it('have the values the vendors are told', () => {
     expect(STATE_REASONS).toEqual(['boot', 'shutdown', 'lost']);
     expect(DEVICE_KINDS).toEqual(['station', 'cluster']);

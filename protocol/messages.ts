@@ -3,7 +3,7 @@ import { MAX_BROADCAST_MS } from './limits.js';
 import { SLUG_PATTERN } from './slug.js';
 
 /**
- * Payload schemas of wire contract v1 (DESIGN §3), one per channel. `z.object` drops unknown keys, so
+ * Payload schemas of wire contract v1 (docs/protocol.md), one per channel. `z.object` drops unknown keys, so
  * newer firmware with extra fields stays readable; a missing or mistyped known field fails with its path.
  */
 

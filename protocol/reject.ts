@@ -1,5 +1,5 @@
 /**
- * Why the platform refuses a message (DESIGN §3). Each reason is counted, kept in the `reject`
+ * Why the platform refuses a message (docs/protocol.md). Each reason is counted, kept in the `reject`
  * measurement and documented for firmware vendors in docs/protocol.md.
  */
 export const REJECT_REASONS = {

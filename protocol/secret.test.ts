@@ -110,7 +110,13 @@ describe('malformed hash strings', () => {
   it('accepts the edges of the cost bounds', () => {
     expect(checkSecretHash(make('32768', '1'))).toBeUndefined();
     expect(checkSecretHash(make('2', '1'))).toBeUndefined();
-    expect(checkSecretHash(make(String(2 ** 20), '8'))).toBeUndefined();
+    expect(checkSecretHash(make(String(2 ** 16), '8'))).toBeUndefined();
     expect(checkSecretHash(make('1024', '8', '16'))).toBeUndefined();
+  });
+
+  // Issue #14: a hash whose check takes seconds would let each login or guess hold a thread for seconds.
+  it('refuses a cost over 4× the default work (N·r·p)', () => {
+    expect(checkSecretHash(make(String(2 ** 20), '8'))).toMatch(/scrypt cost too high/);
+    expect(checkSecretHash(make(String(2 ** 14), '8', '5'))).toMatch(/N·r·p = 655360, at most 524288/);
   });
 });

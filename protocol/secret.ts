@@ -1,7 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /**
- * Device secrets are stored only as salted slow hashes (DESIGN §4): `scrypt$N$r$p$salt$hash`, base64url.
+ * Device secrets are stored only as salted slow hashes (docs/inventory.md): `scrypt$N$r$p$salt$hash`, base64url.
  * The cost parameters travel inside the string, so they can be raised later without breaking old hashes.
  */
 export interface ScryptCost {
@@ -38,14 +38,29 @@ export async function hashSecret(secret: string, cost: ScryptCost = DEFAULT_COST
   return [PREFIX, cost.N, cost.r, cost.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
+/**
+ * The most work (N·r·p) one verification may cost: 4× the default, ~0.3 s of one core here. Beyond it a
+ * hash would let each login (or each guess) hold a thread-pool slot for seconds (issue #14).
+ */
+export const MAX_SCRYPT_WORK = 4 * DEFAULT_COST.N * DEFAULT_COST.r * DEFAULT_COST.p;
+
 /** Why a stored hash string is unusable, or undefined when it is well formed. */
 export function checkSecretHash(hash: string): string | undefined {
-  return parseHash(hash) ? undefined : 'not a hash from `loa secret hash` (scrypt$N$r$p$salt$hash)';
+  const parsed = parseHash(hash);
+  if (!parsed) return 'not a hash from `loa secret hash` (scrypt$N$r$p$salt$hash)';
+  const { N, r, p } = parsed.cost;
+  if (N * r * p > MAX_SCRYPT_WORK) {
+    return (
+      `an scrypt cost too high to check at each login: N·r·p = ${N * r * p}, at most ${MAX_SCRYPT_WORK} ` +
+      '(hash it again with `loa secret hash`)'
+    );
+  }
+  return undefined;
 }
 
 export async function verifySecret(secret: string, hash: string): Promise<boolean> {
   const parsed = parseHash(hash);
-  if (!parsed) return false;
+  if (!parsed || checkSecretHash(hash) !== undefined) return false;
   const key = await derive(secret, parsed.salt, parsed.cost);
   return key.length === parsed.key.length && timingSafeEqual(key, parsed.key);
 }

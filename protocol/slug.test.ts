@@ -38,7 +38,7 @@ describe('isSlug', () => {
     expect(isSlug(value)).toBe(false);
   });
 
-  it('is the pattern of DESIGN §3', () => {
+  it('is the pattern of docs/protocol.md', () => {
     expect(SLUG_PATTERN.source).toBe('^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$');
   });
 });

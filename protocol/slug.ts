@@ -1,5 +1,5 @@
 /**
- * Identifiers of provinces, communes, hamlets and devices: lowercase ASCII slugs (DESIGN §3).
+ * Identifiers of provinces, communes, hamlets and devices: lowercase ASCII slugs (docs/protocol.md).
  * A leading `_` is impossible, which keeps `_platform` free for the platform's own output.
  */
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;

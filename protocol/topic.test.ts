@@ -39,7 +39,7 @@ describe('parseTopic: device telemetry', () => {
     });
   });
 
-  it('lists the five channels of DESIGN §3', () => {
+  it('lists the five channels of docs/protocol.md', () => {
     expect([...CHANNELS]).toEqual(['state', 'meta', 'heartbeat', 'broadcast', 'event']);
   });
 });
@@ -105,7 +105,7 @@ describe('parseTopic: reserved topics', () => {
 });
 
 describe('topic builders', () => {
-  it('build the topics of DESIGN §3', () => {
+  it('build the topics of docs/protocol.md', () => {
     expect(TOPIC_ROOT).toBe('loa/v1');
     expect(PLATFORM_DEVICE).toBe('_platform');
     expect(ALL_TOPICS).toBe('loa/v1/#');

@@ -1,6 +1,6 @@
 import { isSlug } from './slug.js';
 
-/** Topic grammar of wire contract v1: `loa/v1/{province}/{commune}/{device}/{channel}` (DESIGN §3). */
+/** Topic grammar of wire contract v1: `loa/v1/{province}/{commune}/{device}/{channel}` (docs/protocol.md). */
 export const TOPIC_ROOT = 'loa/v1';
 
 export const CHANNELS = ['state', 'meta', 'heartbeat', 'broadcast', 'event'] as const;

@@ -4,7 +4,7 @@
 //
 // The CRC covers the whole body, so a torn write (a frame cut short by a crash or a power cut) and a
 // flipped bit are both caught when the frame is read back. What the body holds is each log's own.
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 
 /** Bytes before the body: length and CRC. */
 export const FRAME_HEADER_BYTES = 8;

@@ -9,7 +9,7 @@ export interface Health {
 
 /**
  * `/metrics` (Prometheus text) and `/healthz` (200 or 503 with a JSON body saying why) for the
- * long-running services (DESIGN §7).
+ * long-running services (docs/design.md#commands).
  */
 export function createOpsServer(options: {
   host: string;

@@ -6,3 +6,6 @@ export * from './http.js';
 export * from './rate-limited-log.js';
 export * from './mqtt-frame.js';
 export * from './crc-frame.js';
+export * from './pid-lock.js';
+export * from './version.js';
+export * from './crc32.js';

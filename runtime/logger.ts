@@ -4,7 +4,7 @@ export type { Logger } from 'pino';
 
 /**
  * JSON lines for machines (journald, log shippers), pretty text when a person watches a terminal
- * (DESIGN §7). `LOA_LOG_LEVEL` sets the level.
+ * (docs/design.md#commands). `LOA_LOG_LEVEL` sets the level.
  */
 export function createLogger(options: { name: string; level?: string; pretty?: boolean }): Logger {
   const level = options.level ?? process.env.LOA_LOG_LEVEL ?? 'info';

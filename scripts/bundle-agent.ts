@@ -38,7 +38,9 @@ export async function bundleAgent(outfile: string): Promise<void> {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    // Debian 12's own Node.js is 18.20: a stock box runs the agent without a third-party repository
+    // (test/agent-node18.integration.test.ts runs this file on it).
+    target: 'node18',
     minify: true,
     sourcemap: 'linked',
     // The CommonJS packages inside (mqtt.js, pino, yaml) call require() for Node's own modules.

@@ -38,7 +38,7 @@ export interface BackfillOptions {
   days: number;
   /** Seconds between heartbeats; by default each device's inventory `heartbeat_s`. */
   stepS?: number;
-  /** The raw retention in days (DESIGN §6): older points would be refused, as live ones are. */
+  /** The raw retention in days (docs/protocol.md §10): older points would be refused, as live ones are. */
   retentionDays?: number;
   /** Seeds everything: the same seed writes the same points. */
   seed?: number;
@@ -236,7 +236,7 @@ class DevicePlan {
     },
   ) {
     this.id = device.device;
-    // A commune without a schedule still broadcasts: the usual times (DESIGN §1).
+    // A commune without a schedule still broadcasts: the usual times (docs/design.md#the-problem).
     this.schedule = commune.schedule.length > 0 ? commune.schedule : DEFAULT_WINDOWS;
     this.rebootPhase = (seedFrom(`${this.id}/reboot`, o.seed) % (WEEK_MS / MINUTE_MS)) * MINUTE_MS;
     this.dark = this.outages();

@@ -2,7 +2,7 @@ import type { BroadcastInput } from '../devices/index.js';
 
 /**
  * What the daily windows carry, in order: the national VOV relay, then provincial and commune programmes
- * (DESIGN §1). A window past the list carries the last entry.
+ * (docs/design.md#the-problem). A window past the list carries the last entry.
  */
 export const WINDOW_CONTENT = [
   { source: 'national', program: 'Thời sự VOV' },

@@ -271,6 +271,31 @@ describe('faults', () => {
     expect(acked.length).toBeGreaterThan(0);
   });
 
+  it('two link drops that overlap on a device keep it cut off until the later one ends', async () => {
+    const drop = [...inventory.allDevices()].find((d) => d.monitored)?.device ?? '';
+    const scenario = parseScenario(
+      [
+        'faults:',
+        `  - { at: 200ms, kind: link_drop, for: 300ms, target: { device: ${drop} } }`,
+        `  - { at: 300ms, kind: link_drop, for: 3s, target: { device: ${drop} } }`,
+      ].join('\n'),
+      'scenario.yaml',
+      inventory,
+    );
+    simulation = fastSimulation({ scenario });
+    await simulation.start();
+    await until(() => simulation?.report().faults[0]?.end !== undefined);
+    const heard = seen.filter((m) => m.device === drop).length;
+    // Heartbeats every 50 ms and reconnects within 50 ms: a link back up would be heard by now.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(simulation.report().faults[1]?.end).toBeUndefined();
+    expect(seen.filter((m) => m.device === drop).length).toBe(heard);
+    // Once the second ends, the device is back and replays what it measured meanwhile.
+    expect(await simulation.drain(10_000)).toBe(true);
+    const seqs = new Set(of(drop, 'heartbeat').map((h) => h.seq as number));
+    expect(seqs.size).toBe(Math.max(...seqs) + 1);
+  });
+
   it('random faults come at the rate given, on one device of the target each, and end', async () => {
     const scenario = parseScenario(
       'random:\n  - { kind: link_drop, every: 50ms, for: 100ms, target: { kind: cluster } }\n',

@@ -198,7 +198,8 @@ function check(options: VerifyOptions, stored: Stored): Verification {
   const held: string[] = [];
   const problems: string[] = [];
   checkMessages(options, stored, held, problems);
-  for (const fault of options.report.faults) checkFault(options, stored, fault, held, problems);
+  const outages = downIntervals(options.report);
+  for (const fault of options.report.faults) checkFault(options, stored, fault, outages, held, problems);
   checkPlaces(options, stored, held, problems);
   checkRejects(options, stored, problems);
   return { ok: problems.length === 0, held, problems };
@@ -239,7 +240,11 @@ function checkRejects(options: VerifyOptions, stored: Stored, problems: string[]
 
 type Interval = readonly [number, number];
 
-/** Per device, when the faults kept it down as the engine sees it (dark, cut off, amplifier, relay). */
+/**
+ * Per device, when the faults kept it down as the engine sees it (dark, cut off, amplifier, relay),
+ * overlapping faults joined: a random link drop inside a scripted one is one outage, which the engine
+ * pages once (issue #14, point 14).
+ */
 function downIntervals(report: SimulationReport): Map<string, Interval[]> {
   const out = new Map<string, Interval[]>();
   for (const f of report.faults) {
@@ -252,6 +257,18 @@ function downIntervals(report: SimulationReport): Map<string, Interval[]> {
           : undefined;
     if (start === undefined || end <= start) continue;
     for (const d of f.devices) out.set(d, [...(out.get(d) ?? []), [start, end]]);
+  }
+  for (const [d, list] of out) out.set(d, joinOverlapping(list));
+  return out;
+}
+
+/** Intervals that overlap or touch, joined; sorted by start. */
+function joinOverlapping(list: readonly Interval[]): Interval[] {
+  const out: [number, number][] = [];
+  for (const [lo, hi] of [...list].sort((a, b) => a[0] - b[0])) {
+    const last = out.at(-1);
+    if (last !== undefined && lo <= last[1]) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
   }
   return out;
 }
@@ -402,6 +419,7 @@ function checkFault(
   options: VerifyOptions,
   stored: Stored,
   fault: InjectedFault,
+  outages: ReadonlyMap<string, readonly Interval[]>,
   held: string[],
   problems: string[],
 ): void {
@@ -424,14 +442,14 @@ function checkFault(
       .sort((a, b) => Number(a.time) - Number(b.time));
   // An alert belongs to this fault when its condition began inside it: the devices' own shutdown at
   // the end of the run raises alerts too, while --verify waits, and those began after it.
-  const raisedFor = (kind: string, device: string, from: number) =>
+  const raisedFor = (kind: string, device: string, from: number, to = end) =>
     about(kind, device).filter(
-      (a) => a.state === 'firing' && Number(a.since) >= from - 2000 && Number(a.since) < end,
+      (a) => a.state === 'firing' && Number(a.since) >= from - 2000 && Number(a.since) < to,
     );
   // Or it was still firing from an earlier condition when the fault began: the engine does not raise
   // one subject twice (hysteresis), so that alert is the one that covers this fault too.
-  const alertFor = (kind: string, device: string, from: number) => {
-    const raised = raisedFor(kind, device, from);
+  const alertFor = (kind: string, device: string, from: number, to = end) => {
+    const raised = raisedFor(kind, device, from, to);
     if (raised.length > 0) return true;
     return (
       about(kind, device)
@@ -443,10 +461,12 @@ function checkFault(
   const will = (device: string, from: number, to: number) =>
     already.has(device) ||
     (stored.wills.get(device) ?? []).some((t) => t >= from - 1000 && t <= to + MARGIN_MS);
-  const offlineDue = (device: string, from: number, duration: number) => {
-    if (duration >= OFFLINE_DUE_MS) {
+  // The device's whole outage, with the faults that overlap this one on it: one outage, one page.
+  const offlineDue = (device: string, from: number) => {
+    const [lo, hi] = outages.get(device)?.find(([a, b]) => a <= from && from < b) ?? [from, end];
+    if (hi - lo >= OFFLINE_DUE_MS) {
       expect(
-        alertFor('device_offline', device, from),
+        alertFor('device_offline', device, lo, hi),
         m.t('verify.alertFor', { kind: 'device_offline', subject: device }),
       );
     }
@@ -465,13 +485,13 @@ function checkFault(
           expect(alertFor('on_battery', d, fault.start), onBattery(d));
         }
         expect(will(d, fault.darkAt, end), m.t('verify.will', { device: d }));
-        offlineDue(d, fault.darkAt, end - fault.darkAt);
+        offlineDue(d, fault.darkAt);
       }
       break;
     case 'link_drop':
       for (const d of fault.devices) {
         expect(will(d, fault.start, end), m.t('verify.will', { device: d }));
-        offlineDue(d, fault.start, lasted);
+        offlineDue(d, fault.start);
       }
       break;
     case 'flapping':
@@ -483,14 +503,14 @@ function checkFault(
       break;
     case 'amp_fault':
       for (const d of fault.devices) {
-        offlineDue(d, fault.start, lasted);
+        offlineDue(d, fault.start);
         if (beats(d) >= 2)
           expect((stored.ampFaultBeats.get(d) ?? 0) > 0, m.t('verify.ampBeats', { device: d }));
       }
       break;
     case 'relay_trip':
       for (const d of fault.devices) {
-        offlineDue(d, fault.start, lasted);
+        offlineDue(d, fault.start);
         if (beats(d) >= 2) {
           expect((stored.relayTripBeats.get(d) ?? 0) > 0, m.t('verify.relayBeats', { device: d }));
         }

@@ -75,7 +75,11 @@ export class VirtualDevice {
   private beats = 0;
   private lastLogged: string | undefined;
   private readonly hw: Hardware = { amp: 'on', relay: 'ok', power: 'mains', mainsV: undefined };
-  private readonly cuts = new Set<LinkCut>();
+  /**
+   * Cuts in force, counted per reason: two faults of one kind that overlap on this device (a random
+   * link drop inside a scripted one) keep the link down until the later one ends (issue #14, point 14).
+   */
+  private readonly cuts = new Map<LinkCut, number>();
   /** Connections made before the latest cut. */
   private connectsAtCut = -1;
   private dark = false;
@@ -149,7 +153,7 @@ export class VirtualDevice {
 
   /** The link goes down for `reason` (and stays down until every reason is lifted). */
   cutLink(reason: LinkCut): void {
-    this.cuts.add(reason);
+    this.cuts.set(reason, (this.cuts.get(reason) ?? 0) + 1);
     this.connectsAtCut = this.stats().connects;
     this.options.relay?.cut();
   }
@@ -163,8 +167,11 @@ export class VirtualDevice {
     return this.cuts.size === 0 && s.online && s.pending === 0 && s.connects > this.connectsAtCut;
   }
 
+  /** Lifts one cut of `reason` (none in force: nothing to lift, as when a flapping link is up). */
   restoreLink(reason: LinkCut): void {
-    this.cuts.delete(reason);
+    const left = (this.cuts.get(reason) ?? 0) - 1;
+    if (left > 0) this.cuts.set(reason, left);
+    else this.cuts.delete(reason);
     if (this.cuts.size === 0) this.options.relay?.restore();
   }
 

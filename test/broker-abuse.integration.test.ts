@@ -14,12 +14,14 @@ import {
 } from '../broker/index.js';
 import { Inventory } from '../protocol/index.js';
 import { MetricsRegistry } from '../runtime/index.js';
-import { testInventory, topicOf } from './fixtures/province.js';
+import { SECRETS, testInventory, topicOf } from './fixtures/province.js';
 import { connectDevice, eventually, publish } from './mqtt-helpers.js';
 import { connectPacket, publishPacket, rawClient, type RawClient } from './raw-mqtt.js';
 
 const HEARTBEAT = { v: 1, ts: Date.now(), seq: 1, uptime_s: 1, power: 'mains', amp: 'on' };
 const C01 = 'vinh-an-c01';
+/** Another loopback address: a remote host other than the device's. */
+const GUESSER = '127.0.0.2';
 
 let inventory: Inventory;
 let broker: Broker;
@@ -74,8 +76,8 @@ async function device(id: 'vinh-an-c01' | 'vinh-an-c02' | 'tan-lap-c01', extra =
   return client;
 }
 
-async function raw(): Promise<RawClient> {
-  const client = await rawClient(url);
+async function raw(localAddress?: string): Promise<RawClient> {
+  const client = await rawClient(url, localAddress);
   raws.push(client);
   return client;
 }
@@ -128,6 +130,19 @@ describe('bad input is refused, counted, logged once, and others are still serve
     await stillServes();
   });
 
+  it('a whole packet over the size limit in one write is refused by the broker alone (issue #14)', async () => {
+    await startBroker();
+    const client = await rawDevice();
+    // The parser would see the whole packet in the chunk that trips the guard: it must not pass it on,
+    // or the ingest would count it a second time, as payload_too_large.
+    client.send(publishPacket(topicOf(C01, 'event'), 'x'.repeat(9000)));
+    await client.closed;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(broker.metrics().connectionsRefused.packet_too_large).toBe(1);
+    expect(accepted).toEqual([]);
+    expect(broker.metrics().publishesAccepted).toBe(0);
+  });
+
   it('a payload over 4096 bytes but under the packet limit reaches the ingest, which rejects it', async () => {
     await startBroker();
     const client = await device(C01);
@@ -153,7 +168,6 @@ describe('bad input is refused, counted, logged once, and others are still serve
   it.each([
     ['an empty level', `loa/v1/an-giang/vinh-an//${C01}/heartbeat`, false, 'bad_topic'],
     ['NUL', `loa/v1/an-giang/vinh-an/${C01}/heart\0beat`, false, 'bad_topic'],
-    ['a retained heartbeat', `loa/v1/an-giang/vinh-an/${C01}/heartbeat`, true, 'retain'],
     ['another device', 'loa/v1/an-giang/vinh-an/vinh-an-c02/heartbeat', false, 'other_device'],
     ['the platform', 'loa/v1/an-giang/vinh-an/_platform/alert', false, 'platform'],
     ['$SYS', '$SYS/broker/clients', false, 'reserved'],
@@ -200,22 +214,81 @@ describe('bad input is refused, counted, logged once, and others are still serve
 });
 
 describe('limits', () => {
-  it('throttles failed logins per client id, without paying for a check', async () => {
+  it('throttles failed logins per client id and address, without paying for a check', async () => {
     await startBroker({ authFailuresPerClientId: 3, authFailuresPerAddress: 1000 });
     const codes: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const client = await raw();
+      const client = await raw(GUESSER);
       client.send(connectPacket(C01, C01, `guess-${i}`));
       codes.push(await client.connack());
     }
     expect(codes).toEqual([4, 4, 4, 3, 3]);
-    // Even the right secret waits for the window to end; other ids are not affected.
-    const right = await raw();
-    right.send(connectPacket(C01, C01, 'c01-secret'));
-    expect(await right.connack()).toBe(3);
-    expect(broker.metrics().authFailures).toMatchObject({ bad_secret: 3, throttled: 3 });
+    expect(broker.metrics().slowChecks).toBe(3);
+    // Issue #14, point 1: the guesses were made elsewhere; the device itself is never locked out.
+    const owner = await raw();
+    owner.send(connectPacket(C01, C01, 'c01-secret'));
+    expect(await owner.connack()).toBe(0);
+    expect(broker.metrics().authFailures).toMatchObject({ bad_secret: 3, throttled: 2 });
     expect(logLines('connection refused: throttled')).toBe(1);
     await stillServes();
+  });
+
+  it('counts guesses sent in parallel while they are checked (issue #14, point 2)', async () => {
+    await startBroker({ authFailuresPerClientId: 5, authFailuresPerAddress: 100 });
+    const guesses = await Promise.all(Array.from({ length: 300 }, () => raw(GUESSER)));
+    for (const [i, client] of guesses.entries()) client.send(connectPacket(C01, C01, `guess-${i}`));
+    const codes = await Promise.all(guesses.map((c) => c.connack()));
+    expect(codes.filter((c) => c === 4)).toHaveLength(5);
+    expect(codes.filter((c) => c === 3)).toHaveLength(295);
+    expect(broker.metrics().slowChecks).toBe(5);
+    const owner = await raw();
+    owner.send(connectPacket(C01, C01, 'c01-secret'));
+    expect(await owner.connack()).toBe(0);
+  });
+
+  it('stops parallel guesses for many ids at the address limit', async () => {
+    await startBroker({ authFailuresPerClientId: 1000, authFailuresPerAddress: 10 });
+    const ids = [C01, 'vinh-an-c02', 'tan-lap-c01'];
+    const guesses = await Promise.all(Array.from({ length: 90 }, () => raw(GUESSER)));
+    for (const [i, client] of guesses.entries()) {
+      client.send(connectPacket(ids[i % 3] as string, ids[i % 3] as string, `guess-${i}`));
+    }
+    const codes = await Promise.all(guesses.map((c) => c.connack()));
+    // At most the limit plus the checks already running when it was reached (4 slots).
+    expect(codes.filter((c) => c === 4).length).toBeLessThanOrEqual(14);
+    expect(broker.metrics().slowChecks).toBeLessThanOrEqual(14);
+  });
+
+  it('lets honest parallel logins from one address through: checks in flight do not count against it', async () => {
+    // Three devices behind one NAT address logging in at once, with a limit of 2 failures.
+    await startBroker({ authFailuresPerAddress: 2 });
+    const ids = [C01, 'vinh-an-c02', 'tan-lap-c01'];
+    const honest = await Promise.all(ids.map(() => raw()));
+    honest.forEach((client, i) => {
+      const id = ids[i] as 'vinh-an-c01';
+      client.send(connectPacket(id, id, SECRETS[id]));
+    });
+    expect(await Promise.all(honest.map((c) => c.connack()))).toEqual([0, 0, 0]);
+  });
+
+  it('checks a login from an address without failures ahead of a flood of guesses', async () => {
+    await startBroker({ authFailuresPerClientId: 1000, authFailuresPerAddress: 1000, slowChecksInFlight: 2 });
+    // Guesses for three ids, sent at once: they fill the slow-check slots and the queue.
+    const ids = [C01, 'vinh-an-c02', 'tan-lap-c01'];
+    const guesses = await Promise.all(Array.from({ length: 150 }, () => raw(GUESSER)));
+    for (const [i, client] of guesses.entries()) {
+      client.send(connectPacket(ids[i % 3] as string, ids[i % 3] as string, `guess-${i}`));
+    }
+    await eventually(() => {
+      expect(broker.metrics().authFailures.bad_secret).toBeGreaterThan(4);
+    });
+    const owner = await raw();
+    owner.send(connectPacket('vinh-an-c02', 'vinh-an-c02', 'c02-secret'));
+    expect(await owner.connack()).toBe(0);
+    const answered = broker.metrics().authFailures.bad_secret;
+    // The owner waited for one slot, not behind the 150 guesses.
+    expect(answered).toBeLessThan(140);
+    await Promise.all(guesses.map((c) => c.connack()));
   });
 
   it('throttles failed logins per address across client ids', async () => {
@@ -228,6 +301,38 @@ describe('limits', () => {
     }
     expect(codes).toEqual([4, 4, 4, 4, 3, 3]);
     expect(broker.metrics().authFailures.throttled).toBe(2);
+  });
+
+  it('limits connects per client id and address, and counts Wills against the publish rate (issue #14, point 5)', async () => {
+    await startBroker({ connectsPerSecond: 0.01, connectBurst: 5, publishPerSecond: 0.01, publishBurst: 3 });
+    const will = {
+      topic: topicOf(C01, 'state'),
+      payload: '{"v":1,"online":false,"session":1}',
+      qos: 1 as const,
+    };
+    const codes: number[] = [];
+    // A connect/drop loop: every dropped connection releases its Will.
+    for (let i = 0; i < 12; i++) {
+      const client = await raw();
+      client.send(connectPacket(C01, C01, 'c01-secret', 60, will));
+      const code = await client.connack();
+      codes.push(code);
+      client.socket.destroy();
+      if (code === 0)
+        await eventually(() => {
+          expect(presence.at(-1)).toMatchObject({ online: false });
+        });
+    }
+    expect(codes).toEqual([0, 0, 0, 0, 0, 3, 3, 3, 3, 3, 3, 3]);
+    expect(broker.metrics().authFailures.rate_limited).toBe(7);
+    await eventually(() => {
+      expect(broker.metrics().willsAccepted + broker.metrics().publishesRefused.rate_limited).toBe(5);
+    });
+    expect(broker.metrics().willsAccepted).toBe(3);
+    // The same id from another address is not affected.
+    const elsewhere = await raw(GUESSER);
+    elsewhere.send(connectPacket(C01, C01, 'c01-secret'));
+    expect(await elsewhere.connack()).toBe(0);
   });
 
   it('limits the publish rate of a device with a token bucket', async () => {

@@ -106,6 +106,18 @@ it('a bad configuration file exits 2, naming the file and the field', async () =
   expect(output).toContain(`${file}: mqtt.port:`);
 });
 
+it('`loa coverage --data X bulletin ID` reads the record of X, wherever --data is given', async () => {
+  const data = join(dir, 'no-loa-here');
+  for (const args of [
+    ['coverage', '--data', data, 'bulletin', 'b1'],
+    ['coverage', 'bulletin', 'b1', '--data', data],
+  ]) {
+    const { code, output } = await run(args);
+    expect(code).not.toBe(0);
+    expect(output).toContain(`no running Loa recorded in ${join(data, 'loa.json')}`);
+  }
+});
+
 it('a broken inventory exits 2, naming the file and the line', async () => {
   const inventory = join(dir, 'broken-inventory');
   await mkdir(inventory);

@@ -54,6 +54,7 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
         const { code, output } = await run(['coverage', '--data', data, '--json']);
         expect(code).toBe(0);
         const rows = JSON.parse(output) as { commune: string; covered: number; status: string }[];
+        // Tân Lập lists no station: it is judged on its hamlets.
         expect(rows.find((r) => r.commune === 'tan-lap')).toMatchObject({ covered: 1, status: 'meets' });
         return rows;
       },
@@ -63,12 +64,51 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
     expect(communes.find((r) => r.commune === 'vinh-an')).toMatchObject({ covered: 0, status: 'not_met' });
 
     const table = await run(['coverage', '--data', data]);
-    expect(table.output).toMatch(/tan-lap +Xã Tân Lập +1\/1 /);
+    expect(table.output).toMatch(/tan-lap +Xã Tân Lập +1\/1 +none +1\/1 +đạt /);
     const hamlets = await run(['coverage', '--data', data, '--commune', 'vinh-an', '--csv']);
     expect(hamlets.output.split('\n')[0]).toBe(
-      'hamlet,name,status,clusters up,broadcast days (8),operating regularly,since',
+      'hamlet,name,status,clusters up,fm/wired clusters,broadcast days (8),operating regularly,since',
     );
-    expect(hamlets.output).toContain('an-hoa,Ấp An Hòa,uncovered,0/1');
+    // The FM cluster is counted apart, never as a cluster that is down; nothing is judged on day one.
+    expect(hamlets.output).toContain('an-hoa,Ấp An Hòa,uncovered,0/1,0,0,not_judged,');
+    expect(hamlets.output).toContain('an-binh,Ấp An Bình,unverified,0/1,1,0,not_judged,');
+    const people = await run(['coverage', '--data', data, '--commune', 'vinh-an']);
+    expect(people.output).toMatch(/an-hoa +Ấp An Hòa +uncovered +0\/1 +0 +0 +chưa đánh giá /);
+
+    // Maintenance windows: bad input names the flag and changes nothing; a good one shows everywhere.
+    const addWindow = (place: string, id: string, until: string, reason: string) =>
+      run(['maintenance', 'add', '--data', data, place, id, '--until', until, '--reason', reason]);
+    const past = await addWindow('--device', 'tan-lap-c01', '2020-01-01 08:00', 'x');
+    expect(past.code).not.toBe(0);
+    expect(past.output).toContain('--until: "2020-01-01 08:00" is in the past');
+    const unknown = await addWindow('--device', 'no-such-box', '+2h', 'x');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.output).toContain('--device: no device "no-such-box" in the inventory');
+    expect((await run(['maintenance', 'list', '--data', data, '--all', '--json'])).output.trim()).toBe('[]');
+    const added = await addWindow('--commune', 'vinh-an', '+2h', 'thay đài');
+    expect(added.code).toBe(0);
+    const id = added.output.trim();
+    expect(id).toMatch(/^mw-[0-9a-z]+$/);
+    expect((await run(['maintenance', 'list', '--data', data])).output).toContain(
+      `${id}  commune an-giang/vinh-an`,
+    );
+    // The engine reads it within seconds: the commune shows under maintenance.
+    await eventually(
+      async () => {
+        const rows = JSON.parse((await run(['coverage', '--data', data, '--json'])).output) as {
+          commune: string;
+          maintenance: boolean;
+        }[];
+        expect(rows.find((r) => r.commune === 'vinh-an')?.maintenance).toBe(true);
+      },
+      30_000,
+      1000,
+    );
+    expect((await run(['coverage', '--data', data])).output).toContain('thay đài');
+    expect((await run(['maintenance', 'end', id, '--data', data])).code).toBe(0);
+    expect((await run(['maintenance', 'list', '--data', data])).output).toContain('no maintenance window');
+    const again = await run(['maintenance', 'end', id, '--data', data]);
+    expect(again.output).toContain(`id: "${id}" has already ended`);
 
     const month = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 7);
     const report = await run(['report', '--data', data, '--month', month, '--lang', 'vi']);

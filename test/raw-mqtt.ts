@@ -3,12 +3,23 @@
 import { connect, type Socket } from 'node:net';
 import { mqttPacket, mqttString as utf8 } from '../runtime/index.js';
 
-export function connectPacket(clientId: string, username: string, password: string, keepaliveS = 60): Buffer {
+export function connectPacket(
+  clientId: string,
+  username: string,
+  password: string,
+  keepaliveS = 60,
+  will?: { topic: string; payload: string; qos: 0 | 1 },
+): Buffer {
   const keepalive = Buffer.alloc(2);
   keepalive.writeUInt16BE(keepaliveS);
-  // Protocol level 4 (3.1.1); flags: username, password, clean session.
-  const header = Buffer.concat([utf8('MQTT'), Buffer.from([4, 0xc2]), keepalive]);
-  return mqttPacket(0x10, Buffer.concat([header, utf8(clientId), utf8(username), utf8(password)]));
+  // Protocol level 4 (3.1.1); flags: username, password, clean session, and a Will with its QoS.
+  const flags = 0xc2 | (will === undefined ? 0 : 0x04 | (will.qos << 3));
+  const header = Buffer.concat([utf8('MQTT'), Buffer.from([4, flags]), keepalive]);
+  const willFields = will === undefined ? [] : [utf8(will.topic), utf8(will.payload)];
+  return mqttPacket(
+    0x10,
+    Buffer.concat([header, utf8(clientId), ...willFields, utf8(username), utf8(password)]),
+  );
 }
 
 export function publishPacket(
@@ -32,9 +43,14 @@ export interface RawClient {
   send(bytes: Buffer): void;
 }
 
-export async function rawClient(url: string): Promise<RawClient> {
+/** `localAddress`: another loopback address (127.0.0.2, ...) stands for another remote host. */
+export async function rawClient(url: string, localAddress?: string): Promise<RawClient> {
   const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
+  const socket = connect({
+    port: Number(port),
+    host: hostname,
+    ...(localAddress !== undefined && { localAddress }),
+  });
   socket.on('error', () => undefined);
   await new Promise<void>((resolve) => socket.once('connect', resolve));
   let data = Buffer.alloc(0);

@@ -152,3 +152,51 @@ it('passes when every acknowledged message is stored once and every fault raised
     'refused by the ingest, vinh-an-c01: wrong_place ×1 (under another commune)',
   ]);
 });
+
+it('judges faults that overlap on a device as one outage, paged once (issue #14, point 14)', async () => {
+  // The README's scenario: a random link drop, then a scripted one on the same cluster while it is
+  // still cut off. The engine sees one outage and raises one device_offline, before the second began.
+  const own = await freshDatabase(influxUrl, 'simulate_verify_overlap');
+  await ensureDatabase(own, { database: own.database, rawRetentionDays: 30 });
+  try {
+    const device = 'tan-lap-c01';
+    const tags = `commune=tan-lap,device=${device},province=an-giang`;
+    const post = async (lines: string[], rp: string) => {
+      const url = `${influxUrl}/write?db=${own.database}&precision=ms&rp=${rp}`;
+      expect((await fetch(url, { method: 'POST', body: lines.join('\n') })).status).toBe(204);
+    };
+    await post([`presence,${tags} online=false,reason="lost",session=0i ${t0 + 60_050}`], 'raw');
+    const alert = (state: string, at: number) =>
+      `alert,commune=tan-lap,kind=device_offline,province=an-giang,state=${state} device="${device}",hamlet="",since=${t0 + 60_000}i ${at}`;
+    await post([alert('firing', t0 + 72_000), alert('resolved', t0 + 125_000)], LONG_RETENTION_POLICY);
+    const random: InjectedFault = {
+      kind: 'link_drop',
+      devices: [device],
+      start: t0 + 60_000,
+      end: t0 + 80_000,
+    };
+    const scripted: InjectedFault = {
+      kind: 'link_drop',
+      devices: [device],
+      start: t0 + 70_000,
+      end: t0 + 115_000,
+      alreadyDown: [device],
+    };
+    const result = await verifyRun({
+      ql: own,
+      inventory,
+      report: report({ [device]: ledgerOf([]) }, [random, scripted]),
+      heartbeatMs: () => 5000,
+      timeoutMs: 0,
+      messages: messages('en'),
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.held.filter((l) => l.startsWith('link_drop'))).toEqual([
+      `link_drop ${device}: Will (offline, lost) of ${device}; device_offline for ${device}`,
+      `link_drop ${device}: Will (offline, lost) of ${device}; device_offline for ${device}`,
+    ]);
+  } finally {
+    await own.dropDatabase(own.database);
+    own.close();
+  }
+});

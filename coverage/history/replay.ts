@@ -54,7 +54,9 @@ export function* replayDays(
       const broadcasters = new Set<string>();
       for (const t of [...instants].sort((a, b) => a - b)) {
         for (let d = 0; d < model.devices.length; d++) {
-          if (model.deviceMonitored[d] === 1) state.heartbeat(d, t, isDark(d, t), false, undefined);
+          if (model.deviceMonitored[d] === 0) continue;
+          state.heartbeat(d, t, isDark(d, t), false, undefined);
+          state.heard(d, t); // liveness is when the platform heard it: here, the replayed instant
         }
         evaluate(model, state, t, ev);
         for (let c = info.firstCommune; c < info.endCommune; c++) {

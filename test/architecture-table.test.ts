@@ -1,0 +1,47 @@
+// docs/architecture.md's folder table says which folders each folder imports; this fails when the code
+// and the table disagree, so a newcomer can trust it.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => join(dir, f));
+}
+
+function importedFolders(folder: string): string[] {
+  const found = new Set<string>();
+  for (const file of sourceFiles(folder)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/from '(?:\.\.\/)+([a-z0-9]+)\//g)) {
+      if (m[1] !== undefined && m[1] !== folder) found.add(m[1]);
+    }
+  }
+  return [...found].sort();
+}
+
+it("docs/architecture.md's folder table lists what each folder's code imports", () => {
+  const table = readFileSync('docs/architecture.md', 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      const m = /^\| `([a-z0-9]+)\/`\s*\|.*\|\s*([^|]+?)\s*\|$/.exec(line);
+      return m?.[1] !== undefined && m[2] !== undefined ? [[m[1], m[2]] as const] : [];
+    });
+  expect(table.length).toBeGreaterThan(5);
+  const folders = table.map(([folder]) => folder);
+  for (const [folder, imports] of table) {
+    const said =
+      imports === 'nothing of the others'
+        ? []
+        : imports === 'all of the above'
+          ? folders.slice(0, folders.indexOf(folder))
+          : imports.split(',').map((s) => s.trim());
+    const actual = importedFolders(folder);
+    if (imports === 'all of the above')
+      expect(
+        actual.every((f) => said.includes(f)),
+        folder,
+      ).toBe(true);
+    else expect([...said].sort(), `${folder}/ in docs/architecture.md`).toEqual(actual);
+  }
+});
