@@ -57,9 +57,30 @@ export {
   type CommunePeriod,
   type MonthlyReport,
   type Outage,
+  type PeriodKind,
   type PeriodReport,
+  PeriodError,
+  periodRange,
 } from './report.js';
-export { durationText, reportCsv, reportMarkdown } from './report-text.js';
+export {
+  clustersText,
+  durationIn,
+  durationText,
+  linkName,
+  outageKind,
+  periodName,
+  reportCsv,
+  reportMarkdown,
+  reportTitle,
+  statementLines,
+  stationText,
+  unitLabel,
+  verdictText,
+} from './report-text.js';
+export { reportXlsx } from './report-xlsx.js';
+export { reportHtml, VERDICT_COLOURS } from './report-html.js';
+export { reportMap, type MapCluster, type ReportMap } from './report-map.js';
+export { statementOf, type Statement, type UnitTally } from './statement.js';
 export {
   createDayCloser,
   rebuildDay,

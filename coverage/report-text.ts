@@ -1,109 +1,252 @@
-import type { UnitType } from '../protocol/index.js';
-import { utcOffsetMs } from './model.js';
-import type { CommunePeriod, PeriodReport, PeriodVerdict } from './report.js';
+import { messages, type Messages } from '../i18n/index.js';
+import type { InventoryLink } from '../protocol/index.js';
+import type { CommunePeriod, PeriodReport } from './report.js';
+import { statementOf } from './statement.js';
 
 /**
- * The report for people: Vietnamese first, place names, local time, decimal commas. The words live in
- * this one table until the catalogue of issue 13; the CSV keeps stable ids and dots for machines.
+ * The report for people: Vietnamese first (English with `--lang en`), place names, local time, the
+ * reader's number format. The statement in the official form comes first. The CSV keeps stable ids and
+ * dots for machines.
  */
-const VERDICT: Record<PeriodVerdict, string> = {
-  met: 'Đạt',
-  not_met: 'Không đạt',
-  unverified: 'Chưa kiểm chứng được (FM/hữu tuyến)',
-  maintenance: 'Đang bảo trì',
-  no_data: 'Không có dữ liệu',
-};
-const UNIT: Record<UnitType, string> = { xa: 'Xã', phuong: 'Phường', dac_khu: 'Đặc khu' };
-const OUTAGE_STATUS: Record<string, string> = {
-  uncovered: 'mất loa',
-  unserved: 'không có cụm loa',
-  at_risk: 'mất loa (có nguy cơ)',
-};
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
-export function durationText(ms: number): string {
+export function durationIn(ms: number, m: Messages): string {
   // An outage shorter than a minute is listed too: in seconds, not as "0 phút".
-  if (ms > 0 && ms < 59_500) return `${Math.max(1, Math.round(ms / 1000))} giây`;
+  if (ms > 0 && ms < 59_500) return m.t('duration.seconds', { n: Math.max(1, Math.round(ms / 1000)) });
   const total = minutes(ms);
   const h = Math.floor(total / 60);
-  return h > 0 ? `${h} giờ ${total % 60} phút` : `${total} phút`;
+  return h > 0 ? m.t('duration.hours', { h, m: total % 60 }) : m.t('duration.minutes', { n: total });
 }
 
-/** 65,76 (Vietnamese decimal comma). */
-export function viNumber(n: number, decimals = 2): string {
-  return n.toFixed(decimals).replace('.', ',');
+/** Vietnamese, for callers without a language. */
+export function durationText(ms: number): string {
+  return durationIn(ms, messages('vi'));
 }
 
-function local(ms: number, timezone: string): string {
-  const d = new Date(ms + utcOffsetMs(timezone, ms)).toISOString();
-  return `${d.slice(8, 10)}/${d.slice(5, 7)}/${d.slice(0, 4)} ${d.slice(11, 16)}`;
+/** The statement's percentage as provinces write it: at most two decimals, none when whole (`100%`). */
+function statementPct(pct: number, m: Messages): string {
+  return `${m.number(Math.round(pct * 100) / 100, 2).replace(/[.,]00$/, '')}%`;
 }
 
-function periodText(r: PeriodReport): string {
-  return r.kind === 'month' ? `tháng ${r.period.slice(5)}/${r.period.slice(0, 4)}` : `năm ${r.period}`;
+export function periodName(r: PeriodReport, m: Messages): string {
+  if (r.kind === 'month')
+    return m.t('report.period.month', { month: r.period.slice(5), year: r.period.slice(0, 4) });
+  if (r.kind === 'year') return m.t('report.period.year', { year: r.period });
+  return m.t('report.period.day', { date: m.date(r.from, r.timezone) });
 }
 
-const outageMs = (c: CommunePeriod) => c.outages.reduce((n, o) => n + o.to - o.from, 0);
+export function reportTitle(r: PeriodReport, m: Messages): string {
+  const number = r.criterion.number === '' ? '' : ` ${r.criterion.number}`;
+  return m.t('report.title', { number, name: r.criterion.name[m.lang], period: periodName(r, m) });
+}
 
-export function reportMarkdown(r: PeriodReport): string {
-  const counted = r.communes.filter((c) => c.applies);
-  const met = counted.filter((c) => c.verdict === 'met').length;
-  const pct = (n: number, of: number) => (of > 0 ? `${viNumber((100 * n) / of)} %` : '—');
+/** A commune's outages over the period, summed. */
+export const outageMs = (c: CommunePeriod) => c.outages.reduce((n, o) => n + o.to - o.from, 0);
+
+/** Why a commune did not meet the criterion, from its days, hamlets and outages. */
+function why(c: CommunePeriod, r: PeriodReport, m: Messages): string {
+  if (c.verdict === 'maintenance') return m.t('report.why.maintenance', { n: c.daysMaintenance });
+  if (c.verdict === 'no_data') return m.t('report.why.no_data', { n: c.daysNoData });
+  const parts = [
+    m.t('report.why.days', {
+      met: c.daysMet,
+      judged: c.daysMet + c.daysNotMet,
+      share: statementPct(r.criterion.dayCoveredShare * 100, m),
+    }),
+  ];
+  if (c.hamlets !== null)
+    parts.push(m.t('report.why.hamlets', { met: c.hamletsMet ?? 0, hamlets: c.hamlets }));
+  if (c.availabilityPct !== null)
+    parts.push(m.t('report.why.availability', { pct: m.percent(c.availabilityPct) }));
+  if (r.kind !== 'year' && c.outages.length > 0)
+    parts.push(m.t('report.why.outages', { n: c.outages.length, duration: durationIn(outageMs(c), m) }));
+  return parts.join('; ');
+}
+
+/**
+ * The first lines of every format: "Toàn tỉnh có X/Y xã đạt tiêu chí «…» (đạt tỷ lệ Z%)" per assessed
+ * unit type, what the others were, the unit types not assessed; then the failed and the unverified.
+ */
+export function statementLines(
+  r: PeriodReport,
+  m: Messages,
+): { statement: string[]; failed: string[]; unverified: string[] } {
+  const s = statementOf(r);
+  const units = (unit: CommunePeriod['unit'], n: number) => m.t(`report.unit.${unit}`, { n });
+  const statement: string[] = [];
+  for (const u of s.counted) {
+    statement.push(
+      m.t('report.statement', {
+        met: u.met,
+        units: units(u.unit, u.total),
+        criterion: r.criterion.name[m.lang],
+        pct: statementPct(u.pct, m),
+      }),
+    );
+    const rest = (
+      [
+        ['report.rest.not_met', u.notMet],
+        ['report.rest.unverified', u.unverified],
+        ['report.rest.maintenance', u.maintenance],
+        ['report.rest.no_data', u.noData],
+      ] as const
+    )
+      .filter(([, n]) => n > 0)
+      .map(([key, n]) => m.t(key, { units: units(u.unit, n) }));
+    if (rest.length > 0) statement.push(m.t('report.rest', { list: rest.join(', ') }));
+  }
+  if (s.notCounted.length > 0)
+    statement.push(
+      m.t('report.notCounted', { list: s.notCounted.map((u) => units(u.unit, u.n)).join(', ') }),
+    );
+  return {
+    statement,
+    failed: s.failed.map((c) => `${c.name}: ${why(c, r, m)}`),
+    unverified: s.unverified.map((c) =>
+      c.unverifiedHamlets.length > 0
+        ? m.t('report.unverified.item', { name: c.name, hamlets: c.unverifiedHamlets.join(', ') })
+        : m.t('report.unverified.days', { name: c.name, n: c.daysUnverified }),
+    ),
+  };
+}
+
+const UNIT_PREFIX = /^(Xã|Phường|Đặc khu) /;
+
+/** "Xã Tân Lập" in Vietnamese; "Commune Tân Lập" reads oddly, so English keeps the name as written. */
+export function unitLabel(c: CommunePeriod, m: Messages): string {
+  return m.lang === 'vi'
+    ? `${m.t(`report.unitName.${c.unit}`)} ${c.name.replace(UNIT_PREFIX, '')}`
+    : `${c.name} (${m.t(`report.unitName.${c.unit}`).toLowerCase()})`;
+}
+
+export function linkName(link: InventoryLink, m: Messages): string {
+  return m.t(`report.link.${link}`);
+}
+
+/** "4G 2/3, FM 1": monitored clusters up of those listed (when states were stored), FM/wired by count. */
+export function clustersText(c: CommunePeriod, m: Messages): string {
+  const known = Object.keys(c.clustersUp).length > 0 || c.stationStatus !== null;
+  const parts = Object.entries(c.clusters).map(([link, n]) => {
+    const l = link as InventoryLink;
+    const monitored = l !== 'fm' && l !== 'wired';
+    return `${linkName(l, m)} ${monitored && known ? `${c.clustersUp[l] ?? 0}/${n}` : n}`;
+  });
+  return parts.length > 0 ? parts.join(', ') : m.t('report.none');
+}
+
+/** "4G (hoạt động)": the station's link and, when stored, its status at the period's end. */
+export function stationText(c: CommunePeriod, m: Messages): string {
+  if (c.station === null) return m.t('report.none');
+  const status = c.stationStatus === null ? '' : ` (${m.t(`report.device.${c.stationStatus}`)})`;
+  return `${linkName(c.station, m)}${status}`;
+}
+
+export function verdictText(c: CommunePeriod, m: Messages): string {
+  const v = m.t(`report.verdict.${c.verdict}`);
+  return c.applies ? v : m.t('report.notApplicable', { verdict: v });
+}
+
+export function outageKind(status: string, m: Messages): string {
+  return status === 'uncovered' || status === 'unserved' || status === 'at_risk'
+    ? m.t(`report.outage.${status}`)
+    : status;
+}
+
+export function reportMarkdown(r: PeriodReport, m: Messages = messages('vi')): string {
   const first = r.communes[0];
   const elapsed = first?.daysElapsed ?? 0;
   const days = first?.days ?? 0;
-  const share = viNumber(r.criterion.dayCoveredShare * 100, 0);
-  const number = r.criterion.number === '' ? '' : ` ${r.criterion.number}`;
-  const lines = [
-    `# Báo cáo tiêu chí${number} “${r.criterion.name.vi}”, ${periodText(r)}`,
+  const share = statementPct(r.criterion.dayCoveredShare * 100, m);
+  const { statement, failed, unverified } = statementLines(r, m);
+  const withOutages = r.kind !== 'year';
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const lines = [`# ${reportTitle(r, m)}`, '', ...statement.flatMap((s) => [`**${s}**`, ''])];
+  if (failed.length > 0)
+    lines.push(`## ${m.t('report.failed.title')}`, '', ...failed.map((f) => `- ${f}`), '');
+  if (unverified.length > 0)
+    lines.push(`## ${m.t('report.unverified.title')}`, '', ...unverified.map((f) => `- ${f}`), '');
+  lines.push(
+    r.complete
+      ? m.t('report.complete', { zone: r.timezone, n: days })
+      : m.t('report.provisional', {
+          zone: r.timezone,
+          asOf: m.time(r.asOf, r.timezone),
+          elapsed,
+          n: days,
+          toCome: days - elapsed,
+        }),
+    m.t('report.rule', { share }),
     '',
-    `_Criterion${number} report (${r.criterion.name.en}), ${r.period}._`,
+    `## ${m.t('report.communes.title')}`,
     '',
-    `Giờ địa phương (${r.timezone}). ${
-      r.complete
-        ? `Đủ ${days} ngày.`
-        : `Tạm tính đến ${local(r.asOf, r.timezone)}: ${elapsed}/${days} ngày đã qua; ngày đang diễn ra và những ngày chưa đến (${days - elapsed} ngày) không được tính.`
-    }`,
-    `Một ngày đạt khi mọi ấp có loa hoạt động ít nhất ${share} % thời gian của ngày; cả kỳ đạt khi ít nhất ${share} % số ngày được đánh giá (đạt hoặc không đạt) là ngày đạt. Ngày không có dữ liệu được ghi riêng, không tính là không đạt.`,
-    '',
-    `**${met}/${counted.length} xã đạt (${pct(met, counted.length)}).**${
-      counted.length < r.communes.length
-        ? ` ${r.communes.length - counted.length} phường/đặc khu được liệt kê nhưng không thuộc diện đánh giá.`
-        : ''
-    }`,
-    '',
-    '| Tỉnh | Đơn vị | Ngày đạt | Ngày không đạt | Ngày chưa kiểm chứng | Ngày bảo trì | Ngày không có dữ liệu | Tỷ lệ thời gian ấp có loa | Ngày có phát thanh | Sự cố | Thời gian sự cố | Kết luận |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...r.communes.map(
-      (c) =>
-        `| ${c.provinceName} | ${UNIT[c.unit]} ${c.name.replace(/^(Xã|Phường|Đặc khu) /, '')} | ${c.daysMet}/${c.daysElapsed} | ${c.daysNotMet} | ${c.daysUnverified} | ${c.daysMaintenance} | ${c.daysNoData} | ${
-          c.availabilityPct === null ? 'không có dữ liệu' : `${viNumber(c.availabilityPct)} %`
-        } | ${c.broadcastDays} | ${r.kind === 'month' ? c.outages.length : '—'} | ${r.kind === 'month' ? durationText(outageMs(c)) : '—'} | ${
-          c.applies ? VERDICT[c.verdict] : `${VERDICT[c.verdict]} (không thuộc diện)`
-        } |`,
+    row(
+      (
+        [
+          'province',
+          'unit',
+          'daysMet',
+          'daysNotMet',
+          'daysUnverified',
+          'daysMaintenance',
+          'daysNoData',
+          'availability',
+          'broadcastDays',
+          'outages',
+          'outageTime',
+          'verdict',
+          'hamlets',
+          'station',
+          'clusters',
+        ] as const
+      ).map((k) => m.t(`report.col.${k}`)),
     ),
-  ];
-  if (r.kind === 'month') {
+    `|${'---|'.repeat(15)}`,
+    ...r.communes.map((c) =>
+      row([
+        c.provinceName,
+        unitLabel(c, m),
+        `${c.daysMet}/${c.daysElapsed}`,
+        String(c.daysNotMet),
+        String(c.daysUnverified),
+        String(c.daysMaintenance),
+        String(c.daysNoData),
+        c.availabilityPct === null ? m.t('report.noData') : m.percent(c.availabilityPct),
+        String(c.broadcastDays),
+        withOutages ? String(c.outages.length) : '—',
+        withOutages ? durationIn(outageMs(c), m) : '—',
+        verdictText(c, m),
+        c.hamlets === null ? '—' : `${c.hamletsMet ?? 0}/${c.hamlets}`,
+        stationText(c, m),
+        clustersText(c, m),
+      ]),
+    ),
+  );
+  if (withOutages) {
     lines.push(
       '',
-      '## Sự cố (Outages)',
+      `## ${m.t('report.outages.title')}`,
       '',
-      '| Xã | Ấp | Loại | Từ | Đến | Thời lượng |',
+      row(
+        (['commune', 'hamlet', 'kind', 'from', 'to', 'duration'] as const).map((k) => m.t(`report.col.${k}`)),
+      ),
       '|---|---|---|---|---|---|',
       ...r.communes.flatMap((c) =>
-        c.outages.map(
-          (o) =>
-            `| ${c.name} | ${o.name} | ${OUTAGE_STATUS[o.status] ?? o.status} | ${local(o.from, r.timezone)} | ${
-              o.ongoing ? 'đang tiếp diễn' : local(o.to, r.timezone)
-            } | ${durationText(o.to - o.from)} |`,
+        c.outages.map((o) =>
+          row([
+            c.name,
+            o.name,
+            outageKind(o.status, m),
+            m.time(o.from, r.timezone),
+            o.ongoing ? m.t('report.ongoing') : m.time(o.to, r.timezone),
+            durationIn(o.to - o.from, m),
+          ]),
         ),
       ),
     );
   }
   return `${lines.join('\n')}\n`;
 }
-
 /** Machine-readable: stable ids and column names, dots for decimals, ISO times in UTC. */
 export function reportCsv(r: PeriodReport): string {
   const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
@@ -128,6 +271,13 @@ export function reportCsv(r: PeriodReport): string {
       'outage_minutes',
       'verdict',
       'outage_list',
+      'hamlets',
+      'hamlets_met',
+      'station',
+      'clusters',
+      'clusters_up',
+      'station_status',
+      'unverified_hamlets',
     ],
     ...r.communes.map((c) => [
       c.province,
@@ -153,6 +303,17 @@ export function reportCsv(r: PeriodReport): string {
           (o) => `${o.hamlet} ${new Date(o.from).toISOString()}/${new Date(o.to).toISOString()} ${o.status}`,
         )
         .join('; '),
+      c.hamlets === null ? '' : String(c.hamlets),
+      c.hamletsMet === null ? '' : String(c.hamletsMet),
+      c.station ?? '',
+      Object.entries(c.clusters)
+        .map(([link, n]) => `${link}:${n}`)
+        .join(';'),
+      Object.entries(c.clustersUp)
+        .map(([link, n]) => `${link}:${n}`)
+        .join(';'),
+      c.stationStatus ?? '',
+      c.unverifiedHamlets.join('; '),
     ]),
   ];
   return `${rows.map((row) => row.map(q).join(',')).join('\n')}\n`;

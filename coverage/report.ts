@@ -1,5 +1,11 @@
 import { type InfluxQl, type Series } from '../influx/index.js';
-import { DEFAULT_CRITERION, type Criterion, type Inventory, type UnitType } from '../protocol/index.js';
+import {
+  DEFAULT_CRITERION,
+  type Criterion,
+  type Inventory,
+  type InventoryLink,
+  type UnitType,
+} from '../protocol/index.js';
 import { SUMMARY_BUCKETS } from './history/buckets.js';
 import { emptySeconds, outagesOf, type BucketSeconds, type DayVerdict } from './history/day.js';
 import { changesBySeries, LOOKBACK_MS } from './history/rebuild.js';
@@ -55,11 +61,28 @@ export interface CommunePeriod {
   broadcastDays: number;
   verdict: PeriodVerdict;
   outages: Outage[];
+  /** Hamlets, and those meeting the criterion, on the period's last day with data; null without one. */
+  hamlets: number | null;
+  hamletsMet: number | null;
+  /** From the inventory: the station's link (null: none listed) and the clusters per link. */
+  station: InventoryLink | null;
+  clusters: Partial<Record<InventoryLink, number>>;
+  /**
+   * At the period's end (or now): monitored clusters up per link, and the station's status, from the
+   * engine's `coverage_device` states; empty and null when none was stored.
+   */
+  clustersUp: Partial<Record<InventoryLink, number>>;
+  stationStatus: 'up' | 'down' | 'unmonitored' | null;
+  /** Hamlets (names) served only by FM receivers or wired horns: they cannot report (chưa xác minh). */
+  unverifiedHamlets: string[];
 }
 
+/** A month, a year, or one local day (`loa report --at`: the state on that date). */
+export type PeriodKind = 'month' | 'year' | 'day';
+
 export interface PeriodReport {
-  kind: 'month' | 'year';
-  /** `YYYY-MM` or `YYYY`. */
+  kind: PeriodKind;
+  /** `YYYY-MM`, `YYYY` or `YYYY-MM-DD`. */
   period: string;
   timezone: string;
   from: number;
@@ -83,18 +106,36 @@ export interface ReportOptions {
   retentionPolicy?: string;
 }
 
-function periodRange(kind: 'month' | 'year', period: string, timezone: string) {
-  const m = kind === 'month' ? /^(\d{4})-(0[1-9]|1[0-2])$/.exec(period) : /^(\d{4})$/.exec(period);
-  if (!m)
-    throw new Error(
-      kind === 'month' ? `--month must be YYYY-MM, not "${period}"` : `--year must be YYYY, not "${period}"`,
-    );
-  const year = Number(m[1]);
-  const first = kind === 'month' ? Number(m[2]) - 1 : 0;
-  const offset = utcOffsetMs(timezone, Date.UTC(year, first, 15));
-  const from = Date.UTC(year, first, 1) - offset;
-  const to = (kind === 'month' ? Date.UTC(year, first + 1, 1) : Date.UTC(year + 1, 0, 1)) - offset;
-  return { from, to, offset };
+const PERIOD_FORMS: Record<PeriodKind, { re: RegExp; flag: string; form: string }> = {
+  month: { re: /^(\d{4})-(0[1-9]|1[0-2])$/, flag: '--month', form: 'YYYY-MM' },
+  year: { re: /^(\d{4})$/, flag: '--year', form: 'YYYY' },
+  day: { re: /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, flag: '--at', form: 'YYYY-MM-DD' },
+};
+
+/** Thrown for a period that is not one (`--year 20x6`, `--at 2026-02-30`): the user's to fix. */
+export class PeriodError extends Error {
+  override name = 'PeriodError';
+}
+
+/** The local period [from, to) of `period`; a PeriodError names the flag when it is malformed. */
+export function periodRange(kind: PeriodKind, period: string, timezone: string) {
+  const { re, flag, form } = PERIOD_FORMS[kind];
+  const m = re.exec(period);
+  const year = Number(m?.[1]);
+  const first = kind === 'year' ? 0 : Number(m?.[2]) - 1;
+  const date = kind === 'day' ? Number(m?.[3]) : 1;
+  const start = Date.UTC(year, first, date);
+  if (!m || new Date(start).getUTCDate() !== date)
+    throw new PeriodError(`${flag} must be ${form}, not "${period}"`);
+  const offset = utcOffsetMs(timezone, start + 12 * 3_600_000);
+  const from = start - offset;
+  const end =
+    kind === 'month'
+      ? Date.UTC(year, first + 1, 1)
+      : kind === 'year'
+        ? Date.UTC(year + 1, 0, 1)
+        : start + DAY_MS;
+  return { from, to: end - offset, offset };
 }
 
 function verdictOf(c: CommunePeriod, share: number): PeriodVerdict {
@@ -123,7 +164,7 @@ export function yearlyReport(ql: InfluxQl, options: ReportOptions & { year: stri
  */
 export async function periodReport(
   ql: InfluxQl,
-  kind: 'month' | 'year',
+  kind: PeriodKind,
   period: string,
   { timezone, now = Date.now(), inventory, retentionPolicy = 'long' }: ReportOptions,
 ): Promise<PeriodReport> {
@@ -160,6 +201,13 @@ export async function periodReport(
         broadcastDays: 0,
         verdict: 'no_data',
         outages: [],
+        hamlets: null,
+        hamletsMet: null,
+        station: null,
+        clusters: {},
+        clustersUp: {},
+        stationStatus: null,
+        unverifiedHamlets: [],
       };
       communes.set(key, c);
     }
@@ -172,6 +220,7 @@ export async function periodReport(
         name: commune.name,
         unit: commune.unit,
         applies: p.criterion.appliesTo.includes(commune.unit),
+        ...equipment(commune),
       });
     }
   }
@@ -183,7 +232,7 @@ export async function periodReport(
     const table = `"${retentionPolicy}"."${COMMUNE_DAY}"`;
     const where = `time >= ${from}ms AND time < ${elapsedEnd}ms`;
     const by = 'GROUP BY "province", "commune"';
-    const [days, names] = await Promise.all([
+    const [days, names, hamlets] = await Promise.all([
       ql.query(`SELECT ${fields.map((f) => `"${f}"`).join(', ')} FROM ${table} WHERE ${where} ${by}`),
       // Without an inventory, names and unit types as the summaries carry them.
       inventory === undefined
@@ -191,7 +240,17 @@ export async function periodReport(
             `SELECT last("name") AS "name", last("unit") AS "unit", last("applies") AS "applies" FROM ${table} WHERE ${where} ${by}`,
           )
         : Promise.resolve([]),
+      ql.query(
+        // The last day with data: a day the engine did not run says nothing about the hamlets.
+        `SELECT last("hamlets") AS "hamlets", last("hamlets_met") AS "met" FROM ${table} WHERE ${where} AND "verdict" != 'no_data' ${by}`,
+      ),
     ]);
+    for (const s of hamlets) {
+      const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
+      const row = s.values[0] ?? [];
+      c.hamlets = Number(row[s.columns.indexOf('hamlets')] ?? 0);
+      c.hamletsMet = Number(row[s.columns.indexOf('met')] ?? 0);
+    }
     for (const s of days) {
       const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
       const at = (name: string) => s.columns.indexOf(name);
@@ -228,7 +287,9 @@ export async function periodReport(
       c.applies = col('applies') !== false;
     }
   }
-  if (kind === 'month') await addOutages(ql, get, inventory, from, Math.min(to, now), retentionPolicy);
+  if (inventory !== undefined)
+    await addDeviceStates(ql, get, inventory, from, Math.min(to, now), retentionPolicy);
+  if (kind !== 'year') await addOutages(ql, get, inventory, from, Math.min(to, now), retentionPolicy);
 
   for (const c of communes.values()) {
     c.daysNoData = c.daysElapsed - c.daysMet - c.daysNotMet - c.daysUnverified - c.daysMaintenance;
@@ -258,6 +319,43 @@ export async function periodReport(
     },
     communes: list,
   };
+}
+
+/** A commune's equipment as its inventory lists it, and the hamlets nothing monitored serves. */
+function equipment(commune: Inventory['provinces'][number]['communes'][number]) {
+  const station = commune.devices.find((d) => d.kind === 'station');
+  const clusters: Partial<Record<InventoryLink, number>> = {};
+  for (const d of commune.devices) if (d.kind === 'cluster') clusters[d.link] = (clusters[d.link] ?? 0) + 1;
+  const unverifiedHamlets = commune.hamlets
+    .filter((h) => !commune.devices.some((d) => d.monitored && d.hamlets.includes(h.id)))
+    .map((h) => h.name);
+  return { station: station?.link ?? null, clusters, unverifiedHamlets };
+}
+
+/** The devices' last stored status before `to`: clusters up per link, the station's status. */
+async function addDeviceStates(
+  ql: InfluxQl,
+  get: (province: string, commune: string) => CommunePeriod,
+  inventory: Inventory,
+  from: number,
+  to: number,
+  retentionPolicy: string,
+): Promise<void> {
+  if (to <= from) return;
+  const series: Series[] = await ql.query(
+    `SELECT last("status") AS "status" FROM "${retentionPolicy}"."coverage_device" WHERE time >= ${from - LOOKBACK_MS}ms AND time < ${to}ms GROUP BY "province", "commune", "device"`,
+  );
+  for (const s of series) {
+    const device = inventory.device(s.tags?.device ?? '');
+    if (device === undefined) continue;
+    const status = String(s.values[0]?.[s.columns.indexOf('status')] ?? '');
+    const c = get(device.province, device.commune);
+    if (device.kind === 'station') {
+      if (status === 'up' || status === 'down' || status === 'unmonitored') c.stationStatus = status;
+    } else if (status === 'up') {
+      c.clustersUp[device.link] = (c.clustersUp[device.link] ?? 0) + 1;
+    }
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 // `loa up` runs the coverage engine: a device's heartbeat reaches it through the ingest's observer,
 // and `loa coverage` / `loa report` read the result back from InfluxDB through the run record.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
@@ -111,7 +111,7 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
     expect(again.output).toContain(`id: "${id}" has already ended`);
 
     const month = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 7);
-    const report = await run(['report', '--data', data, '--month', month]);
+    const report = await run(['report', '--data', data, '--month', month, '--lang', 'vi']);
     expect(report.code).toBe(0);
     expect(report.output).toContain(
       `# Báo cáo tiêu chí 8.3 “Xã có đài truyền thanh và hệ thống loa đến các thôn/ấp”, tháng ${month.slice(5)}/${month.slice(0, 4)}`,
@@ -127,6 +127,21 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
       `SELECT count("verdict") FROM "long"."coverage_commune_day" WHERE "day" = '${yesterday}'`,
     );
     expect(days?.values[0]?.[1]).toBe(2);
+    // The state on that date, in the official form (English here: LOA_LANG=en).
+    const at = await run(['report', '--data', data, '--at', yesterday]);
+    expect(at.code).toBe(0);
+    expect(at.output).toMatch(/^\*\*Province-wide, \d\/2 communes meet the criterion «/m);
+    // The files for the department: a workbook and a printable page with the map, where --out says.
+    const xlsx = join(dir, 'bao-cao.xlsx');
+    const wrote = await run(['report', '--data', data, '--at', yesterday, '--format', 'xlsx', '--out', xlsx]);
+    expect(wrote.code).toBe(0);
+    expect((await readFile(xlsx)).subarray(0, 2).toString()).toBe('PK');
+    const html = join(dir, 'bao-cao.html');
+    const page = await run(['report', '--data', data, '--month', month, '--format', 'html', '--out', html]);
+    expect(page.code).toBe(0);
+    const text = await readFile(html, 'utf8');
+    expect(text).toContain('<section class="statement"><p>Province-wide, ');
+    expect(text).toContain('<svg class="map"');
     const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
     const refused = await run(['report', 'rebuild', '--data', data, '--day', today]);
     expect(refused.code).not.toBe(0);

@@ -163,6 +163,22 @@ describe('loa report from the summaries', () => {
     );
   });
 
+  it('per commune: hamlets met, the station and clusters up by link at the end, the FM-only hamlets', () => {
+    // On 3 June, the last day with data: three hamlets met, the FM-only one could not be verified.
+    expect(row('vinh-an')).toMatchObject({
+      hamlets: 4,
+      hamletsMet: 3,
+      station: 'ethernet',
+      stationStatus: 'up',
+      clusters: { '4g': 1, wifi: 1, fm: 2 },
+      clustersUp: { '4g': 1, wifi: 1 },
+      unverifiedHamlets: ['Ấp An Phú'],
+    });
+    expect(reportMarkdown(report)).toContain(
+      '| Chưa xác minh (FM/hữu tuyến) | 3/4 | cáp mạng (hoạt động) | 4G 1/1, Wi-Fi 1/1, FM 2 |',
+    );
+  });
+
   it('availability is time-weighted and leaves out what cannot be checked (FM)', () => {
     const vinhAn = row('vinh-an');
     expect(vinhAn?.verdict).toBe('unverified');
