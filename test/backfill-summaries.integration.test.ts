@@ -2,10 +2,10 @@
 // the engine's evaluation and the history's one writer, read back by `loa report --year`.
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { periodReport } from '../coverage/index.js';
-import { createV1Writer, ensureDatabase } from '../influx/index.js';
+import { ensureDatabase } from '../influx/index.js';
 import { backfillSummaries } from '../simulator/index.js';
 import { testInventory } from './fixtures/province.js';
-import { freshDatabase } from './influx-helpers.js';
+import { freshDatabase, testWriter } from './influx-helpers.js';
 
 const influxUrl = inject('influxUrl');
 const HOUR = 3_600_000;
@@ -27,13 +27,7 @@ it('writes a summary per hamlet and commune per past day, the scripted outage fa
   const inventory = await testInventory();
   const result = await backfillSummaries({
     inventory,
-    writer: createV1Writer({
-      url: influxUrl,
-      database: ql.database,
-      retentionPolicy: 'long',
-      timeoutMs: 10_000,
-      gzip: false,
-    }),
+    writer: testWriter(influxUrl, ql.database, 'long'),
     days: 60,
     until: UNTIL,
     outageChance: 0,

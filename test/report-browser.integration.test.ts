@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import YAML from 'yaml';
 import { periodReport, reportHtml, reportMap, statementLines, type PeriodReport } from '../coverage/index.js';
 import { messages } from '../i18n/index.js';
-import { createV1Writer, ensureDatabase } from '../influx/index.js';
+import { ensureDatabase } from '../influx/index.js';
 import { Inventory, parseInventoryFile } from '../protocol/index.js';
 import { backfillSummaries, generateProvince } from '../simulator/index.js';
 import { CHROMIUM, chromiumArgs } from './chromium.js';
-import { freshDatabase } from './influx-helpers.js';
+import { freshDatabase, testWriter } from './influx-helpers.js';
 
 const run = promisify(execFile);
 const influxUrl = inject('influxUrl');
@@ -68,13 +68,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
     await ensureDatabase(ql, { database: ql.database, rawRetentionDays: 30 });
     await backfillSummaries({
       inventory,
-      writer: createV1Writer({
-        url: influxUrl,
-        database: ql.database,
-        retentionPolicy: 'long',
-        timeoutMs: 10_000,
-        gzip: false,
-      }),
+      writer: testWriter(influxUrl, ql.database, 'long'),
       days: 30,
       until: NOW,
       seed: 13,
