@@ -25,7 +25,17 @@ export function formatStatus(now: StatusReading, rate: number, m: Messages = cur
   return now.spilling ? `${line} · ${m.t('status.spilling')}` : line;
 }
 
-export function createStatusLine({ tty, read }: { tty: boolean; read: () => StatusReading }) {
+export function createStatusLine({
+  tty,
+  read,
+  timeZone,
+}: {
+  tty: boolean;
+  read: () => StatusReading;
+  /** The province's zone: a log line's time is read by a person, in local time. */
+  timeZone: string;
+}) {
+  const m = currentMessages();
   let timer: NodeJS.Timeout | undefined;
   let last = read();
   let lastAt = Date.now();
@@ -38,9 +48,9 @@ export function createStatusLine({ tty, read }: { tty: boolean; read: () => Stat
         const rate = ((now.received - last.received) * 1000) / Math.max(1, at - lastAt);
         last = now;
         lastAt = at;
-        const line = formatStatus(now, rate);
+        const line = formatStatus(now, rate, m);
         if (tty) process.stdout.write(`\r\x1b[2K${line}`);
-        else process.stdout.write(`${new Date(at).toISOString()} ${line}\n`);
+        else process.stdout.write(`${m.time(at, timeZone)} ${line}\n`);
       }, intervalMs);
       timer.unref();
     },

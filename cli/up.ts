@@ -164,6 +164,7 @@ export async function runUp(config: UpConfig): Promise<void> {
     const status = createStatusLine({
       tty: process.stdout.isTTY,
       read: () => ({ ...ingest.stats(), devicesOnline: broker.metrics().connectedClients }),
+      timeZone: inventory.provinces[0]?.timezone ?? 'Asia/Ho_Chi_Minh',
     });
     status.start();
     steps.push(() => {
