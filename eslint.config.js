@@ -33,7 +33,7 @@ const LAYERS = {
   // What Loa says to people: every folder that writes for them may import it, and it imports none.
   i18n: [],
   influx: ['protocol', 'runtime'],
-  broker: ['protocol', 'runtime', 'influx'],
+  broker: ['protocol', 'runtime'],
   ingest: ['protocol', 'runtime', 'influx'],
   coverage: ['protocol', 'runtime', 'influx', 'i18n'],
   devices: ['protocol', 'runtime'],

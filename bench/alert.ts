@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAgent, createMemorySessionStore, type Agent } from '../devices/index.js';
 import { createInfluxdServer, createInfluxQl } from '../influx/index.js';
-import { loadInventory } from '../protocol/index.js';
+import { ALERT, loadInventory } from '../protocol/index.js';
 import { silentLogger } from '../runtime/index.js';
 import { generateProvince, writeProvince } from '../simulator/index.js';
 import { spawnLoa } from '../test/cli-process.js';
@@ -111,7 +111,7 @@ export async function benchAlertLatency({
       while (firedAt.size < devices.length && Date.now() < deadline) {
         await sleep(250);
         const [series] = await ql.query(
-          `SELECT "device" FROM "long"."alert" WHERE "kind" = 'device_offline' AND "state" = 'firing' AND time >= ${killedAt}ms`,
+          `SELECT "${ALERT.field.device}" FROM "${ALERT.retention}"."${ALERT.name}" WHERE "${ALERT.tag.kind}" = 'device_offline' AND "${ALERT.tag.state}" = 'firing' AND time >= ${killedAt}ms`,
         );
         for (const [time, device] of series?.values ?? []) {
           const at = typeof time === 'string' ? Date.parse(time) : Number(time);

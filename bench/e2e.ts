@@ -15,7 +15,7 @@ import {
   type InfluxQl,
 } from '../influx/index.js';
 import { silentLogger } from '../runtime/index.js';
-import { loadInventory } from '../protocol/index.js';
+import { HEARTBEAT, loadInventory } from '../protocol/index.js';
 import {
   closeLoadFleet,
   connectLoadFleet,
@@ -103,7 +103,7 @@ async function scrape(url: string, name: string): Promise<number> {
 }
 
 async function count(ql: InfluxQl): Promise<number> {
-  const [s] = await ql.query('SELECT count("seq") FROM "heartbeat"');
+  const [s] = await ql.query(`SELECT count("${HEARTBEAT.field.seq}") FROM "${HEARTBEAT.name}"`);
   return Number(s?.values[0]?.[1] ?? 0);
 }
 

@@ -13,7 +13,7 @@ import {
   ensureDatabase,
   LONG_RETENTION_POLICY,
 } from '../influx/index.js';
-import { loadInventory, type Inventory } from '../protocol/index.js';
+import { COVERAGE_COMMUNE_DAY, loadInventory, type Inventory } from '../protocol/index.js';
 import { silentLogger } from '../runtime/index.js';
 import { backfillSummaries, generateProvince, presetSpec, writeProvince } from '../simulator/index.js';
 import { median } from './stats.js';
@@ -107,6 +107,8 @@ export async function benchHistory({ repeats = 5 } = {}): Promise<HistoryBench> 
     });
     const reports: number[] = [];
     const bare: number[] = [];
+    const D = COVERAGE_COMMUNE_DAY;
+    const f = D.field;
     let communesMet = 0;
     for (let r = 0; r < repeats; r++) {
       let t0 = performance.now();
@@ -115,7 +117,7 @@ export async function benchHistory({ repeats = 5 } = {}): Promise<HistoryBench> 
       communesMet = report.communes.filter((c) => c.verdict === 'met').length;
       t0 = performance.now();
       await ql.query(
-        `SELECT "verdict", "broadcast", "hamlet_covered_s", "hamlet_uncovered_s" FROM "long"."coverage_commune_day" WHERE time >= ${until - 365 * DAY}ms AND time < ${until}ms GROUP BY "province", "commune"`,
+        `SELECT "${f.verdict}", "${f.broadcast}", "${f.hamlet_covered_s}", "${f.hamlet_uncovered_s}" FROM "${D.retention}"."${D.name}" WHERE time >= ${until - 365 * DAY}ms AND time < ${until}ms GROUP BY "${D.tag.province}", "${D.tag.commune}"`,
       );
       bare.push(performance.now() - t0);
     }

@@ -3,6 +3,7 @@
 // visible since the last answer is counted with the delay from its publish to that answer (an upper
 // bound: it may have been visible a little earlier). Several runs; medians of their percentiles.
 import type { InfluxQl } from '../influx/index.js';
+import { HEARTBEAT } from '../protocol/index.js';
 import type { LoadRun, PublishLoop } from '../simulator/index.js';
 import { median, percentile } from './stats.js';
 
@@ -32,7 +33,9 @@ export interface LatencyProbe {
 export function latencyProbe(ql: InfluxQl, device: string): LatencyProbe {
   const publishedAt = new Map<number, number>();
   const newestSeq = async () => {
-    const [s] = await ql.query(`SELECT last("seq") FROM "heartbeat" WHERE "device" = '${device}'`);
+    const [s] = await ql.query(
+      `SELECT last("${HEARTBEAT.field.seq}") FROM "${HEARTBEAT.name}" WHERE "${HEARTBEAT.tag.device}" = '${device}'`,
+    );
     return Number(s?.values[0]?.[1] ?? 0);
   };
   return {

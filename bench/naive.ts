@@ -6,6 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { InfluxDB } from 'influx';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createInfluxQl } from '../influx/index.js';
+import { HEARTBEAT } from '../protocol/index.js';
 import { createPublishLoop } from '../simulator/index.js';
 import { latencyProbe, type LatencyResult } from './latency.js';
 import { median } from './stats.js';
@@ -55,7 +56,7 @@ export async function naiveBaseline({
         .writePoints(
           [
             {
-              measurement: 'heartbeat',
+              measurement: HEARTBEAT.name,
               tags: { device },
               fields: { seq: m.seq, uptime_s: m.uptime_s, power: m.power, amp: m.amp },
               timestamp: String(m.ts),
@@ -81,7 +82,11 @@ export async function naiveBaseline({
       },
     });
     const count = async () =>
-      (await influx.query<{ count: number }>('SELECT count("seq") FROM "heartbeat"'))[0]?.count ?? 0;
+      (
+        await influx.query<{ count: number }>(
+          `SELECT count("${HEARTBEAT.field.seq}") FROM "${HEARTBEAT.name}"`,
+        )
+      )[0]?.count ?? 0;
     /** Waits until `expected` points are stored or failed, a minute at most; returns those stored. */
     const drained = async (expected: number) => {
       const deadline = Date.now() + 60_000;

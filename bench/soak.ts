@@ -19,7 +19,7 @@ import { stringify } from 'yaml';
 import { readRecord } from '../cli/index.js';
 import { DEFAULT_ALERT_RULES } from '../coverage/index.js';
 import { createInfluxQl, freePort, LONG_RETENTION_POLICY, type InfluxQl } from '../influx/index.js';
-import { hashSecret, loadInventory } from '../protocol/index.js';
+import { ALERT, hashSecret, HEARTBEAT, loadInventory } from '../protocol/index.js';
 import {
   createSimulation,
   generateProvince,
@@ -304,7 +304,7 @@ async function poisonTopic(): Promise<void> {
       await sleep(3000);
       const ql = await influx();
       const rows = await ql.query(
-        `SELECT count("seq") FROM heartbeat WHERE device = '${extra.poison}' AND time >= ${ts}ms`,
+        `SELECT count("${HEARTBEAT.field.seq}") FROM "${HEARTBEAT.name}" WHERE "${HEARTBEAT.tag.device}" = '${extra.poison}' AND time >= ${ts}ms`,
       );
       heartbeatStored = Number(rows[0]?.values[0]?.[1] ?? 0) > 0;
       ql.close();
@@ -390,7 +390,7 @@ interface AlertRow {
 }
 const alerts: AlertRow[] = [];
 for (const s of await ql.query(
-  `SELECT "device", "since" FROM ${LONG_RETENTION_POLICY}."alert" WHERE time >= ${report.startedAt}ms AND "kind" = 'device_offline' GROUP BY "state"`,
+  `SELECT "${ALERT.field.device}", "${ALERT.field.since}" FROM ${LONG_RETENTION_POLICY}."${ALERT.name}" WHERE time >= ${report.startedAt}ms AND "${ALERT.tag.kind}" = 'device_offline' GROUP BY "${ALERT.tag.state}"`,
 )) {
   for (const v of s.values) {
     alerts.push({

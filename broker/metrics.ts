@@ -1,4 +1,4 @@
-import { escapeTagValue, msToNs } from '../influx/index.js';
+import { BROKER_METRICS, msToNs } from '../protocol/index.js';
 import { counter, gauge, labelled, type MetricFamily } from '../runtime/index.js';
 import { PUBLISH_REFUSALS, type PublishRefusal } from './acl.js';
 import { AUTH_FAILURES, type AuthFailure } from './auth.js';
@@ -145,15 +145,22 @@ export function brokerMetricFamilies(m: BrokerMetrics): MetricFamily[] {
 }
 
 /**
- * The broker's self-metrics as one line of the `broker` measurement (docs/protocol.md §10), so that dashboards
- * read connection counts from InfluxDB like everything else.
+ * The broker's self-metrics as one point of the `broker` measurement (protocol/storage.ts), so that
+ * dashboards read connection counts from InfluxDB like everything else.
  */
 export function brokerSelfMetricsLine(m: BrokerMetrics, instance: string, at: number): string {
   const sum = (values: Readonly<Record<string, number>>) => Object.values(values).reduce((a, b) => a + b, 0);
-  return (
-    `broker,instance=${escapeTagValue(instance)} connected=${m.connectedClients}i,` +
-    `connections_total=${m.connectionsTotal}i,disconnections_total=${m.disconnectionsTotal}i,` +
-    `auth_failures=${sum(m.authFailures)}i,publishes_accepted=${m.publishesAccepted}i,` +
-    `publishes_refused=${sum(m.publishesRefused)}i,wills_accepted=${m.willsAccepted}i ${msToNs(at)}`
+  return BROKER_METRICS.line(
+    { instance },
+    {
+      connected: m.connectedClients,
+      connections_total: m.connectionsTotal,
+      disconnections_total: m.disconnectionsTotal,
+      auth_failures: sum(m.authFailures),
+      publishes_accepted: m.publishesAccepted,
+      publishes_refused: sum(m.publishesRefused),
+      wills_accepted: m.willsAccepted,
+    },
+    msToNs(at),
   );
 }

@@ -1,5 +1,5 @@
 import { quoteString, type InfluxQl } from '../influx/index.js';
-import type { Inventory } from '../protocol/index.js';
+import { BROADCAST, type Inventory } from '../protocol/index.js';
 
 /** One commune's delivery of a bulletin: who logged it (with status), who did not. */
 export interface BulletinDelivery {
@@ -22,8 +22,9 @@ export async function readBulletin(
   inventory: Inventory,
   bulletin: string,
 ): Promise<BulletinDelivery[]> {
+  const { name, tag: t, field: f } = BROADCAST;
   const series = await ql.query(
-    `SELECT "end", bulletin FROM broadcast WHERE bulletin = ${quoteString(bulletin)} GROUP BY province, commune, device, status`,
+    `SELECT "${f.end}", "${f.bulletin}" FROM "${name}" WHERE "${f.bulletin}" = ${quoteString(bulletin)} GROUP BY "${t.province}", "${t.commune}", "${t.device}", "${t.status}"`,
   );
   const byCommune = new Map<string, BulletinDelivery['played']>();
   for (const s of series) {

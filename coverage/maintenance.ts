@@ -1,5 +1,5 @@
-import { escapeFieldString, msToNs, type InfluxQl } from '../influx/index.js';
-import type { Inventory } from '../protocol/index.js';
+import type { InfluxQl } from '../influx/index.js';
+import { MAINTENANCE, msToNs, type Inventory } from '../protocol/index.js';
 import type { CoverageModel } from './model.js';
 import type { FleetState } from './state.js';
 
@@ -161,10 +161,16 @@ export function newWindow(
 
 /** One `maintenance` point; ending a window rewrites the same point (same tags and time). */
 export function maintenanceLine(w: MaintenanceWindow): string {
-  return (
-    `maintenance,commune=${w.commune},province=${w.province},scope=${w.scope} ` +
-    `id="${w.id}",target="${escapeFieldString(w.target)}",until=${Math.round(w.until)}i,` +
-    `ended=${Math.round(w.endedAt)}i,reason="${escapeFieldString(w.reason)}" ${msToNs(w.from)}`
+  return MAINTENANCE.line(
+    { province: w.province, commune: w.commune, scope: w.scope },
+    {
+      id: w.id,
+      target: w.target,
+      until: Math.round(w.until),
+      ended: Math.round(w.endedAt),
+      reason: w.reason,
+    },
+    msToNs(w.from),
   );
 }
 
@@ -173,8 +179,9 @@ export async function readMaintenance(
   ql: InfluxQl,
   { retentionPolicy = 'long', now = Date.now() } = {},
 ): Promise<MaintenanceWindow[]> {
+  const { name, field: f, tag: t } = MAINTENANCE;
   const series = await ql.query(
-    `SELECT id, target, "until", ended, reason FROM "${retentionPolicy}"."maintenance" WHERE time > ${now - 366 * 86_400_000}ms GROUP BY province, commune, scope`,
+    `SELECT "${f.id}", "${f.target}", "${f.until}", "${f.ended}", "${f.reason}" FROM "${retentionPolicy}"."${name}" WHERE time > ${now - 366 * 86_400_000}ms GROUP BY "${t.province}", "${t.commune}", "${t.scope}"`,
   );
   const out: MaintenanceWindow[] = [];
   for (const s of series) {

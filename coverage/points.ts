@@ -1,4 +1,11 @@
-import { escapeFieldString, msToNs } from '../influx/index.js';
+import {
+  ALERT,
+  COVERAGE_COMMUNE,
+  COVERAGE_DEVICE,
+  COVERAGE_HAMLET,
+  COVERAGE_PROVINCE,
+  msToNs,
+} from '../protocol/index.js';
 import type { Alert } from './alert.js';
 import {
   AT_RISK,
@@ -21,8 +28,8 @@ import {
 import type { CoverageModel } from './model.js';
 
 /**
- * Line protocol of the coverage measurements (docs/protocol.md §10), written to the retention policy
- * `long`. Places are tags (bounded by the inventory); statuses, counts and names are fields.
+ * Points of the coverage measurements (protocol/storage.ts), written to the retention policy `long`.
+ * Places are tags (bounded by the inventory); statuses, counts and names are fields.
  */
 export function hamletLine(m: CoverageModel, ev: Evaluation, h: number, since: number, at: number): string {
   const c = m.hamletCommune[h] ?? 0;
@@ -38,13 +45,21 @@ export function hamletLine(m: CoverageModel, ev: Evaluation, h: number, since: n
   const status = HAMLET_STATUS[ev.hamletStatus[h] ?? 0] ?? 'uncovered';
   // `regular` stays true while not judged (its meaning before regularity_judged existed).
   const regular = ev.hamletRegular[h] !== 0;
-  return (
-    `coverage_hamlet,commune=${commune?.id ?? ''},hamlet=${m.hamletIds[h] ?? ''},province=${commune?.province ?? ''} ` +
-    `status="${status}",covered=${ev.hamletStatus[h] === COVERED},regular=${regular},` +
-    `regularity_judged=${ev.hamletRegular[h] !== NOT_JUDGED},` +
-    `broadcast_days=${ev.hamletBroadcastDays[h] ?? 0}i,clusters=${clusters}i,clusters_up=${up}i,` +
-    `clusters_unmonitored=${unmonitored}i,` +
-    `since=${Math.round(since)}i,name="${escapeFieldString(m.hamletNames[h] ?? '')}" ${msToNs(at)}`
+  return COVERAGE_HAMLET.line(
+    { province: commune?.province, commune: commune?.id, hamlet: m.hamletIds[h] },
+    {
+      status,
+      covered: ev.hamletStatus[h] === COVERED,
+      regular,
+      regularity_judged: ev.hamletRegular[h] !== NOT_JUDGED,
+      broadcast_days: ev.hamletBroadcastDays[h] ?? 0,
+      clusters,
+      clusters_up: up,
+      clusters_unmonitored: unmonitored,
+      since: Math.round(since),
+      name: m.hamletNames[h] ?? '',
+    },
+    msToNs(at),
   );
 }
 
@@ -60,12 +75,17 @@ export function deviceLine(m: CoverageModel, ev: Evaluation, d: number, at: numb
   if (device === undefined) return '';
   const status = ev.deviceStatus[d] ?? 0;
   const hamlets = device.kind === 'cluster' ? device.hamlets.join(',') : '';
-  const position =
-    device.lat !== undefined && device.lon !== undefined ? `,lat=${device.lat},lon=${device.lon}` : '';
-  return (
-    `coverage_device,commune=${device.commune},device=${device.device},kind=${device.kind},province=${device.province} ` +
-    `status="${DEVICE_STATUS[status] ?? 'down'}",up=${ev.deviceUp[d] === 1 && status === DEVICE_UP},hamlets="${escapeFieldString(hamlets)}"` +
-    `${position} ${msToNs(at)}`
+  const position = device.lat !== undefined && device.lon !== undefined;
+  return COVERAGE_DEVICE.line(
+    { province: device.province, commune: device.commune, device: device.device, kind: device.kind },
+    {
+      status: DEVICE_STATUS[status] ?? 'down',
+      up: ev.deviceUp[d] === 1 && status === DEVICE_UP,
+      hamlets,
+      lat: position ? device.lat : undefined,
+      lon: position ? device.lon : undefined,
+    },
+    msToNs(at),
   );
 }
 
@@ -77,14 +97,29 @@ export function communeLine(m: CoverageModel, ev: Evaluation, c: number, since: 
   const station = STATION_STATUS[ev.communeStation[c] ?? 3] ?? 'none';
   const judged = ev.provinceJudged[commune?.provinceIndex ?? 0] === 1;
   // `unmonitored` is the former name of `unverified` (kept for dashboards written against it).
-  return (
-    `coverage_commune,commune=${commune?.id ?? ''},province=${commune?.province ?? ''} ` +
-    `status="${status}",meets=${status === 'meets'},hamlets=${hamlets}i,covered=${counts(COVERED)}i,` +
-    `at_risk=${counts(AT_RISK)}i,uncovered=${counts(UNCOVERED)}i,unverified=${counts(UNVERIFIED_HAMLET)}i,` +
-    `unmonitored=${counts(UNVERIFIED_HAMLET)}i,unserved=${counts(UNSERVED)}i,maintenance_hamlets=${counts(MAINTENANCE)}i,` +
-    `maintenance=${ev.communeMaintenance[c] === 1},unit="${commune?.unit ?? 'xa'}",assessed=${commune?.assessed ?? true},` +
-    `regular=${ev.communeRegular[c] ?? 0}i,regularity_judged=${judged},station="${station}",` +
-    `since=${Math.round(since)}i,name="${escapeFieldString(commune?.name ?? '')}" ${msToNs(at)}`
+  return COVERAGE_COMMUNE.line(
+    { province: commune?.province, commune: commune?.id },
+    {
+      status,
+      meets: status === 'meets',
+      hamlets,
+      covered: counts(COVERED),
+      at_risk: counts(AT_RISK),
+      uncovered: counts(UNCOVERED),
+      unverified: counts(UNVERIFIED_HAMLET),
+      unmonitored: counts(UNVERIFIED_HAMLET),
+      unserved: counts(UNSERVED),
+      maintenance_hamlets: counts(MAINTENANCE),
+      maintenance: ev.communeMaintenance[c] === 1,
+      unit: commune?.unit ?? 'xa',
+      assessed: commune?.assessed ?? true,
+      regular: ev.communeRegular[c] ?? 0,
+      regularity_judged: judged,
+      station,
+      since: Math.round(since),
+      name: commune?.name ?? '',
+    },
+    msToNs(at),
   );
 }
 
@@ -110,11 +145,21 @@ export function provinceLine(m: CoverageModel, ev: Evaluation, p: number, at: nu
     else if (ev.communeStatus[c] === COMMUNE_AT_RISK) atRisk++;
   }
   const units = province.endCommune - province.firstCommune;
-  return (
-    `coverage_province,province=${province.id} communes=${communes}i,communes_meeting=${meets}i,` +
-    `communes_unverified=${unverified}i,communes_at_risk=${atRisk}i,units=${units}i,hamlets=${hamlets}i,` +
-    `hamlets_covered=${covered}i,hamlets_unverified=${unmonitored}i,hamlets_unmonitored=${unmonitored}i,` +
-    `name="${escapeFieldString(province.name)}" ${msToNs(at)}`
+  return COVERAGE_PROVINCE.line(
+    { province: province.id },
+    {
+      communes,
+      communes_meeting: meets,
+      communes_unverified: unverified,
+      communes_at_risk: atRisk,
+      units,
+      hamlets,
+      hamlets_covered: covered,
+      hamlets_unverified: unmonitored,
+      hamlets_unmonitored: unmonitored,
+      name: province.name,
+    },
+    msToNs(at),
   );
 }
 
@@ -124,18 +169,18 @@ export function provinceLine(m: CoverageModel, ev: Evaluation, p: number, at: nu
  */
 export function alertLine(alert: Alert, seq: number): string {
   const w = alert.where;
-  const fields = [
-    `id="${escapeFieldString(alert.id)}"`,
-    `message="${escapeFieldString(alert.message)}"`,
-    `severity="${alert.severity}"`,
-    `since=${Math.round(alert.since)}i`,
-    `hamlet="${escapeFieldString(w.hamlet ?? '')}"`,
-    `device="${escapeFieldString(w.device ?? alert.devices?.join(',') ?? '')}"`,
-    `title="${escapeFieldString(alertTitle(alert))}"`,
-  ];
-  return (
-    `alert,commune=${w.commune},kind=${alert.kind},province=${w.province},state=${alert.state} ` +
-    `${fields.join(',')} ${msToNs(alert.ts, seq % 1_000_000)}`
+  return ALERT.line(
+    { province: w.province, commune: w.commune, kind: alert.kind, state: alert.state },
+    {
+      id: alert.id,
+      message: alert.message,
+      severity: alert.severity,
+      since: Math.round(alert.since),
+      hamlet: w.hamlet ?? '',
+      device: w.device ?? alert.devices?.join(',') ?? '',
+      title: alertTitle(alert),
+    },
+    msToNs(alert.ts, seq % 1_000_000),
   );
 }
 

@@ -1,4 +1,5 @@
 import { quoteString, type InfluxQl, type InfluxValue, type Series } from '../influx/index.js';
+import { COVERAGE_COMMUNE, COVERAGE_HAMLET } from '../protocol/index.js';
 
 /** One commune as the running engine last wrote it (`coverage_commune`). */
 export interface CommuneCoverageRow {
@@ -64,24 +65,25 @@ export async function readCommuneCoverage(
   ql: InfluxQl,
   { retentionPolicy = 'long', freshMs = FRESH_MS } = {},
 ): Promise<CommuneCoverageRow[]> {
+  const { name, tag: t, field: f } = COVERAGE_COMMUNE;
   const series = await ql.query(
-    `SELECT * FROM "${retentionPolicy}"."coverage_commune" WHERE time > now() - ${freshMs}ms GROUP BY province, commune ORDER BY time DESC LIMIT 1`,
+    `SELECT * FROM "${retentionPolicy}"."${name}" WHERE time > now() - ${freshMs}ms GROUP BY "${t.province}", "${t.commune}" ORDER BY time DESC LIMIT 1`,
   );
   return rows(series)
     .map((r) => ({
-      province: str(r.province),
-      commune: str(r.commune),
-      name: str(r.name),
-      status: str(r.status),
-      hamlets: num(r.hamlets),
-      covered: num(r.covered),
-      unmonitored: num(r.unmonitored),
-      regular: num(r.regular),
-      station: str(r.station),
-      maintenance: r.maintenance === true,
-      unit: str(r.unit) || 'xa',
-      assessed: r.assessed !== false,
-      since: num(r.since),
+      province: str(r[t.province]),
+      commune: str(r[t.commune]),
+      name: str(r[f.name]),
+      status: str(r[f.status]),
+      hamlets: num(r[f.hamlets]),
+      covered: num(r[f.covered]),
+      unmonitored: num(r[f.unmonitored]),
+      regular: num(r[f.regular]),
+      station: str(r[f.station]),
+      maintenance: r[f.maintenance] === true,
+      unit: str(r[f.unit]) || 'xa',
+      assessed: r[f.assessed] !== false,
+      since: num(r[f.since]),
       at: num(r.time),
     }))
     .sort((a, b) => a.province.localeCompare(b.province) || a.commune.localeCompare(b.commune));
@@ -92,23 +94,24 @@ export async function readHamletCoverage(
   commune: string,
   { retentionPolicy = 'long', freshMs = FRESH_MS } = {},
 ): Promise<HamletCoverageRow[]> {
+  const { name, tag: t, field: f } = COVERAGE_HAMLET;
   const series = await ql.query(
-    `SELECT * FROM "${retentionPolicy}"."coverage_hamlet" WHERE time > now() - ${freshMs}ms AND commune = ${quoteString(commune)} GROUP BY province, commune, hamlet ORDER BY time DESC LIMIT 1`,
+    `SELECT * FROM "${retentionPolicy}"."${name}" WHERE time > now() - ${freshMs}ms AND "${t.commune}" = ${quoteString(commune)} GROUP BY "${t.province}", "${t.commune}", "${t.hamlet}" ORDER BY time DESC LIMIT 1`,
   );
   return rows(series)
     .map((r) => ({
-      province: str(r.province),
-      commune: str(r.commune),
-      hamlet: str(r.hamlet),
-      name: str(r.name),
-      status: str(r.status),
-      regular: r.regular === true,
-      regularityJudged: r.regularity_judged !== false,
-      broadcastDays: num(r.broadcast_days),
-      clusters: num(r.clusters),
-      clustersUp: num(r.clusters_up),
-      clustersUnmonitored: num(r.clusters_unmonitored),
-      since: num(r.since),
+      province: str(r[t.province]),
+      commune: str(r[t.commune]),
+      hamlet: str(r[t.hamlet]),
+      name: str(r[f.name]),
+      status: str(r[f.status]),
+      regular: r[f.regular] === true,
+      regularityJudged: r[f.regularity_judged] !== false,
+      broadcastDays: num(r[f.broadcast_days]),
+      clusters: num(r[f.clusters]),
+      clustersUp: num(r[f.clusters_up]),
+      clustersUnmonitored: num(r[f.clusters_unmonitored]),
+      since: num(r[f.since]),
       at: num(r.time),
     }))
     .sort((a, b) => a.hamlet.localeCompare(b.hamlet));

@@ -1,5 +1,8 @@
 import { type InfluxQl, type Series } from '../influx/index.js';
 import {
+  COVERAGE_COMMUNE_DAY,
+  COVERAGE_DEVICE,
+  COVERAGE_HAMLET,
   DEFAULT_CRITERION,
   type Criterion,
   type Inventory,
@@ -9,7 +12,6 @@ import {
 import { SUMMARY_BUCKETS } from './history/buckets.js';
 import { emptySeconds, outagesOf, type BucketSeconds, type DayVerdict } from './history/day.js';
 import { changesBySeries, LOOKBACK_MS } from './history/rebuild.js';
-import { COMMUNE_DAY } from './history/summary.js';
 import { DAY_MS, localDay, utcOffsetMs } from './model.js';
 
 /**
@@ -228,21 +230,22 @@ export async function periodReport(
   if (elapsedEnd > from) {
     // The fewest fields a period needs, summed here: InfluxDB 1.x reads these 8 raw fields of a
     // province-year faster than it sums them (measured: docs/performance.md).
-    const fields = [...SUMMARY_BUCKETS.map((b) => `hamlet_${b}_s`), 'verdict', 'broadcast'];
-    const table = `"${retentionPolicy}"."${COMMUNE_DAY}"`;
+    const { field: f, tag: t } = COVERAGE_COMMUNE_DAY;
+    const fields = [...SUMMARY_BUCKETS.map((b) => f[`hamlet_${b}_s`]), f.verdict, f.broadcast];
+    const table = `"${retentionPolicy}"."${COVERAGE_COMMUNE_DAY.name}"`;
     const where = `time >= ${from}ms AND time < ${elapsedEnd}ms`;
-    const by = 'GROUP BY "province", "commune"';
+    const by = `GROUP BY "${t.province}", "${t.commune}"`;
     const [days, names, hamlets] = await Promise.all([
-      ql.query(`SELECT ${fields.map((f) => `"${f}"`).join(', ')} FROM ${table} WHERE ${where} ${by}`),
+      ql.query(`SELECT ${fields.map((k) => `"${k}"`).join(', ')} FROM ${table} WHERE ${where} ${by}`),
       // Without an inventory, names and unit types as the summaries carry them.
       inventory === undefined
         ? ql.query(
-            `SELECT last("name") AS "name", last("unit") AS "unit", last("applies") AS "applies" FROM ${table} WHERE ${where} ${by}`,
+            `SELECT last("${f.name}") AS "name", last("${f.unit}") AS "unit", last("${f.applies}") AS "applies" FROM ${table} WHERE ${where} ${by}`,
           )
         : Promise.resolve([]),
       ql.query(
         // The last day with data: a day the engine did not run says nothing about the hamlets.
-        `SELECT last("hamlets") AS "hamlets", last("hamlets_met") AS "met" FROM ${table} WHERE ${where} AND "verdict" != 'no_data' ${by}`,
+        `SELECT last("${f.hamlets}") AS "hamlets", last("${f.hamlets_met}") AS "met" FROM ${table} WHERE ${where} AND "${f.verdict}" != 'no_data' ${by}`,
       ),
     ]);
     for (const s of hamlets) {
@@ -254,9 +257,9 @@ export async function periodReport(
     for (const s of days) {
       const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
       const at = (name: string) => s.columns.indexOf(name);
-      const buckets = SUMMARY_BUCKETS.map((b) => [b, at(`hamlet_${b}_s`)] as const);
-      const verdict = at('verdict');
-      const broadcast = at('broadcast');
+      const buckets = SUMMARY_BUCKETS.map((b) => [b, at(f[`hamlet_${b}_s`])] as const);
+      const verdict = at(f.verdict);
+      const broadcast = at(f.broadcast);
       for (const row of s.values) {
         for (const [b, i] of buckets) c.hamletSeconds[b] += Number(row[i] ?? 0);
         switch (row[verdict] as DayVerdict) {
@@ -342,8 +345,9 @@ async function addDeviceStates(
   retentionPolicy: string,
 ): Promise<void> {
   if (to <= from) return;
+  const { name, field: f, tag: t } = COVERAGE_DEVICE;
   const series: Series[] = await ql.query(
-    `SELECT last("status") AS "status" FROM "${retentionPolicy}"."coverage_device" WHERE time >= ${from - LOOKBACK_MS}ms AND time < ${to}ms GROUP BY "province", "commune", "device"`,
+    `SELECT last("${f.status}") AS "status" FROM "${retentionPolicy}"."${name}" WHERE time >= ${from - LOOKBACK_MS}ms AND time < ${to}ms GROUP BY "${t.province}", "${t.commune}", "${t.device}"`,
   );
   for (const s of series) {
     const device = inventory.device(s.tags?.device ?? '');
@@ -371,8 +375,9 @@ async function addOutages(
   retentionPolicy: string,
 ): Promise<void> {
   if (to <= from) return;
+  const { field: f, tag: t } = COVERAGE_HAMLET;
   const series: Series[] = await ql.query(
-    `SELECT "status", "name" FROM "${retentionPolicy}"."coverage_hamlet" WHERE time >= ${from - LOOKBACK_MS}ms AND time < ${to}ms GROUP BY "province", "commune", "hamlet"`,
+    `SELECT "${f.status}", "${f.name}" FROM "${retentionPolicy}"."${COVERAGE_HAMLET.name}" WHERE time >= ${from - LOOKBACK_MS}ms AND time < ${to}ms GROUP BY "${t.province}", "${t.commune}", "${t.hamlet}"`,
   );
   const names = new Map<string, string>();
   for (const p of inventory?.provinces ?? [])

@@ -1,4 +1,5 @@
 import { quoteString, type InfluxQl, type InfluxValue, type Series } from '../influx/index.js';
+import { ALERT, BROADCAST, EVENT, HEARTBEAT, PRESENCE } from '../protocol/index.js';
 import { ALERT_KINDS, type Alert, type AlertKind } from './alert.js';
 import type { CoverageEngine } from './engine.js';
 import { DAY_MS } from './model.js';
@@ -28,18 +29,19 @@ export function restoreFromInflux(ql: InfluxQl, options: RestoreOptions = {}) {
 
     // Every update is applied in time order, as the live stream would have.
     const updates: { at: number; apply: () => void }[] = [];
+    const [H, P, E, B] = [HEARTBEAT, PRESENCE, EVENT, BROADCAST];
     for (const s of await ql.query(
-      `SELECT amp, power, relay FROM heartbeat WHERE ${since} GROUP BY device ORDER BY time DESC LIMIT 1`,
+      `SELECT "${H.field.amp}", "${H.field.power}", "${H.field.relay}" FROM "${H.name}" WHERE ${since} GROUP BY "${H.tag.device}" ORDER BY time DESC LIMIT 1`,
     )) {
       const d = index(s);
       for (const r of rows(s)) {
         if (d === undefined) continue;
         const at = num(r.time);
-        const relay = r.relay === null ? undefined : r.relay === 'tripped';
+        const relay = r[H.field.relay] === null ? undefined : r[H.field.relay] === 'tripped';
         updates.push({
           at,
           apply: () => {
-            state.heartbeat(d, at, r.amp === 'fault', r.power !== 'mains', relay);
+            state.heartbeat(d, at, r[H.field.amp] === 'fault', r[H.field.power] !== 'mains', relay);
             // Receipt times are not stored: the newest heartbeat's time stands for when it was heard.
             state.heard(d, at);
           },
@@ -48,7 +50,7 @@ export function restoreFromInflux(ql: InfluxQl, options: RestoreOptions = {}) {
     }
     for (const online of [true, false]) {
       for (const s of await ql.query(
-        `SELECT session, reason FROM presence WHERE ${since} AND online = ${online} GROUP BY device ORDER BY time DESC LIMIT 1`,
+        `SELECT "${P.field.session}", "${P.field.reason}" FROM "${P.name}" WHERE ${since} AND "${P.field.online}" = ${online} GROUP BY "${P.tag.device}" ORDER BY time DESC LIMIT 1`,
       )) {
         const d = index(s);
         for (const r of rows(s)) {
@@ -57,7 +59,7 @@ export function restoreFromInflux(ql: InfluxQl, options: RestoreOptions = {}) {
           updates.push({
             at,
             apply: () => {
-              state.presence(d, online, num(r.session), at, r.reason === 'shutdown');
+              state.presence(d, online, num(r[P.field.session]), at, r[P.field.reason] === 'shutdown');
             },
           });
         }
@@ -72,10 +74,10 @@ export function restoreFromInflux(ql: InfluxQl, options: RestoreOptions = {}) {
       'relay_restored',
     ] as const;
     for (const s of await ql.query(
-      `SELECT "count" FROM event WHERE ${since} AND (${types.map((t) => `"type" = '${t}'`).join(' OR ')}) GROUP BY device, "type" ORDER BY time DESC LIMIT 1`,
+      `SELECT "${E.field.count}" FROM "${E.name}" WHERE ${since} AND (${types.map((t) => `"${E.tag.type}" = '${t}'`).join(' OR ')}) GROUP BY "${E.tag.device}", "${E.tag.type}" ORDER BY time DESC LIMIT 1`,
     )) {
       const d = index(s);
-      const type = s.tags?.type as (typeof types)[number] | undefined;
+      const type = s.tags?.[E.tag.type] as (typeof types)[number] | undefined;
       for (const r of rows(s)) {
         if (d === undefined || type === undefined) continue;
         const at = num(r.time);
@@ -95,7 +97,7 @@ export function restoreFromInflux(ql: InfluxQl, options: RestoreOptions = {}) {
       const offsetMin = Math.round((((-province.utcOffsetMs % DAY_MS) + DAY_MS) % DAY_MS) / 60_000);
       const from = Math.round(now - state.historyDays * DAY_MS - DAY_MS);
       for (const s of await ql.query(
-        `SELECT count(duration_s) FROM broadcast WHERE time > ${from}ms AND province = ${quoteString(province.id)} AND status = 'completed' GROUP BY time(1d, ${offsetMin}m), device`,
+        `SELECT count("${B.field.duration_s}") FROM "${B.name}" WHERE time > ${from}ms AND "${B.tag.province}" = ${quoteString(province.id)} AND "${B.tag.status}" = 'completed' GROUP BY time(1d, ${offsetMin}m), "${B.tag.device}"`,
       )) {
         const d = index(s);
         for (const r of rows(s)) {
@@ -105,27 +107,30 @@ export function restoreFromInflux(ql: InfluxQl, options: RestoreOptions = {}) {
     }
     // Today's logs for the schedule windows, and the week's emergency bulletins.
     for (const s of await ql.query(
-      `SELECT "end", priority, bulletin FROM broadcast WHERE time > ${Math.round(now - 7 * DAY_MS)}ms AND (time > ${Math.round(now - DAY_MS)}ms OR priority = 'emergency') GROUP BY device`,
+      `SELECT "${B.field.end}", "${B.tag.priority}", "${B.field.bulletin}" FROM "${B.name}" WHERE time > ${Math.round(now - 7 * DAY_MS)}ms AND (time > ${Math.round(now - DAY_MS)}ms OR "${B.tag.priority}" = 'emergency') GROUP BY "${B.tag.device}"`,
     )) {
-      const deviceId = s.tags?.device ?? '';
+      const deviceId = s.tags?.[B.tag.device] ?? '';
       const d = index(s);
       for (const r of rows(s)) {
         if (d === undefined) continue;
         const start = num(r.time);
-        const end = num(r.end) || start;
+        const end = num(r[B.field.end]) || start;
         if (now - start < DAY_MS) state.broadcast(d, start, end, false);
-        if (r.priority === 'emergency' && typeof r.bulletin === 'string')
-          engine.noteBulletin(deviceId, r.bulletin, end);
+        const bulletin = r[B.field.bulletin];
+        if (r[B.tag.priority] === 'emergency' && typeof bulletin === 'string')
+          engine.noteBulletin(deviceId, bulletin, end);
       }
     }
 
-    const first = await ql.query(`SELECT first(uptime_s) FROM heartbeat WHERE ${since}`);
+    const first = await ql.query(`SELECT first("${H.field.uptime_s}") FROM "${H.name}" WHERE ${since}`);
     const firstAt = first[0]?.values[0]?.[0];
     if (typeof firstAt === 'number') engine.setHistoryStart(firstAt);
 
     const rp = options.alertRetentionPolicy ?? 'long';
     const latest = new Map<string, Alert>();
-    for (const s of await ql.query(`SELECT * FROM "${rp}"."alert" WHERE ${since} ORDER BY time ASC`)) {
+    for (const s of await ql.query(
+      `SELECT * FROM "${rp}"."${ALERT.name}" WHERE ${since} ORDER BY time ASC`,
+    )) {
       for (const r of rows(s)) {
         const alert = alertFromRow(r);
         if (alert) latest.set(alert.id, alert);

@@ -1,5 +1,6 @@
+import { COVERAGE_PROVINCE, HEARTBEAT } from '../protocol/index.js';
 import { PROVINCE_HAMLETS_OK_PCT } from './coverage-share.js';
-import { INFLUX_DATASOURCE, LONG, RAW } from './datasource.js';
+import { INFLUX_DATASOURCE, from } from './datasource.js';
 
 /**
  * Grafana-managed alert rules, for teams that prefer Grafana's alerting to Loa's own (coverage/).
@@ -56,9 +57,9 @@ function rule(o: {
 }
 
 export const ALERT_RULE_QUERIES = {
-  hamletsCovered: `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "covered_pct" FROM ${LONG}."coverage_province" WHERE $timeFilter GROUP BY "province"`,
+  hamletsCovered: `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "covered_pct" FROM ${from(COVERAGE_PROVINCE)} WHERE $timeFilter GROUP BY "province"`,
   // fill(0) keeps a row for a device that has gone quiet inside the look-back: its last bucket is 0.
-  deviceHeartbeats: `SELECT count("seq") AS "heartbeats" FROM ${RAW}."heartbeat" WHERE $timeFilter GROUP BY time(5m), "province", "commune", "device" fill(0)`,
+  deviceHeartbeats: `SELECT count("seq") AS "heartbeats" FROM ${from(HEARTBEAT)} WHERE $timeFilter GROUP BY time(5m), "province", "commune", "device" fill(0)`,
 } as const;
 
 export function alertRules() {

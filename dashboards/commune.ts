@@ -2,7 +2,8 @@ import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import type { Messages } from '../i18n/index.js';
-import { LONG, RAW } from './datasource.js';
+import { ALERT, BROADCAST, COVERAGE_HAMLET, HEARTBEAT } from '../protocol/index.js';
+import { from } from './datasource.js';
 import { influxql, tagIs } from './influxql.js';
 import { communeVariable, provinceVariable } from './variables.js';
 import { classicDashboard, type ClassicDashboard } from './classic.js';
@@ -25,7 +26,7 @@ export function communeDashboard(m: Messages, names?: PlaceNames): ClassicDashbo
         .overrideByName('since', [{ id: 'unit', value: 'dateTimeAsLocal' }])
         .withTarget(
           influxql(
-            `SELECT last("name") AS "name", last("status") AS "status", last("since") AS "since", last("clusters_up") AS "clusters up", last("clusters") AS "clusters", last("broadcast_days") AS "broadcast days (of 7)" FROM ${LONG}."coverage_hamlet" WHERE ${inCommune} AND $timeFilter GROUP BY "hamlet"`,
+            `SELECT last("name") AS "name", last("status") AS "status", last("since") AS "since", last("clusters_up") AS "clusters up", last("clusters") AS "clusters", last("broadcast_days") AS "broadcast days (of 7)" FROM ${from(COVERAGE_HAMLET)} WHERE ${inCommune} AND $timeFilter GROUP BY "hamlet"`,
           ).table(),
         ),
     )
@@ -36,7 +37,7 @@ export function communeDashboard(m: Messages, names?: PlaceNames): ClassicDashbo
         .gridPos({ x: 12, y: 0, w: 12, h: 9 })
         .withTarget(
           influxql(
-            `SELECT "power", "amp", "relay", "mains_v", "battery_v", "rssi_dbm", "uptime_s" FROM ${RAW}."heartbeat" WHERE ${inCommune} AND $timeFilter GROUP BY "device", "hamlet", "kind" ORDER BY time DESC LIMIT 1`,
+            `SELECT "power", "amp", "relay", "mains_v", "battery_v", "rssi_dbm", "uptime_s" FROM ${from(HEARTBEAT)} WHERE ${inCommune} AND $timeFilter GROUP BY "device", "hamlet", "kind" ORDER BY time DESC LIMIT 1`,
           ).table(),
         ),
     )
@@ -49,12 +50,12 @@ export function communeDashboard(m: Messages, names?: PlaceNames): ClassicDashbo
         .gridPos({ x: 0, y: 25, w: 24, h: 8 })
         .withTarget(
           influxql(
-            `SELECT count("duration_s") AS "broadcasts" FROM ${RAW}."broadcast" WHERE ${inCommune} AND "status" = 'completed' AND $timeFilter GROUP BY ${LOCAL_DAY} fill(0)`,
+            `SELECT count("duration_s") AS "broadcasts" FROM ${from(BROADCAST)} WHERE ${inCommune} AND "status" = 'completed' AND $timeFilter GROUP BY ${LOCAL_DAY} fill(0)`,
           ).refId('A'),
         )
         .withTarget(
           influxql(
-            `SELECT count("message") AS "windows missed" FROM ${LONG}."alert" WHERE ${inCommune} AND "kind" = 'broadcast_missed' AND "state" = 'firing' AND $timeFilter GROUP BY ${LOCAL_DAY} fill(0)`,
+            `SELECT count("message") AS "windows missed" FROM ${from(ALERT)} WHERE ${inCommune} AND "kind" = 'broadcast_missed' AND "state" = 'firing' AND $timeFilter GROUP BY ${LOCAL_DAY} fill(0)`,
           ).refId('B'),
         ),
     )
@@ -68,7 +69,7 @@ function heartbeatTimeline(title: string, field: string, y: number) {
     .gridPos({ x: 0, y, w: 24, h: 8 })
     .withTarget(
       influxql(
-        `SELECT last("${field}") AS "${field}" FROM ${RAW}."heartbeat" WHERE ${inCommune} AND $timeFilter GROUP BY time($__interval), "device" fill(none)`,
+        `SELECT last("${field}") AS "${field}" FROM ${from(HEARTBEAT)} WHERE ${inCommune} AND $timeFilter GROUP BY time($__interval), "device" fill(none)`,
       ).alias('$tag_device'),
     );
 }

@@ -1,12 +1,18 @@
+import type { Measurement } from '../protocol/index.js';
+
 /**
  * Stable uids of the data sources the provisioned YAML creates; the dashboards refer to them by uid,
  * so a Grafana that provisions both finds them without any manual mapping.
  */
 export const INFLUX_DATASOURCE = { type: 'influxdb', uid: 'loa-influxdb' } as const;
 
-/** Retention policies of the storage schema (docs/protocol.md §10), named in every query. */
-export const RAW = '"raw"';
-export const LONG = '"long"';
+/**
+ * A measurement of the storage schema (protocol/storage.ts) with its retention policy, as every query
+ * names it: `from(HEARTBEAT)` is `"raw"."heartbeat"`.
+ */
+export function from(measurement: Measurement): string {
+  return `"${measurement.retention}"."${measurement.name}"`;
+}
 
 /**
  * The data-source input of the dashboards, as Grafana's "Export for sharing externally" writes it:

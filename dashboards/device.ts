@@ -2,7 +2,8 @@ import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import type { Messages } from '../i18n/index.js';
-import { RAW } from './datasource.js';
+import { BROADCAST, EVENT, HEARTBEAT, PRESENCE, type Measurement } from '../protocol/index.js';
+import { from } from './datasource.js';
 import { influxql, tagIs } from './influxql.js';
 import { communeVariable, deviceVariable, provinceVariable } from './variables.js';
 import { classicDashboard, type ClassicDashboard } from './classic.js';
@@ -20,7 +21,7 @@ function readings(title: string, unit: string, fields: Record<string, string>, y
     .gridPos({ x, y, w: 12, h: 8 })
     .withTarget(
       influxql(
-        `SELECT ${select} FROM ${RAW}."heartbeat" WHERE ${isDevice} AND $timeFilter GROUP BY time($__interval) fill(null)`,
+        `SELECT ${select} FROM ${from(HEARTBEAT)} WHERE ${isDevice} AND $timeFilter GROUP BY time($__interval) fill(null)`,
       ),
     );
 }
@@ -28,7 +29,7 @@ function readings(title: string, unit: string, fields: Record<string, string>, y
 /** The device's records of one measurement in the time range, newest first (at most 500). */
 function recordsTable(
   title: string,
-  measurement: string,
+  measurement: Measurement,
   select: string,
   gridPos: { x: number; y: number; w: number; h: number },
 ) {
@@ -37,7 +38,7 @@ function recordsTable(
     .gridPos(gridPos)
     .withTarget(
       influxql(
-        `SELECT ${select} FROM ${RAW}."${measurement}" WHERE ${isDevice} AND $timeFilter ORDER BY time DESC LIMIT 500`,
+        `SELECT ${select} FROM ${from(measurement)} WHERE ${isDevice} AND $timeFilter ORDER BY time DESC LIMIT 500`,
       ).table(),
     );
 }
@@ -67,14 +68,14 @@ export function deviceDashboard(m: Messages, names?: PlaceNames): ClassicDashboa
         .gridPos({ x: 12, y: 8, w: 12, h: 8 })
         .withTarget(
           influxql(
-            `SELECT last("power") AS "power", last("amp") AS "amp", last("relay") AS "relay" FROM ${RAW}."heartbeat" WHERE ${isDevice} AND $timeFilter GROUP BY time($__interval) fill(none)`,
+            `SELECT last("power") AS "power", last("amp") AS "amp", last("relay") AS "relay" FROM ${from(HEARTBEAT)} WHERE ${isDevice} AND $timeFilter GROUP BY time($__interval) fill(none)`,
           ),
         ),
     )
     .withPanel(
       // `count` (always 1) is selected because InfluxDB drops rows whose selected fields are all null, and
       // most events carry no detail.
-      recordsTable(m.t('grafana.device.events'), 'event', '"type", "detail", "count"', {
+      recordsTable(m.t('grafana.device.events'), EVENT, '"type", "detail", "count"', {
         x: 0,
         y: 16,
         w: 12,
@@ -82,7 +83,7 @@ export function deviceDashboard(m: Messages, names?: PlaceNames): ClassicDashboa
       }),
     )
     .withPanel(
-      recordsTable(m.t('grafana.device.presence'), 'presence', '"online", "reason", "session"', {
+      recordsTable(m.t('grafana.device.presence'), PRESENCE, '"online", "reason", "session"', {
         x: 12,
         y: 16,
         w: 12,
@@ -92,7 +93,7 @@ export function deviceDashboard(m: Messages, names?: PlaceNames): ClassicDashboa
     .withPanel(
       recordsTable(
         m.t('grafana.device.log'),
-        'broadcast',
+        BROADCAST,
         '"priority", "source", "status", "duration_s" AS "duration", "program", "bulletin", "id"',
         { x: 0, y: 25, w: 24, h: 10 },
       ).overrideByName('duration', [{ id: 'unit', value: 's' }]),

@@ -2,7 +2,8 @@ import { ReduceDataOptionsBuilder } from '@grafana/grafana-foundation-sdk/common
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import type { Messages } from '../i18n/index.js';
-import { LONG, RAW } from './datasource.js';
+import { ALERT, BROADCAST } from '../protocol/index.js';
+import { from } from './datasource.js';
 import { influxql, tagIs } from './influxql.js';
 import { provinceVariable } from './variables.js';
 import { classicDashboard, type ClassicDashboard } from './classic.js';
@@ -21,7 +22,7 @@ export function emergencyDashboard(m: Messages, names?: PlaceNames): ClassicDash
         .gridPos({ x: 0, y: 0, w: 8, h: 6 })
         .withTarget(
           influxql(
-            `SELECT count("id") AS "logs" FROM ${RAW}."broadcast" WHERE ${emergencies} GROUP BY "status"`,
+            `SELECT count("id") AS "logs" FROM ${from(BROADCAST)} WHERE ${emergencies} GROUP BY "status"`,
           ).alias('$tag_status'),
         ),
     )
@@ -32,7 +33,7 @@ export function emergencyDashboard(m: Messages, names?: PlaceNames): ClassicDash
         .gridPos({ x: 8, y: 0, w: 16, h: 6 })
         .withTarget(
           influxql(
-            `SELECT "commune", "state", "message", "device" AS "clusters missing" FROM ${LONG}."alert" WHERE ${tagIs('province')} AND "kind" = 'emergency_undelivered' AND $timeFilter ORDER BY time DESC LIMIT 200`,
+            `SELECT "commune", "state", "message", "device" AS "clusters missing" FROM ${from(ALERT)} WHERE ${tagIs('province')} AND "kind" = 'emergency_undelivered' AND $timeFilter ORDER BY time DESC LIMIT 200`,
           ).table(),
         ),
     )
@@ -42,7 +43,7 @@ export function emergencyDashboard(m: Messages, names?: PlaceNames): ClassicDash
         .gridPos({ x: 0, y: 6, w: 24, h: 12 })
         .withTarget(
           influxql(
-            `SELECT "bulletin", "commune", "device", "status", "duration_s", "program" FROM ${RAW}."broadcast" WHERE ${emergencies} ORDER BY time DESC LIMIT 1000`,
+            `SELECT "bulletin", "commune", "device", "status", "duration_s", "program" FROM ${from(BROADCAST)} WHERE ${emergencies} ORDER BY time DESC LIMIT 1000`,
           ).table(),
         ),
     )

@@ -1,6 +1,7 @@
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import type { Messages } from '../i18n/index.js';
-import { RAW } from './datasource.js';
+import { BROKER_METRICS, INGEST_METRICS, REJECT } from '../protocol/index.js';
+import { from } from './datasource.js';
 import { influxql } from './influxql.js';
 import { classicDashboard, type ClassicDashboard } from './classic.js';
 
@@ -11,7 +12,7 @@ function ingestPanel(title: string, unit: string, select: string, x: number, y: 
     .gridPos({ x, y, w: 12, h: 8 })
     .withTarget(
       influxql(
-        `SELECT ${select} FROM ${RAW}."ingest" WHERE $timeFilter GROUP BY time($__interval), "instance" fill(null)`,
+        `SELECT ${select} FROM ${from(INGEST_METRICS)} WHERE $timeFilter GROUP BY time($__interval), "instance" fill(null)`,
       ).alias('$tag_instance $col'),
     );
 }
@@ -40,7 +41,7 @@ export function platformDashboard(m: Messages): ClassicDashboard {
         .gridPos({ x: 12, y: 0, w: 12, h: 8 })
         .withTarget(
           influxql(
-            `SELECT count("topic") AS "rejects" FROM ${RAW}."reject" WHERE $timeFilter GROUP BY time($__interval), "reason" fill(0)`,
+            `SELECT count("topic") AS "rejects" FROM ${from(REJECT)} WHERE $timeFilter GROUP BY time($__interval), "reason" fill(0)`,
           ).alias('$tag_reason'),
         ),
     )
@@ -69,7 +70,7 @@ export function platformDashboard(m: Messages): ClassicDashboard {
         .gridPos({ x: 0, y: 16, w: 24, h: 8 })
         .withTarget(
           influxql(
-            `SELECT last("connected") AS "connected", non_negative_derivative(last("auth_failures"), 1s) AS "refused logins/s", non_negative_derivative(last("publishes_refused"), 1s) AS "refused publishes/s" FROM ${RAW}."broker" WHERE $timeFilter GROUP BY time($__interval), "instance" fill(null)`,
+            `SELECT last("connected") AS "connected", non_negative_derivative(last("auth_failures"), 1s) AS "refused logins/s", non_negative_derivative(last("publishes_refused"), 1s) AS "refused publishes/s" FROM ${from(BROKER_METRICS)} WHERE $timeFilter GROUP BY time($__interval), "instance" fill(null)`,
           ).alias('$tag_instance $col'),
         ),
     )

@@ -15,8 +15,9 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import type { Messages } from '../i18n/index.js';
+import { COVERAGE_COMMUNE, COVERAGE_DEVICE, COVERAGE_PROVINCE } from '../protocol/index.js';
 import { COMMUNE_HAMLETS_OK_PCT, PROVINCE_HAMLETS_OK_PCT } from './coverage-share.js';
-import { LONG } from './datasource.js';
+import { from } from './datasource.js';
 import { fieldLabel } from './fields.js';
 import { influxql, tagIs } from './influxql.js';
 import { provinceVariable } from './variables.js';
@@ -49,7 +50,7 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
         .gridPos({ x: 0, y: 0, w: 6, h: 5 })
         .withTarget(
           influxql(
-            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "covered" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter`,
+            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "covered" FROM ${from(COVERAGE_PROVINCE)} WHERE ${inProvince} AND $timeFilter`,
           ),
         ),
     )
@@ -61,7 +62,7 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
         .gridPos({ x: 6, y: 0, w: 6, h: 5 })
         .withTarget(
           influxql(
-            `SELECT last("communes_meeting") AS "meeting", last("communes") AS "communes", last("communes_unverified") AS "unverified" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter`,
+            `SELECT last("communes_meeting") AS "meeting", last("communes") AS "communes", last("communes_unverified") AS "unverified" FROM ${from(COVERAGE_PROVINCE)} WHERE ${inProvince} AND $timeFilter`,
           ),
         ),
     )
@@ -103,7 +104,7 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
         ])
         .withTarget(
           influxql(
-            `SELECT last("status") AS "status", last("lat") AS "lat", last("lon") AS "lon", last("hamlets") AS "hamlets" FROM ${LONG}."coverage_device" WHERE ${inProvince} AND "kind" = 'cluster' AND $timeFilter GROUP BY "device", "commune"`,
+            `SELECT last("status") AS "status", last("lat") AS "lat", last("lon") AS "lon", last("hamlets") AS "hamlets" FROM ${from(COVERAGE_DEVICE)} WHERE ${inProvince} AND "kind" = 'cluster' AND $timeFilter GROUP BY "device", "commune"`,
           ).table(),
         ),
     )
@@ -116,7 +117,7 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
         .gridPos({ x: 0, y: 5, w: 12, h: 9 })
         .withTarget(
           influxql(
-            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "hamlets covered", last("communes_meeting") / last("communes") * 100 AS "communes meeting" FROM ${LONG}."coverage_province" WHERE ${inProvince} AND $timeFilter GROUP BY time($__interval) fill(previous)`,
+            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "hamlets covered", last("communes_meeting") / last("communes") * 100 AS "communes meeting" FROM ${from(COVERAGE_PROVINCE)} WHERE ${inProvince} AND $timeFilter GROUP BY time($__interval) fill(previous)`,
           ),
         ),
     )
@@ -129,7 +130,7 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
         .overrideByName('since', [{ id: 'unit', value: 'dateTimeAsLocal' }])
         .withTarget(
           influxql(
-            `SELECT ${COMMUNE_HAMLETS_OK_PCT} AS "covered %", last("name") AS "name", last("status") AS "status", last("covered") AS "covered", last("hamlets") AS "hamlets", last("station") AS "station", last("since") AS "since" FROM ${LONG}."coverage_commune" WHERE ${inProvince} AND $timeFilter GROUP BY "commune"`,
+            `SELECT ${COMMUNE_HAMLETS_OK_PCT} AS "covered %", last("name") AS "name", last("status") AS "status", last("covered") AS "covered", last("hamlets") AS "hamlets", last("station") AS "station", last("since") AS "since" FROM ${from(COVERAGE_COMMUNE)} WHERE ${inProvince} AND $timeFilter GROUP BY "commune"`,
           ).table(),
         ),
     )

@@ -4,7 +4,8 @@ import {
   VariableRefresh,
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DASHBOARD_DATASOURCE, LONG, RAW } from './datasource.js';
+import { COVERAGE_COMMUNE, COVERAGE_PROVINCE, HEARTBEAT } from '../protocol/index.js';
+import { DASHBOARD_DATASOURCE, from } from './datasource.js';
 import type { Messages } from '../i18n/index.js';
 import type { PlaceNames } from './names.js';
 
@@ -46,7 +47,7 @@ export const provinceVariable = (m: Messages, names?: PlaceNames) =>
     : tagVariable(
         'province',
         m.t('grafana.var.province'),
-        `SHOW TAG VALUES FROM ${LONG}."coverage_province" WITH KEY = "province"`,
+        `SHOW TAG VALUES FROM ${from(COVERAGE_PROVINCE)} WITH KEY = "province"`,
       );
 
 export const communeVariable = (m: Messages, names?: PlaceNames) =>
@@ -55,12 +56,12 @@ export const communeVariable = (m: Messages, names?: PlaceNames) =>
     : tagVariable(
         'commune',
         m.t('grafana.var.commune'),
-        `SHOW TAG VALUES FROM ${LONG}."coverage_commune" WITH KEY = "commune" WHERE "province" = '$province'`,
+        `SHOW TAG VALUES FROM ${from(COVERAGE_COMMUNE)} WITH KEY = "commune" WHERE "province" = '$province'`,
       );
 
 export const deviceVariable = (m: Messages) =>
   tagVariable(
     'device',
     m.t('grafana.var.device'),
-    `SHOW TAG VALUES FROM ${RAW}."heartbeat" WITH KEY = "device" WHERE "province" = '$province' AND "commune" = '$commune'`,
+    `SHOW TAG VALUES FROM ${from(HEARTBEAT)} WITH KEY = "device" WHERE "province" = '$province' AND "commune" = '$commune'`,
   );

@@ -1,10 +1,9 @@
 import type { InfluxQl } from './query.js';
 import { quoteIdent } from './query.js';
 
-/** Retention policy of raw data: the default one, so plain writes and queries land there. */
-export const RAW_RETENTION_POLICY = 'raw';
-/** Retention policy of roll-ups and coverage history, kept for years (a criterion is judged per year). */
-export const LONG_RETENTION_POLICY = 'long';
+import { LONG_RETENTION_POLICY, RAW_RETENTION_POLICY } from '../protocol/index.js';
+
+export { LONG_RETENTION_POLICY, RAW_RETENTION_POLICY };
 
 /**
  * Creates the database and its two retention policies (docs/protocol.md §10) if missing, and brings the raw

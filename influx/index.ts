@@ -1,4 +1,6 @@
-// Everything that talks to InfluxDB. Other folders import from here only.
+// Everything that talks to InfluxDB. Other folders import from here only. The line protocol and the
+// retention policies' names are the storage contract's (protocol/line-protocol.ts, protocol/storage.ts),
+// re-exported here for the code that writes through a client.
 export {
   escapeFieldKey,
   escapeFieldString,
@@ -13,8 +15,8 @@ export {
   lineFormatter,
   LineProtocolError,
   msToNs,
-} from './line-protocol.js';
-export type { FieldKind, FieldKindValue, FieldValue, LineFormatter, LineSchema } from './line-protocol.js';
+} from '../protocol/index.js';
+export type { FieldKind, FieldKindValue, FieldValue, LineFormatter, LineSchema } from '../protocol/index.js';
 export {
   InfluxQueryError,
   InfluxWriteError,

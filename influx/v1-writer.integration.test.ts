@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { freshDatabase } from '../test/influx-helpers.js';
 import { InfluxWriteError } from './errors.js';
-import { formatLine, int, lineFormatter, msToNs } from './line-protocol.js';
+import { formatLine, int, lineFormatter, msToNs } from '../protocol/index.js';
 import type { InfluxQl } from './query.js';
 import { createV1Writer } from './v1-writer.js';
 

@@ -1,26 +1,28 @@
-import { msToNs } from '../influx/index.js';
-import { decodeBrokerPresence } from '../protocol/index.js';
-import type { IncomingMessage } from './pipeline.js';
+import { BROKER_PRESENCE, decodeBrokerPresence, msToNs } from '../protocol/index.js';
 
 /**
- * The line of a broker presence record (protocol/broker-presence.ts: the record and its two roads):
- * measurement `broker_presence`, tags from the broker's inventory (province, commune, device) and the
- * reason, field `online`. Its time is the broker's time of the event with the broker's counter in the
- * sub-millisecond digits (a takeover's disconnect and connect in the same millisecond stay two points; a
- * redelivery rewrites the same one). Undefined for a bad record.
+ * The point of a broker presence record (protocol/broker-presence.ts: the record and its two roads):
+ * measurement `broker_presence` (protocol/storage.ts), tags from the broker's inventory (province,
+ * commune, device) and the reason, field `online`. Its time is the broker's time of the event with the
+ * broker's counter in the sub-millisecond digits (a takeover's disconnect and connect in the same
+ * millisecond stay two points; a redelivery rewrites the same one); a record without them takes the
+ * receipt time and log sequence it came with. Undefined for a bad record.
+ *
+ * It takes the message's parts rather than the pipeline's message type, so that the pipeline imports
+ * this file and nothing here imports the pipeline back.
  */
-export function brokerPresenceLine(message: IncomingMessage): string | undefined {
-  const record = decodeBrokerPresence(message.payload);
+export function brokerPresenceLine(payload: Buffer, receivedAt: number, logSeq: number): string | undefined {
+  const record = decodeBrokerPresence(payload);
   if (record === undefined) return undefined;
   const { province, commune, device, online, reason, at, seq } = record;
-  const time = msToNs(at ?? message.receivedAt, (seq ?? message.seq) % 1_000_000);
-  return (
-    `broker_presence,commune=${commune},device=${device},province=${province},reason=${reason} ` +
-    `online=${online} ${time}`
+  return BROKER_PRESENCE.line(
+    { province, commune, device, reason },
+    { online },
+    msToNs(at ?? receivedAt, (seq ?? logSeq) % 1_000_000),
   );
 }
 
 /** For a refused record's detail. */
-export function describeBrokerPresence(message: IncomingMessage): string {
-  return `unreadable broker presence record: ${message.payload.toString('utf8').slice(0, 200)}`;
+export function describeBrokerPresence(payload: Buffer): string {
+  return `unreadable broker presence record: ${payload.toString('utf8').slice(0, 200)}`;
 }

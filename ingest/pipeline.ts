@@ -3,14 +3,15 @@ import {
   CHANNELS,
   decodePayload,
   isBrokerPresenceTopic,
+  msToNs,
   parseTopic,
+  REJECT,
   type Channel,
   type Device,
   type Inventory,
   type MessageOf,
   type RejectReason,
 } from '../protocol/index.js';
-import { escapeFieldString, msToNs } from '../influx/index.js';
 import { brokerPresenceLine, describeBrokerPresence } from './broker-presence.js';
 import { deviceSeries, type DeviceSeries } from './device-tags.js';
 import { toLine } from './points.js';
@@ -127,9 +128,9 @@ export function createPipeline({ inventory, retentionMs, now = Date.now }: Pipel
 }
 
 function brokerPresence(message: IncomingMessage): PipelineResult {
-  const line = brokerPresenceLine(message);
+  const line = brokerPresenceLine(message.payload, message.receivedAt, message.seq);
   return line === undefined
-    ? reject(message, 'internal_error', describeBrokerPresence(message))
+    ? reject(message, 'internal_error', describeBrokerPresence(message.payload))
     : { kind: 'broker_presence', line };
 }
 
@@ -142,7 +143,7 @@ interface ResolvedTopic {
 export type Pipeline = ReturnType<typeof createPipeline>;
 
 /**
- * A reject point (docs/protocol.md §10: tag reason; fields topic, device, detail). Its time is the receipt time
+ * A reject point (protocol/storage.ts: tag reason; fields topic, device, detail). Its time is the receipt time
  * with the log sequence in the sub-millisecond digits: two rejects in one millisecond stay two points,
  * and a replay of the log rewrites the same ones.
  */
@@ -152,10 +153,11 @@ export function reject(
   detail: string,
   device?: string,
 ): PipelineResult {
-  const deviceField = device === undefined ? '' : `device="${escapeFieldString(device)}",`;
-  const line =
-    `reject,reason=${reason} detail="${escapeFieldString(detail)}",${deviceField}` +
-    `topic="${escapeFieldString(message.topic.slice(0, 256))}" ${msToNs(message.receivedAt, message.seq % 1_000_000)}`;
+  const line = REJECT.line(
+    { reason },
+    { detail, device, topic: message.topic.slice(0, 256) },
+    msToNs(message.receivedAt, message.seq % 1_000_000),
+  );
   return device === undefined
     ? { kind: 'reject', reason, detail, line }
     : { kind: 'reject', reason, detail, device, line };

@@ -1,22 +1,27 @@
-import type {
-  BroadcastMessage,
-  Channel,
-  EventMessage,
-  HeartbeatMessage,
-  MessageOf,
-  MetaMessage,
-  StateMessage,
+import {
+  BROADCAST,
+  DEVICE_META,
+  EVENT,
+  HEARTBEAT,
+  msToNs,
+  PRESENCE,
+  type BroadcastMessage,
+  type Channel,
+  type EventMessage,
+  type HeartbeatMessage,
+  type MessageOf,
+  type MetaMessage,
+  type StateMessage,
 } from '../protocol/index.js';
-import { escapeFieldString, msToNs } from '../influx/index.js';
 import type { DeviceSeries } from './device-tags.js';
 
 /**
- * One handler per channel (CONTRIBUTING.md#types-and-modules), each turning a validated message into one line of the
- * storage schema (docs/protocol.md §10). The time of a point is the device's own time, so a replayed or redelivered
- * message lands on the same key and overwrites itself: storage is idempotent.
- *
- * Field types never vary, because InfluxDB fixes a field's type at its first write: counters are
- * integers (`i`), measurements are floats, states are strings.
+ * One handler per channel (CONTRIBUTING.md#types-and-modules), each turning a validated message into one
+ * point of its measurement in the storage schema (protocol/storage.ts, which fixes every field's type).
+ * The time of a point is the device's own time, so a replayed or redelivered message lands on the same
+ * key and overwrites itself: storage is idempotent. Heartbeat and presence fields carry the payload's
+ * own names, so the message itself is the point's field set (what the schema does not list is not
+ * written).
  */
 /** When and in what order the ingest received a message (its write-ahead log sequence). */
 export interface Receipt {
@@ -26,53 +31,59 @@ export interface Receipt {
 
 type Handler<C extends Channel> = (series: DeviceSeries, message: MessageOf[C], receipt: Receipt) => string;
 
-const heartbeat: Handler<'heartbeat'> = (s, m: HeartbeatMessage) => {
-  let fields = `amp="${m.amp}",power="${m.power}",seq=${m.seq}i,uptime_s=${m.uptime_s}`;
-  if (m.playing !== undefined) fields += `,playing=${m.playing}`;
-  if (m.volume_pct !== undefined) fields += `,volume_pct=${m.volume_pct}`;
-  if (m.mains_v !== undefined) fields += `,mains_v=${m.mains_v}`;
-  if (m.battery_v !== undefined) fields += `,battery_v=${m.battery_v}`;
-  if (m.relay !== undefined) fields += `,relay="${m.relay}"`;
-  if (m.rssi_dbm !== undefined) fields += `,rssi_dbm=${m.rssi_dbm}`;
-  if (m.temp_c !== undefined) fields += `,temp_c=${m.temp_c}`;
-  return `${s.heartbeat} ${fields} ${msToNs(m.ts)}`;
-};
+const heartbeat: Handler<'heartbeat'> = (s, m: HeartbeatMessage) =>
+  HEARTBEAT.line.point(s.heartbeat, m, msToNs(m.ts));
 
 /**
  * A Will carries no device time (docs/protocol.md): its receipt time, kept in the write-ahead log, stands in,
  * with the log sequence in the sub-millisecond digits (issue #14, point 5): two Wills received in one
  * millisecond stay two points, and a replay of the log rewrites the same ones.
  */
-const state: Handler<'state'> = (s, m: StateMessage, { receivedAt, seq }) => {
-  const reason = m.reason === undefined ? '' : `,reason="${m.reason}"`;
-  const time = m.ts === undefined ? msToNs(receivedAt, seq % 1_000_000) : msToNs(m.ts);
-  return `${s.presence} online=${m.online}${reason},session=${m.session}i ${time}`;
-};
+const state: Handler<'state'> = (s, m: StateMessage, { receivedAt, seq }) =>
+  PRESENCE.line.point(s.presence, m, m.ts === undefined ? msToNs(receivedAt, seq % 1_000_000) : msToNs(m.ts));
 
-const meta: Handler<'meta'> = (s, m: MetaMessage) => {
-  let fields = `firmware="${escapeFieldString(m.firmware)}"`;
-  if (m.hamlets !== undefined) fields += `,hamlets="${m.hamlets.join(',')}"`;
-  if (m.heartbeat_s !== undefined) fields += `,heartbeat_s=${m.heartbeat_s}i`;
-  if (m.lat !== undefined) fields += `,lat=${m.lat}`;
-  if (m.link !== undefined) fields += `,link="${m.link}"`;
-  if (m.lon !== undefined) fields += `,lon=${m.lon}`;
-  if (m.model !== undefined) fields += `,model="${escapeFieldString(m.model)}"`;
-  if (m.speakers !== undefined) fields += `,speakers=${m.speakers}i`;
-  return `${s.meta} ${fields} ${msToNs(m.ts)}`;
-};
+const meta: Handler<'meta'> = (s, m: MetaMessage) =>
+  DEVICE_META.line.point(
+    s.meta,
+    {
+      firmware: m.firmware,
+      hamlets: m.hamlets?.join(','),
+      heartbeat_s: m.heartbeat_s,
+      lat: m.lat,
+      link: m.link,
+      lon: m.lon,
+      model: m.model,
+      speakers: m.speakers,
+    },
+    msToNs(m.ts),
+  );
 
-const broadcast: Handler<'broadcast'> = (s, m: BroadcastMessage) => {
-  const tags = `broadcast,${s.commune},priority=${m.priority},${s.province},source=${m.source},status=${m.status}`;
-  let fields = `duration_s=${(m.end - m.start) / 1000},end=${m.end}i,id="${escapeFieldString(m.id)}"`;
-  if (m.bulletin !== undefined) fields += `,bulletin="${escapeFieldString(m.bulletin)}"`;
-  if (m.program !== undefined) fields += `,program="${escapeFieldString(m.program)}"`;
-  return `${tags} ${fields} ${msToNs(m.start)}`;
-};
+const broadcast: Handler<'broadcast'> = ({ device: d }, m: BroadcastMessage) =>
+  BROADCAST.line(
+    {
+      province: d.province,
+      commune: d.commune,
+      device: d.device,
+      priority: m.priority,
+      source: m.source,
+      status: m.status,
+    },
+    {
+      duration_s: (m.end - m.start) / 1000,
+      end: m.end,
+      id: m.id,
+      bulletin: m.bulletin,
+      program: m.program,
+    },
+    msToNs(m.start),
+  );
 
-const event: Handler<'event'> = (s, m: EventMessage) => {
-  const detail = m.detail === undefined ? '' : `detail="${escapeFieldString(m.detail)}",`;
-  return `event,${s.commune},${s.province},type=${m.type} ${detail}count=1i ${msToNs(m.ts)}`;
-};
+const event: Handler<'event'> = ({ device: d }, m: EventMessage) =>
+  EVENT.line(
+    { province: d.province, commune: d.commune, device: d.device, type: m.type },
+    { detail: m.detail, count: 1 },
+    msToNs(m.ts),
+  );
 
 const handlers: { [C in Channel]: Handler<C> } = { state, meta, heartbeat, broadcast, event };
 

@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
-import { escapeTagValue, InfluxWriteError, type PointWriter } from '../influx/index.js';
+import { InfluxWriteError, type PointWriter } from '../influx/index.js';
 import {
   BROKER_PRESENCE_TOPIC,
   DEFAULT_RETENTION_MS,
   encodeBrokerPresence,
+  INGEST_METRICS,
+  msToNs,
   type BrokerPresenceEvent,
   type Channel,
   type Device,
@@ -105,7 +107,7 @@ export function createIngest(options: IngestOptions) {
   const o = { ...DEFAULT_INGEST_OPTIONS, ...stripUndefined(options) };
   const { logger, writer } = o;
   const now = o.now ?? Date.now;
-  const instance = escapeTagValue(o.instance ?? hostname());
+  const instance = o.instance ?? hostname();
   const counters = new IngestCounters();
   const logReject = createRateLimitedLog(logger);
   const logWriteFailure = createRateLimitedLog(logger);
@@ -311,18 +313,21 @@ export function createIngest(options: IngestOptions) {
 
   function selfMetricsLine(): string {
     const c = counters;
-    const fields = [
-      `received=${c.received}i`,
-      `written=${c.written}i`,
-      `rejected=${c.rejectedTotal}i`,
-      `buffered=${buffered}i`,
-      `wal_pending_bytes=${wal?.stats().pendingBytes ?? 0}i`,
-      `write_errors=${c.writeErrors}i`,
-      `write_p50_ms=${c.writeLatency.percentile(50)}`,
-      `write_p99_ms=${c.writeLatency.percentile(99)}`,
-      `stored_delay_p99_ms=${c.storedDelay.percentile(99)}`,
-    ];
-    return `ingest,instance=${instance} ${fields.join(',')} ${now()}000000`;
+    return INGEST_METRICS.line(
+      { instance },
+      {
+        received: c.received,
+        written: c.written,
+        rejected: c.rejectedTotal,
+        buffered,
+        wal_pending_bytes: wal?.stats().pendingBytes ?? 0,
+        write_errors: c.writeErrors,
+        write_p50_ms: c.writeLatency.percentile(50),
+        write_p99_ms: c.writeLatency.percentile(99),
+        stored_delay_p99_ms: c.storedDelay.percentile(99),
+      },
+      msToNs(now()),
+    );
   }
 
   function isIdle(): boolean {

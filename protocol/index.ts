@@ -1,6 +1,7 @@
 /**
  * The contract every part of Loa imports: topics, payload schemas, limits, reject reasons, the inventory
- * and secret hashing. It imports nothing of the other folders.
+ * and secret hashing, and the storage schema with its line-protocol writer. It imports nothing of the
+ * other folders.
  */
 export * from './slug.js';
 export * from './limits.js';
@@ -15,3 +16,5 @@ export * from './inventory.js';
 export * from './inventory-load.js';
 export * from './broker-presence.js';
 export * from './criterion.js';
+export * from './line-protocol.js';
+export * from './storage.js';

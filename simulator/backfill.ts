@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { InfluxQl, PointWriter } from '../influx/index.js';
 import { createPipeline, type IncomingMessage } from '../ingest/index.js';
 import {
+  BROKER_PRESENCE,
   devicePrefix,
+  INGEST_METRICS,
   type Channel,
   type Commune,
   type Device,
@@ -180,7 +182,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
  */
 async function earliestLive(ql: InfluxQl, from: number): Promise<number | undefined> {
   let earliest: number | undefined;
-  for (const measurement of ['ingest', 'broker_presence']) {
+  for (const measurement of [INGEST_METRICS.name, BROKER_PRESENCE.name]) {
     const [series] = await ql.query(
       `SELECT * FROM "${measurement}" WHERE time >= ${Math.floor(from)}ms ORDER BY time ASC LIMIT 1`,
     );

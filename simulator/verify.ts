@@ -1,14 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_ALERT_RULES } from '../coverage/index.js';
-import {
-  LONG_RETENTION_POLICY,
-  quoteIdent,
-  type InfluxQl,
-  type InfluxValue,
-  type Series,
-} from '../influx/index.js';
+import { quoteIdent, type InfluxQl, type InfluxValue, type Series } from '../influx/index.js';
 import { messages, type Messages } from '../i18n/index.js';
-import { MAX_FUTURE_SKEW_MS, type Inventory } from '../protocol/index.js';
+import {
+  ALERT,
+  BROADCAST,
+  EVENT,
+  HEARTBEAT,
+  MAX_FUTURE_SKEW_MS,
+  PRESENCE,
+  REJECT,
+  type Inventory,
+} from '../protocol/index.js';
 import type { InjectedFault } from './faults.js';
 import type { LedgerEntry } from './ledger.js';
 import type { SimulationReport } from './simulation.js';
@@ -61,8 +64,14 @@ const EMERGENCY_WINDOW_MS = 15 * 60_000;
 export const OFFLINE_DUE_MS = DEFAULT_ALERT_RULES.device_offline.fireAfterMs + MARGIN_MS;
 export const ON_BATTERY_DUE_MS = DEFAULT_ALERT_RULES.on_battery.fireAfterMs + MARGIN_MS;
 
-type Measurement = 'heartbeat' | 'broadcast' | 'event';
-const MEASUREMENTS: readonly Measurement[] = ['heartbeat', 'broadcast', 'event'];
+/** The channels whose points are counted, each with its measurement and the field read as its label. */
+const STORED = {
+  heartbeat: { measurement: HEARTBEAT, label: HEARTBEAT.field.seq },
+  broadcast: { measurement: BROADCAST, label: BROADCAST.field.id },
+  event: { measurement: EVENT, label: EVENT.field.count },
+} as const;
+type Measurement = keyof typeof STORED;
+const MEASUREMENTS = Object.keys(STORED) as Measurement[];
 
 interface Row {
   [column: string]: InfluxValue;
@@ -128,10 +137,11 @@ async function read(options: VerifyOptions): Promise<Stored> {
         max = Math.max(max, e.time);
       }
     }
-    const field = m === 'heartbeat' ? '"seq"' : m === 'broadcast' ? '"id"' : '"count"';
-    const group = m === 'event' ? 'device, "type"' : 'device';
+    const { measurement, label: field } = STORED[m];
+    const device = `"${measurement.tag.device}"`;
+    const group = m === 'event' ? `${device}, "${EVENT.tag.type}"` : device;
     for (const s of await ql.query(
-      `SELECT ${field} FROM ${m} WHERE time >= ${Math.floor(min)}ms AND time <= ${Math.ceil(max)}ms GROUP BY ${group}`,
+      `SELECT "${field}" FROM "${measurement.name}" WHERE time >= ${Math.floor(min)}ms AND time <= ${Math.ceil(max)}ms GROUP BY ${group}`,
     )) {
       const device = s.tags?.device ?? '';
       if (!report.ledgers.has(device)) continue;
@@ -148,14 +158,16 @@ async function read(options: VerifyOptions): Promise<Stored> {
   // Alerts from the day before too: one still firing when a fault began covers it (see checkFault).
   const alertsSince = `time >= ${Math.floor(report.startedAt - 86_400_000)}ms`;
   const alerts = rows(
-    await ql.query(`SELECT * FROM ${quoteIdent(LONG_RETENTION_POLICY)}."alert" WHERE ${alertsSince}`),
+    await ql.query(`SELECT * FROM ${quoteIdent(ALERT.retention)}."${ALERT.name}" WHERE ${alertsSince}`),
   );
   const rejects = rows(
-    await ql.query(`SELECT "device", "detail" FROM reject WHERE ${since} GROUP BY reason`),
+    await ql.query(
+      `SELECT "${REJECT.field.device}", "${REJECT.field.detail}" FROM "${REJECT.name}" WHERE ${since} GROUP BY "${REJECT.tag.reason}"`,
+    ),
   );
   const wills = new Map<string, number[]>();
   for (const s of await ql.query(
-    `SELECT "session" FROM presence WHERE ${since} AND online = false AND reason = 'lost' GROUP BY device`,
+    `SELECT "${PRESENCE.field.session}" FROM "${PRESENCE.name}" WHERE ${since} AND "${PRESENCE.field.online}" = false AND "${PRESENCE.field.reason}" = 'lost' GROUP BY "${PRESENCE.tag.device}"`,
   )) {
     wills.set(
       s.tags?.device ?? '',
@@ -165,7 +177,7 @@ async function read(options: VerifyOptions): Promise<Stored> {
   const counts = async (where: string) => {
     const out = new Map<string, number>();
     for (const s of await ql.query(
-      `SELECT count("seq") FROM heartbeat WHERE ${since} AND ${where} GROUP BY device`,
+      `SELECT count("${HEARTBEAT.field.seq}") FROM "${HEARTBEAT.name}" WHERE ${since} AND ${where} GROUP BY "${HEARTBEAT.tag.device}"`,
     )) {
       out.set(s.tags?.device ?? '', Number(s.values[0]?.[1] ?? 0));
     }
@@ -176,8 +188,10 @@ async function read(options: VerifyOptions): Promise<Stored> {
     alerts,
     rejects,
     wills,
-    ampFaultBeats: await counts(`amp = 'fault'`),
-    relayTripBeats: await counts(`relay = 'tripped' AND mains_v >= 250`),
+    ampFaultBeats: await counts(`"${HEARTBEAT.field.amp}" = 'fault'`),
+    relayTripBeats: await counts(
+      `"${HEARTBEAT.field.relay}" = 'tripped' AND "${HEARTBEAT.field.mains_v}" >= 250`,
+    ),
     impersonationRefusals: options.impersonationRefusals ? await options.impersonationRefusals() : undefined,
   };
 }

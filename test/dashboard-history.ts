@@ -1,10 +1,16 @@
 // A day of one small province, stored exactly as the platform stores it: device messages through the
 // ingest's real pipeline (raw points), the real coverage engine fed with the same messages (coverage and
-// alert points for the retention policy `long`), and the ingest's self-metrics in the shape of
-// ingest/service.ts. What the dashboard panel test queries.
+// alert points for the retention policy `long`), and the ingest's and broker's self-metrics written
+// through the storage schema (protocol/storage.ts). What the dashboard panel test queries.
 import { createCoverageEngine } from '../coverage/index.js';
 import { createPipeline } from '../ingest/index.js';
-import type { Inventory } from '../protocol/index.js';
+import {
+  BROKER_METRICS,
+  COVERAGE_PROVINCE,
+  INGEST_METRICS,
+  msToNs,
+  type Inventory,
+} from '../protocol/index.js';
 import { silentLogger } from '../runtime/index.js';
 
 const MINUTE = 60_000;
@@ -160,16 +166,39 @@ export function provinceHistory(inventory: Inventory, end: number): ProvinceHist
       completed['vinh-an'] = (completed['vinh-an'] ?? 0) + 1;
     }
     engine.tick();
-    // The ingest's self-metrics (ingest/service.ts selfMetricsLine): cumulative counters, gauges, latencies.
+    // The ingest's and the embedded broker's self-metrics (ingest/service.ts, broker/metrics.ts), through
+    // the same schema: cumulative counters, gauges, latencies.
     raw.push(
-      `ingest,instance=test-ingest received=${seq}i,written=${seq - rejected}i,rejected=${rejected}i,buffered=${minute % 7}i,` +
-        `wal_pending_bytes=${(minute % 5) * 1000}i,write_errors=0i,write_p50_ms=4.5,write_p99_ms=19,stored_delay_p99_ms=240 ${t}000000`,
-      // The embedded broker's self-metrics, in the shape of broker/metrics.ts brokerSelfMetricsLine.
-      `broker,instance=test-ingest connected=${3 + (minute % 2)}i,connections_total=${10 + minute}i,` +
-        `disconnections_total=${7 + minute}i,auth_failures=${minute}i,publishes_accepted=${seq}i,` +
-        `publishes_refused=${Math.floor(minute / 10)}i,wills_accepted=0i ${t}000000`,
+      INGEST_METRICS.line(
+        { instance: 'test-ingest' },
+        {
+          received: seq,
+          written: seq - rejected,
+          rejected,
+          buffered: minute % 7,
+          wal_pending_bytes: (minute % 5) * 1000,
+          write_errors: 0,
+          write_p50_ms: 4.5,
+          write_p99_ms: 19,
+          stored_delay_p99_ms: 240,
+        },
+        msToNs(t),
+      ),
+      BROKER_METRICS.line(
+        { instance: 'test-ingest' },
+        {
+          connected: 3 + (minute % 2),
+          connections_total: 10 + minute,
+          disconnections_total: 7 + minute,
+          auth_failures: minute,
+          publishes_accepted: seq,
+          publishes_refused: Math.floor(minute / 10),
+          wills_accepted: 0,
+        },
+        msToNs(t),
+      ),
     );
   }
-  const provinceLine = long.filter((l) => l.startsWith('coverage_province,')).at(-1) ?? '';
+  const provinceLine = long.filter((l) => l.startsWith(`${COVERAGE_PROVINCE.name},`)).at(-1) ?? '';
   return { raw, long, province: intFields(provinceLine), completed, end };
 }

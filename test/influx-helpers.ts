@@ -1,6 +1,7 @@
 // Helpers for integration tests that read and write the run's shared InfluxDB.
 import { randomBytes } from 'node:crypto';
 import { createInfluxQl, createV1Writer, type InfluxQl, type PointWriter } from '../influx/index.js';
+import { HEARTBEAT } from '../protocol/index.js';
 
 /**
  * Creates a database no other test file uses and returns an InfluxQL client bound to it (its name is
@@ -29,7 +30,7 @@ export function testWriter(url: string, database: string, retentionPolicy?: stri
 /** Per device: how many heartbeat points, and how many distinct `seq` among them (equal when no duplicate). */
 export async function heartbeatCounts(ql: InfluxQl): Promise<Record<string, unknown>> {
   const series = await ql.query(
-    'SELECT count("seq"), count(distinct("seq")) FROM "heartbeat" GROUP BY "device"',
+    `SELECT count("${HEARTBEAT.field.seq}"), count(distinct("${HEARTBEAT.field.seq}")) FROM "${HEARTBEAT.name}" GROUP BY "${HEARTBEAT.tag.device}"`,
   );
   return Object.fromEntries(series.map((s) => [String(s.tags?.device), s.values[0]?.slice(1)]));
 }

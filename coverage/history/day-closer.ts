@@ -1,9 +1,8 @@
 import type { InfluxQl } from '../../influx/index.js';
-import type { Inventory } from '../../protocol/index.js';
+import { COVERAGE_COMMUNE_DAY, type Inventory } from '../../protocol/index.js';
 import type { Logger } from '../../runtime/index.js';
 import { DAY_MS, localDay, utcOffsetMs } from '../model.js';
 import { rebuildDay } from './rebuild.js';
-import { COMMUNE_DAY } from './summary.js';
 
 export interface DayCloserOptions {
   ql: InfluxQl;
@@ -47,7 +46,7 @@ export function createDayCloser(options: DayCloserOptions) {
   async function hasSummary(day: number, off: number): Promise<boolean> {
     const from = day * DAY_MS - off;
     const [series] = await options.ql.query(
-      `SELECT count("verdict") FROM "long"."${COMMUNE_DAY}" WHERE time >= ${from}ms AND time < ${from + 1}ms`,
+      `SELECT count("${COVERAGE_COMMUNE_DAY.field.verdict}") FROM "${COVERAGE_COMMUNE_DAY.retention}"."${COVERAGE_COMMUNE_DAY.name}" WHERE time >= ${from}ms AND time < ${from + 1}ms`,
     );
     return Number(series?.values[0]?.[1] ?? 0) > 0;
   }

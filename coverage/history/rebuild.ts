@@ -1,5 +1,12 @@
 import { quoteString, type InfluxQl, type Series } from '../../influx/index.js';
-import type { Inventory, Province } from '../../protocol/index.js';
+import {
+  BROADCAST,
+  COVERAGE_COMMUNE,
+  COVERAGE_HAMLET,
+  COVERAGE_PROVINCE,
+  type Inventory,
+  type Province,
+} from '../../protocol/index.js';
 import { utcOffsetMs } from '../model.js';
 import { observedSpans, type Span, type StatusChange } from './day.js';
 import { localDayRange, summarizeDay, summaryLines, type DayHistory, type DaySummary } from './summary.js';
@@ -35,22 +42,23 @@ export async function readDayHistory(
   range: { from: number; to: number },
   { retentionPolicy = 'long' }: { retentionPolicy?: string } = {},
 ): Promise<DayHistory> {
-  const p = `"province" = ${quoteString(province.id)}`;
+  // `province` is a tag of each measurement read here (protocol/storage.ts).
+  const p = `"${COVERAGE_PROVINCE.tag.province}" = ${quoteString(province.id)}`;
   const states = `${p} AND time >= ${range.from - LOOKBACK_MS}ms AND time < ${range.to}ms`;
   const day = `${p} AND time >= ${range.from}ms AND time < ${range.to}ms`;
+  const rp = `"${retentionPolicy}"`;
+  const [H, C, P, B] = [COVERAGE_HAMLET, COVERAGE_COMMUNE, COVERAGE_PROVINCE, BROADCAST];
   const [hamletSeries, communeSeries, engine, broadcasts] = await Promise.all([
     ql.query(
-      `SELECT "status" FROM "${retentionPolicy}"."coverage_hamlet" WHERE ${states} GROUP BY "commune", "hamlet"`,
+      `SELECT "${H.field.status}" FROM ${rp}."${H.name}" WHERE ${states} GROUP BY "${H.tag.commune}", "${H.tag.hamlet}"`,
     ),
+    ql.query(`SELECT "${C.field.status}" FROM ${rp}."${C.name}" WHERE ${states} GROUP BY "${C.tag.commune}"`),
     ql.query(
-      `SELECT "status" FROM "${retentionPolicy}"."coverage_commune" WHERE ${states} GROUP BY "commune"`,
-    ),
-    ql.query(
-      `SELECT "communes" FROM "${retentionPolicy}"."coverage_province" WHERE ${p} AND time >= ${range.from - ENGINE_POINT_HOLD_MS}ms AND time < ${range.to}ms`,
+      `SELECT "${P.field.communes}" FROM ${rp}."${P.name}" WHERE ${p} AND time >= ${range.from - ENGINE_POINT_HOLD_MS}ms AND time < ${range.to}ms`,
     ),
     // The broadcast log is raw data (30 days by default): an older day is rebuilt without it.
     ql.query(
-      `SELECT count("duration_s") FROM "broadcast" WHERE ${day} AND "status" = 'completed' GROUP BY "device"`,
+      `SELECT count("${B.field.duration_s}") FROM "${B.name}" WHERE ${day} AND "${B.tag.status}" = 'completed' GROUP BY "${B.tag.device}"`,
     ),
   ]);
   const observed = new Map<string, Span[]>([

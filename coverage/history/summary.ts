@@ -1,6 +1,12 @@
-import { escapeFieldString, msToNs } from '../../influx/index.js';
-import type { Criterion, Province, UnitType } from '../../protocol/index.js';
-import { SUMMARY_BUCKETS } from './buckets.js';
+import {
+  COVERAGE_COMMUNE_DAY,
+  COVERAGE_HAMLET_DAY,
+  msToNs,
+  type Criterion,
+  type Province,
+  type UnitType,
+} from '../../protocol/index.js';
+import { SUMMARY_BUCKETS, type SummaryBucket } from './buckets.js';
 import {
   communeVerdict,
   DAY_VERDICTS,
@@ -12,10 +18,6 @@ import {
   type Span,
   type StatusChange,
 } from './day.js';
-
-/** Measurements of the daily summaries (retention policy `long`, docs/protocol.md §10). */
-export const HAMLET_DAY = 'coverage_hamlet_day';
-export const COMMUNE_DAY = 'coverage_commune_day';
 
 export interface HamletDay {
   province: string;
@@ -139,15 +141,23 @@ export function summarizeDay(
   return out;
 }
 
-const secondsFields = (prefix: string, s: BucketSeconds) =>
-  SUMMARY_BUCKETS.map((b) => `${prefix}${b}_s=${Math.round(s[b])}i`).join(',');
+type SecondsFields<P extends string> = { [B in SummaryBucket as `${P}${B}_s`]: number };
+
+/** A day's seconds per bucket as integer fields, `covered_s` … (or `hamlet_covered_s` …). */
+function secondsFields<P extends string>(prefix: P, s: BucketSeconds): SecondsFields<P> {
+  return Object.fromEntries(
+    SUMMARY_BUCKETS.map((b) => [`${prefix}${b}_s`, Math.round(s[b])]),
+  ) as SecondsFields<P>;
+}
 
 /**
  * The verdict again as 0/1 integers (`days_met=1i` …): a period's day counts are then `sum()`s that
  * InfluxDB computes over its integer blocks, instead of string comparisons on every point.
  */
-function verdictCounts(verdict: DayVerdict): string {
-  return DAY_VERDICTS.map((v) => `days_${v}=${v === verdict ? 1 : 0}i`).join(',');
+function verdictCounts(verdict: DayVerdict): { [V in DayVerdict as `days_${V}`]: number } {
+  return Object.fromEntries(DAY_VERDICTS.map((v) => [`days_${v}`, v === verdict ? 1 : 0])) as {
+    [V in DayVerdict as `days_${V}`]: number;
+  };
 }
 
 /**
@@ -156,23 +166,39 @@ function verdictCounts(verdict: DayVerdict): string {
  */
 export function summaryLines(summary: DaySummary): string[] {
   const at = msToNs(summary.from);
-  const day = `day="${summary.day}"`;
+  const { day } = summary;
   const lines: string[] = [];
   for (const h of summary.hamlets) {
     lines.push(
-      `${HAMLET_DAY},commune=${h.commune},hamlet=${h.hamlet},province=${h.province} ` +
-        `${secondsFields('', h.seconds)},broadcast=${h.broadcast},verdict="${h.verdict}",${day},` +
-        `name="${escapeFieldString(h.name)}" ${at}`,
+      COVERAGE_HAMLET_DAY.line(
+        { province: h.province, commune: h.commune, hamlet: h.hamlet },
+        { ...secondsFields('', h.seconds), broadcast: h.broadcast, verdict: h.verdict, day, name: h.name },
+        at,
+      ),
     );
   }
   for (const c of summary.communes) {
     lines.push(
-      `${COMMUNE_DAY},commune=${c.commune},province=${c.province} ` +
-        `${secondsFields('', c.seconds)},${secondsFields('hamlet_', c.hamletSeconds)},` +
-        `hamlets=${c.hamlets}i,hamlets_met=${c.hamletsMet}i,hamlets_broadcast=${c.hamletsBroadcast}i,` +
-        `broadcast=${c.broadcast},verdict="${c.verdict}",${verdictCounts(c.verdict)},broadcast_days=${c.broadcast ? 1 : 0}i,` +
-        `unit="${c.unit}",applies=${c.applies},` +
-        `criterion="${escapeFieldString(c.criterion)}",${day},name="${escapeFieldString(c.name)}" ${at}`,
+      COVERAGE_COMMUNE_DAY.line(
+        { province: c.province, commune: c.commune },
+        {
+          ...secondsFields('', c.seconds),
+          ...secondsFields('hamlet_', c.hamletSeconds),
+          hamlets: c.hamlets,
+          hamlets_met: c.hamletsMet,
+          hamlets_broadcast: c.hamletsBroadcast,
+          broadcast: c.broadcast,
+          verdict: c.verdict,
+          ...verdictCounts(c.verdict),
+          broadcast_days: c.broadcast ? 1 : 0,
+          unit: c.unit,
+          applies: c.applies,
+          criterion: c.criterion,
+          day,
+          name: c.name,
+        },
+        at,
+      ),
     );
   }
   return lines;
