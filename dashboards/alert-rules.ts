@@ -57,9 +57,9 @@ function rule(o: {
 }
 
 export const ALERT_RULE_QUERIES = {
-  hamletsCovered: `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "covered_pct" FROM ${from(COVERAGE_PROVINCE)} WHERE $timeFilter GROUP BY "province"`,
+  hamletsCovered: `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "covered_pct" FROM ${from(COVERAGE_PROVINCE)} WHERE $timeFilter GROUP BY "${COVERAGE_PROVINCE.tag.province}"`,
   // fill(0) keeps a row for a device that has gone quiet inside the look-back: its last bucket is 0.
-  deviceHeartbeats: `SELECT count("seq") AS "heartbeats" FROM ${from(HEARTBEAT)} WHERE $timeFilter GROUP BY time(5m), "province", "commune", "device" fill(0)`,
+  deviceHeartbeats: `SELECT count("${HEARTBEAT.field.seq}") AS "heartbeats" FROM ${from(HEARTBEAT)} WHERE $timeFilter GROUP BY time(5m), "${HEARTBEAT.tag.province}", "${HEARTBEAT.tag.commune}", "${HEARTBEAT.tag.device}" fill(0)`,
 } as const;
 
 export function alertRules() {

@@ -26,7 +26,7 @@ export function communeDashboard(m: Messages, names?: PlaceNames): ClassicDashbo
         .overrideByName('since', [{ id: 'unit', value: 'dateTimeAsLocal' }])
         .withTarget(
           influxql(
-            `SELECT last("name") AS "name", last("status") AS "status", last("since") AS "since", last("clusters_up") AS "clusters up", last("clusters") AS "clusters", last("broadcast_days") AS "broadcast days (of 7)" FROM ${from(COVERAGE_HAMLET)} WHERE ${inCommune} AND $timeFilter GROUP BY "hamlet"`,
+            `SELECT last("${COVERAGE_HAMLET.field.name}") AS "name", last("${COVERAGE_HAMLET.field.status}") AS "status", last("${COVERAGE_HAMLET.field.since}") AS "since", last("${COVERAGE_HAMLET.field.clusters_up}") AS "clusters up", last("${COVERAGE_HAMLET.field.clusters}") AS "clusters", last("${COVERAGE_HAMLET.field.broadcast_days}") AS "broadcast days (of 7)" FROM ${from(COVERAGE_HAMLET)} WHERE ${inCommune} AND $timeFilter GROUP BY "${COVERAGE_HAMLET.tag.hamlet}"`,
           ).table(),
         ),
     )
@@ -37,7 +37,7 @@ export function communeDashboard(m: Messages, names?: PlaceNames): ClassicDashbo
         .gridPos({ x: 12, y: 0, w: 12, h: 9 })
         .withTarget(
           influxql(
-            `SELECT "power", "amp", "relay", "mains_v", "battery_v", "rssi_dbm", "uptime_s" FROM ${from(HEARTBEAT)} WHERE ${inCommune} AND $timeFilter GROUP BY "device", "hamlet", "kind" ORDER BY time DESC LIMIT 1`,
+            `SELECT "${HEARTBEAT.field.power}", "${HEARTBEAT.field.amp}", "${HEARTBEAT.field.relay}", "${HEARTBEAT.field.mains_v}", "${HEARTBEAT.field.battery_v}", "${HEARTBEAT.field.rssi_dbm}", "${HEARTBEAT.field.uptime_s}" FROM ${from(HEARTBEAT)} WHERE ${inCommune} AND $timeFilter GROUP BY "${HEARTBEAT.tag.device}", "${HEARTBEAT.tag.hamlet}", "${HEARTBEAT.tag.kind}" ORDER BY time DESC LIMIT 1`,
           ).table(),
         ),
     )
@@ -50,12 +50,12 @@ export function communeDashboard(m: Messages, names?: PlaceNames): ClassicDashbo
         .gridPos({ x: 0, y: 25, w: 24, h: 8 })
         .withTarget(
           influxql(
-            `SELECT count("duration_s") AS "broadcasts" FROM ${from(BROADCAST)} WHERE ${inCommune} AND "status" = 'completed' AND $timeFilter GROUP BY ${LOCAL_DAY} fill(0)`,
+            `SELECT count("${BROADCAST.field.duration_s}") AS "broadcasts" FROM ${from(BROADCAST)} WHERE ${inCommune} AND "${BROADCAST.tag.status}" = 'completed' AND $timeFilter GROUP BY ${LOCAL_DAY} fill(0)`,
           ).refId('A'),
         )
         .withTarget(
           influxql(
-            `SELECT count("message") AS "windows missed" FROM ${from(ALERT)} WHERE ${inCommune} AND "kind" = 'broadcast_missed' AND "state" = 'firing' AND $timeFilter GROUP BY ${LOCAL_DAY} fill(0)`,
+            `SELECT count("${ALERT.field.message}") AS "windows missed" FROM ${from(ALERT)} WHERE ${inCommune} AND "${ALERT.tag.kind}" = 'broadcast_missed' AND "${ALERT.tag.state}" = 'firing' AND $timeFilter GROUP BY ${LOCAL_DAY} fill(0)`,
           ).refId('B'),
         ),
     )
@@ -63,13 +63,13 @@ export function communeDashboard(m: Messages, names?: PlaceNames): ClassicDashbo
 }
 
 /** One heartbeat field of every device of the commune, as a state timeline. */
-function heartbeatTimeline(title: string, field: string, y: number) {
+function heartbeatTimeline(title: string, field: keyof typeof HEARTBEAT.fields, y: number) {
   return new statetimeline.PanelBuilder()
     .title(title)
     .gridPos({ x: 0, y, w: 24, h: 8 })
     .withTarget(
       influxql(
-        `SELECT last("${field}") AS "${field}" FROM ${from(HEARTBEAT)} WHERE ${inCommune} AND $timeFilter GROUP BY time($__interval), "device" fill(none)`,
+        `SELECT last("${field}") AS "${field}" FROM ${from(HEARTBEAT)} WHERE ${inCommune} AND $timeFilter GROUP BY time($__interval), "${HEARTBEAT.tag.device}" fill(none)`,
       ).alias('$tag_device'),
     );
 }

@@ -11,7 +11,10 @@ import type { PlaceNames } from './names.js';
 
 const isDevice = `${tagIs('province')} AND ${tagIs('commune')} AND ${tagIs('device')}`;
 
-function readings(title: string, unit: string, fields: Record<string, string>, y: number, x: number) {
+/** Heartbeat fields and the label each is shown with. */
+type Readings = Partial<Record<keyof typeof HEARTBEAT.fields, string>>;
+
+function readings(title: string, unit: string, fields: Readings, y: number, x: number) {
   const select = Object.entries(fields)
     .map(([field, label]) => `mean("${field}") AS "${label}"`)
     .join(', ');
@@ -25,6 +28,10 @@ function readings(title: string, unit: string, fields: Record<string, string>, y
       ),
     );
 }
+
+const B = BROADCAST;
+/** Quoted column names for a SELECT: `"type", "detail"`. */
+const columns = (...names: string[]) => names.map((n) => `"${n}"`).join(', ');
 
 /** The device's records of one measurement in the time range, newest first (at most 500). */
 function recordsTable(
@@ -68,33 +75,43 @@ export function deviceDashboard(m: Messages, names?: PlaceNames): ClassicDashboa
         .gridPos({ x: 12, y: 8, w: 12, h: 8 })
         .withTarget(
           influxql(
-            `SELECT last("power") AS "power", last("amp") AS "amp", last("relay") AS "relay" FROM ${from(HEARTBEAT)} WHERE ${isDevice} AND $timeFilter GROUP BY time($__interval) fill(none)`,
+            `SELECT last("${HEARTBEAT.field.power}") AS "power", last("${HEARTBEAT.field.amp}") AS "amp", last("${HEARTBEAT.field.relay}") AS "relay" FROM ${from(HEARTBEAT)} WHERE ${isDevice} AND $timeFilter GROUP BY time($__interval) fill(none)`,
           ),
         ),
     )
     .withPanel(
       // `count` (always 1) is selected because InfluxDB drops rows whose selected fields are all null, and
       // most events carry no detail.
-      recordsTable(m.t('grafana.device.events'), EVENT, '"type", "detail", "count"', {
-        x: 0,
-        y: 16,
-        w: 12,
-        h: 9,
-      }),
+      recordsTable(
+        m.t('grafana.device.events'),
+        EVENT,
+        columns(EVENT.tag.type, EVENT.field.detail, EVENT.field.count),
+        {
+          x: 0,
+          y: 16,
+          w: 12,
+          h: 9,
+        },
+      ),
     )
     .withPanel(
-      recordsTable(m.t('grafana.device.presence'), PRESENCE, '"online", "reason", "session"', {
-        x: 12,
-        y: 16,
-        w: 12,
-        h: 9,
-      }),
+      recordsTable(
+        m.t('grafana.device.presence'),
+        PRESENCE,
+        columns(PRESENCE.field.online, PRESENCE.field.reason, PRESENCE.field.session),
+        {
+          x: 12,
+          y: 16,
+          w: 12,
+          h: 9,
+        },
+      ),
     )
     .withPanel(
       recordsTable(
         m.t('grafana.device.log'),
         BROADCAST,
-        '"priority", "source", "status", "duration_s" AS "duration", "program", "bulletin", "id"',
+        `${columns(B.tag.priority, B.tag.source, B.tag.status)}, "${B.field.duration_s}" AS "duration", ${columns(B.field.program, B.field.bulletin, B.field.id)}`,
         { x: 0, y: 25, w: 24, h: 10 },
       ).overrideByName('duration', [{ id: 'unit', value: 's' }]),
     )

@@ -22,7 +22,7 @@ export function emergencyDashboard(m: Messages, names?: PlaceNames): ClassicDash
         .gridPos({ x: 0, y: 0, w: 8, h: 6 })
         .withTarget(
           influxql(
-            `SELECT count("id") AS "logs" FROM ${from(BROADCAST)} WHERE ${emergencies} GROUP BY "status"`,
+            `SELECT count("${BROADCAST.field.id}") AS "logs" FROM ${from(BROADCAST)} WHERE ${emergencies} GROUP BY "${BROADCAST.tag.status}"`,
           ).alias('$tag_status'),
         ),
     )
@@ -33,7 +33,7 @@ export function emergencyDashboard(m: Messages, names?: PlaceNames): ClassicDash
         .gridPos({ x: 8, y: 0, w: 16, h: 6 })
         .withTarget(
           influxql(
-            `SELECT "commune", "state", "message", "device" AS "clusters missing" FROM ${from(ALERT)} WHERE ${tagIs('province')} AND "kind" = 'emergency_undelivered' AND $timeFilter ORDER BY time DESC LIMIT 200`,
+            `SELECT "${ALERT.tag.commune}", "${ALERT.tag.state}", "${ALERT.field.message}", "${ALERT.field.device}" AS "clusters missing" FROM ${from(ALERT)} WHERE ${tagIs('province')} AND "${ALERT.tag.kind}" = 'emergency_undelivered' AND $timeFilter ORDER BY time DESC LIMIT 200`,
           ).table(),
         ),
     )
@@ -43,7 +43,7 @@ export function emergencyDashboard(m: Messages, names?: PlaceNames): ClassicDash
         .gridPos({ x: 0, y: 6, w: 24, h: 12 })
         .withTarget(
           influxql(
-            `SELECT "bulletin", "commune", "device", "status", "duration_s", "program" FROM ${from(BROADCAST)} WHERE ${emergencies} ORDER BY time DESC LIMIT 1000`,
+            `SELECT "${BROADCAST.field.bulletin}", "${BROADCAST.tag.commune}", "${BROADCAST.tag.device}", "${BROADCAST.tag.status}", "${BROADCAST.field.duration_s}", "${BROADCAST.field.program}" FROM ${from(BROADCAST)} WHERE ${emergencies} ORDER BY time DESC LIMIT 1000`,
           ).table(),
         ),
     )

@@ -62,7 +62,7 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
         .gridPos({ x: 6, y: 0, w: 6, h: 5 })
         .withTarget(
           influxql(
-            `SELECT last("communes_meeting") AS "meeting", last("communes") AS "communes", last("communes_unverified") AS "unverified" FROM ${from(COVERAGE_PROVINCE)} WHERE ${inProvince} AND $timeFilter`,
+            `SELECT last("${COVERAGE_PROVINCE.field.communes_meeting}") AS "meeting", last("${COVERAGE_PROVINCE.field.communes}") AS "communes", last("${COVERAGE_PROVINCE.field.communes_unverified}") AS "unverified" FROM ${from(COVERAGE_PROVINCE)} WHERE ${inProvince} AND $timeFilter`,
           ),
         ),
     )
@@ -104,7 +104,7 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
         ])
         .withTarget(
           influxql(
-            `SELECT last("status") AS "status", last("lat") AS "lat", last("lon") AS "lon", last("hamlets") AS "hamlets" FROM ${from(COVERAGE_DEVICE)} WHERE ${inProvince} AND "kind" = 'cluster' AND $timeFilter GROUP BY "device", "commune"`,
+            `SELECT last("${COVERAGE_DEVICE.field.status}") AS "status", last("${COVERAGE_DEVICE.field.lat}") AS "lat", last("${COVERAGE_DEVICE.field.lon}") AS "lon", last("${COVERAGE_DEVICE.field.hamlets}") AS "hamlets" FROM ${from(COVERAGE_DEVICE)} WHERE ${inProvince} AND "${COVERAGE_DEVICE.tag.kind}" = 'cluster' AND $timeFilter GROUP BY "${COVERAGE_DEVICE.tag.device}", "${COVERAGE_DEVICE.tag.commune}"`,
           ).table(),
         ),
     )
@@ -117,7 +117,7 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
         .gridPos({ x: 0, y: 5, w: 12, h: 9 })
         .withTarget(
           influxql(
-            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "hamlets covered", last("communes_meeting") / last("communes") * 100 AS "communes meeting" FROM ${from(COVERAGE_PROVINCE)} WHERE ${inProvince} AND $timeFilter GROUP BY time($__interval) fill(previous)`,
+            `SELECT ${PROVINCE_HAMLETS_OK_PCT} AS "hamlets covered", last("${COVERAGE_PROVINCE.field.communes_meeting}") / last("${COVERAGE_PROVINCE.field.communes}") * 100 AS "communes meeting" FROM ${from(COVERAGE_PROVINCE)} WHERE ${inProvince} AND $timeFilter GROUP BY time($__interval) fill(previous)`,
           ),
         ),
     )
@@ -130,7 +130,7 @@ export function provinceDashboard(m: Messages, names?: PlaceNames): ClassicDashb
         .overrideByName('since', [{ id: 'unit', value: 'dateTimeAsLocal' }])
         .withTarget(
           influxql(
-            `SELECT ${COMMUNE_HAMLETS_OK_PCT} AS "covered %", last("name") AS "name", last("status") AS "status", last("covered") AS "covered", last("hamlets") AS "hamlets", last("station") AS "station", last("since") AS "since" FROM ${from(COVERAGE_COMMUNE)} WHERE ${inProvince} AND $timeFilter GROUP BY "commune"`,
+            `SELECT ${COMMUNE_HAMLETS_OK_PCT} AS "covered %", last("${COVERAGE_COMMUNE.field.name}") AS "name", last("${COVERAGE_COMMUNE.field.status}") AS "status", last("${COVERAGE_COMMUNE.field.covered}") AS "covered", last("${COVERAGE_COMMUNE.field.hamlets}") AS "hamlets", last("${COVERAGE_COMMUNE.field.station}") AS "station", last("${COVERAGE_COMMUNE.field.since}") AS "since" FROM ${from(COVERAGE_COMMUNE)} WHERE ${inProvince} AND $timeFilter GROUP BY "${COVERAGE_COMMUNE.tag.commune}"`,
           ).table(),
         ),
     )

@@ -47,7 +47,7 @@ export const provinceVariable = (m: Messages, names?: PlaceNames) =>
     : tagVariable(
         'province',
         m.t('grafana.var.province'),
-        `SHOW TAG VALUES FROM ${from(COVERAGE_PROVINCE)} WITH KEY = "province"`,
+        `SHOW TAG VALUES FROM ${from(COVERAGE_PROVINCE)} WITH KEY = "${COVERAGE_PROVINCE.tag.province}"`,
       );
 
 export const communeVariable = (m: Messages, names?: PlaceNames) =>
@@ -56,12 +56,12 @@ export const communeVariable = (m: Messages, names?: PlaceNames) =>
     : tagVariable(
         'commune',
         m.t('grafana.var.commune'),
-        `SHOW TAG VALUES FROM ${from(COVERAGE_COMMUNE)} WITH KEY = "commune" WHERE "province" = '$province'`,
+        `SHOW TAG VALUES FROM ${from(COVERAGE_COMMUNE)} WITH KEY = "${COVERAGE_COMMUNE.tag.commune}" WHERE "${COVERAGE_COMMUNE.tag.province}" = '$province'`,
       );
 
 export const deviceVariable = (m: Messages) =>
   tagVariable(
     'device',
     m.t('grafana.var.device'),
-    `SHOW TAG VALUES FROM ${from(HEARTBEAT)} WITH KEY = "device" WHERE "province" = '$province' AND "commune" = '$commune'`,
+    `SHOW TAG VALUES FROM ${from(HEARTBEAT)} WITH KEY = "${HEARTBEAT.tag.device}" WHERE "${HEARTBEAT.tag.province}" = '$province' AND "${HEARTBEAT.tag.commune}" = '$commune'`,
   );
