@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { InfluxWriteError, type PointWriter } from '../influx/index.js';
 import type { Inventory } from '../protocol/index.js';
-import { silentLogger } from '../runtime/index.js';
+import { recordingLogger, silentLogger, type LogEntry } from '../runtime/index.js';
 import { testInventory, topicOf } from '../test/fixtures/province.js';
 import { createIngest } from './service.js';
 
@@ -135,4 +135,37 @@ it('hands every accepted message to its observer, in order, and a throwing obser
   await ingest.stop();
   expect(seen).toEqual([`vinh-an-c01/heartbeat/1@${NOW}`, `tan-lap-c01/heartbeat/2@${NOW + 1}`]);
   expect(writer.stored.filter((l) => l.startsWith('heartbeat,'))).toHaveLength(2);
+});
+
+it('logs a failed write with the whole error: its stack and its cause, not only the message', async () => {
+  const entries: LogEntry[] = [];
+  let failures = 1;
+  const writer = scripted(() => {
+    if (failures-- > 0) {
+      throw new InfluxWriteError('connection refused', {
+        retryable: true,
+        retryAfterMs: 5,
+        cause: new Error('connect ECONNREFUSED 127.0.0.1:8086'),
+      });
+    }
+  });
+  const ingest = createIngest({
+    inventory,
+    writer,
+    walDir: dir,
+    logger: recordingLogger((entry) => entries.push(entry)),
+    flushIntervalMs: 10,
+    selfMetricsIntervalMs: 0,
+  });
+  await ingest.start();
+  ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(1));
+  await ingest.idle();
+  await ingest.stop();
+  const failed = entries.find((e) => e.msg === 'InfluxDB write failed, retrying');
+  expect(failed?.err).toMatchObject({
+    type: 'InfluxWriteError',
+    // pino's serialiser appends each cause's message to the error's own.
+    message: 'connection refused: connect ECONNREFUSED 127.0.0.1:8086',
+    stack: expect.stringContaining('service.test.ts') as unknown,
+  });
 });
