@@ -8,6 +8,7 @@ import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { InfluxWriteError, type PointWriter } from '../influx/index.js';
 import type { Inventory } from '../protocol/index.js';
 import { recordingLogger, silentLogger, type LogEntry } from '../runtime/index.js';
+import { eventually } from '../test/mqtt-helpers.js';
 import { testInventory, topicOf } from '../test/fixtures/province.js';
 import { createIngest } from './service.js';
 
@@ -168,4 +169,64 @@ it('logs a failed write with the whole error: its stack and its cause, not only 
     message: 'connection refused: connect ECONNREFUSED 127.0.0.1:8086',
     stack: expect.stringContaining('service.test.ts') as unknown,
   });
+});
+
+it('stats(), /metrics and the self-metrics row read the same numbers, under their stable names', async () => {
+  const writer = scripted(() => undefined);
+  const ingest = createIngest({
+    inventory,
+    writer,
+    walDir: dir,
+    logger: silentLogger(),
+    instance: 'test',
+    flushIntervalMs: 10,
+    selfMetricsIntervalMs: 20,
+  });
+  await ingest.start();
+  for (let i = 1; i <= 3; i++) ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(i));
+  ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), Buffer.from('not json'));
+  await ingest.idle();
+  const rowOf = () => writer.stored.filter((l) => l.startsWith('ingest,instance=test ')).at(-1);
+  await eventually(
+    () => {
+      expect(rowOf()).toMatch(/ received=4i,written=4i,/);
+    },
+    5000,
+    10,
+  );
+  await ingest.stop();
+
+  const stats = ingest.stats();
+  expect(stats).toMatchObject({ received: 4, rejected: 1, accepted: { heartbeat: 3 } });
+  const families = new Map(ingest.collect().map((f) => [f.name, f]));
+  // The Prometheus names are documented and on dashboards: a rename must fail here.
+  expect([...families.keys()]).toEqual([
+    'loa_ingest_messages_received_total',
+    'loa_ingest_messages_accepted_total',
+    'loa_ingest_messages_rejected_total',
+    'loa_ingest_messages_ignored_total',
+    'loa_ingest_points_written_total',
+    'loa_ingest_batches_written_total',
+    'loa_ingest_write_errors_total',
+    'loa_ingest_points_refused_by_storage_total',
+    'loa_ingest_buffered_points',
+    'loa_ingest_wal_pending_bytes',
+    'loa_ingest_wal_segments',
+    'loa_ingest_spilling',
+    'loa_ingest_healthy',
+    'loa_ingest_write_latency_p50_seconds',
+    'loa_ingest_write_latency_p99_seconds',
+    'loa_ingest_stored_delay_p99_seconds',
+  ]);
+  const sample = (name: string, label?: string) =>
+    families.get(name)?.samples.find((s) => label === undefined || Object.values(s.labels ?? {})[0] === label)
+      ?.value;
+  expect(sample('loa_ingest_messages_received_total')).toBe(stats.received);
+  expect(sample('loa_ingest_messages_accepted_total', 'heartbeat')).toBe(stats.accepted.heartbeat);
+  expect(sample('loa_ingest_messages_rejected_total', 'invalid_json')).toBe(1);
+  expect(sample('loa_ingest_points_written_total')).toBe(stats.written);
+  expect(sample('loa_ingest_write_latency_p99_seconds')).toBe(stats.writeP99Ms / 1000);
+  expect(rowOf()).toMatch(
+    /^ingest,instance=test received=4i,written=4i,rejected=1i,buffered=\d+i,wal_pending_bytes=\d+i,/,
+  );
 });

@@ -12,6 +12,7 @@ import {
 } from '../protocol/index.js';
 import {
   createRateLimitedLog,
+  familiesOf,
   sleep,
   type Health,
   type Logger,
@@ -22,7 +23,7 @@ import { createBatches } from './batches.js';
 import { createPipeline, reject, type Pipeline, type PipelineResult } from './pipeline.js';
 import { createReplay } from './replay.js';
 import { backoffRetry, type RetryStrategy } from './retry.js';
-import { IngestCounters, ingestMetricFamilies } from './stats.js';
+import { INGEST_METRICS, IngestCounters, ingestSnapshot, type IngestSnapshot } from './stats.js';
 import { Wal, type WalRecord } from './wal.js';
 
 export interface IngestOptions {
@@ -208,19 +209,31 @@ export function createIngest(options: IngestOptions) {
   }
 
   function selfMetricsLine(): string {
-    const c = counters;
+    const s = snapshot();
     const fields = [
-      `received=${c.received}i`,
-      `written=${c.written}i`,
-      `rejected=${c.rejectedTotal}i`,
-      `buffered=${batches.buffered()}i`,
-      `wal_pending_bytes=${wal?.stats().pendingBytes ?? 0}i`,
-      `write_errors=${c.writeErrors}i`,
-      `write_p50_ms=${c.writeLatency.percentile(50)}`,
-      `write_p99_ms=${c.writeLatency.percentile(99)}`,
-      `stored_delay_p99_ms=${c.storedDelay.percentile(99)}`,
+      `received=${s.received}i`,
+      `written=${s.written}i`,
+      `rejected=${s.rejected}i`,
+      `buffered=${s.buffered}i`,
+      `wal_pending_bytes=${s.walPendingBytes}i`,
+      `write_errors=${s.writeErrors}i`,
+      `write_p50_ms=${s.writeP50Ms}`,
+      `write_p99_ms=${s.writeP99Ms}`,
+      `stored_delay_p99_ms=${s.storedDelayP99Ms}`,
     ];
     return `ingest,instance=${instance} ${fields.join(',')} ${now()}000000`;
+  }
+
+  /** Every number the ingest reports, read at once (stats(), /metrics and the self-metrics row). */
+  function snapshot(): IngestSnapshot {
+    const walStats = wal?.stats();
+    return ingestSnapshot(counters, {
+      buffered: batches.buffered(),
+      walPendingBytes: walStats?.pendingBytes ?? 0,
+      walSegments: walStats?.segments ?? 0,
+      spilling: replay.spilling(),
+      healthy: health().ok,
+    });
   }
 
   function isIdle(): boolean {
@@ -322,30 +335,11 @@ export function createIngest(options: IngestOptions) {
       for (const resolve of idleWaiters.splice(0)) resolve();
     },
 
-    stats() {
-      return {
-        received: counters.received,
-        written: counters.written,
-        rejected: counters.rejectedTotal,
-        rejectedByReason: { ...counters.rejected },
-        accepted: { ...counters.accepted },
-        ignored: counters.ignored,
-        storageRefused: counters.storageRefused,
-        buffered: batches.buffered(),
-        spilling: replay.spilling(),
-        walPendingBytes: wal?.stats().pendingBytes ?? 0,
-      };
-    },
+    stats: snapshot,
 
+    /** The Prometheus families, rendered from the same snapshot. */
     collect(): MetricFamily[] {
-      const walStats = wal?.stats();
-      return ingestMetricFamilies(counters, {
-        buffered: batches.buffered(),
-        walPendingBytes: walStats?.pendingBytes ?? 0,
-        walSegments: walStats?.segments ?? 0,
-        spilling: replay.spilling(),
-        healthy: health().ok,
-      });
+      return familiesOf(INGEST_METRICS, snapshot());
     },
   };
 }
