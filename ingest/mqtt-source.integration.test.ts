@@ -6,40 +6,27 @@ import { silentLogger } from '../runtime/index.js';
 import { eventually } from '../test/mqtt-helpers.js';
 import { createMqttSource } from './mqtt-source.js';
 
-// A real aedes broker on a free port: it records which QoS 1 deliveries each client acknowledged
-// (its 'ack' event) and redelivers the others when the same persistent session comes back.
-async function startBroker(holdPublishesOf: string, holdMs: number) {
-  const broker = await Aedes.createBroker({
-    authorizePublish(client, _packet, callback) {
-      if (client?.id === holdPublishesOf)
-        setTimeout(() => {
-          callback(null);
-        }, holdMs);
-      else callback(null);
-    },
-  });
+const closers: (() => Promise<unknown>)[] = [];
+
+/** A real aedes broker on a free port, closed after the test. */
+async function startBroker(): Promise<{ url: string; broker: Aedes }> {
+  const broker = await Aedes.createBroker();
   const server = createServer((socket) => broker.handle(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    broker,
-    async close() {
-      await new Promise<void>((resolve) => {
-        broker.close(() => {
-          resolve();
-        });
+  closers.push(async () => {
+    await new Promise<void>((resolve) => {
+      broker.close(() => {
+        resolve();
       });
-      await new Promise<void>((resolve) =>
-        server.close(() => {
-          resolve();
-        }),
-      );
-    },
-  };
+    });
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
+  });
+  return { url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`, broker };
 }
-
-const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
@@ -60,8 +47,17 @@ describe('ingest MQTT source', () => {
   it('does not acknowledge a message it could not store when it stops', async () => {
     // The source's own publishes (the coverage service's alerts go out on its connection) are acknowledged
     // late, so its connection stays open while it stops: mqtt.js ends only once its outgoing QoS 1 is done.
-    const b = await startBroker('ingest-under-test', 1500);
-    closers.push(() => b.close());
+    const b = await startBroker();
+    b.broker.authorizePublish = (c, _packet, callback) => {
+      setTimeout(
+        () => {
+          callback(null);
+        },
+        c?.id === 'ingest-under-test' ? 1500 : 0,
+      );
+    };
+    // aedes records which QoS 1 deliveries each client acknowledged (its 'ack' event), and delivers
+    // the others again when the same persistent session comes back.
     const acked: string[] = [];
     b.broker.on('ack', (packet, c) => {
       if ('topic' in packet) acked.push(`${c.id} ${packet.topic}`);

@@ -10,7 +10,7 @@ import type { Inventory } from '../protocol/index.js';
 import { recordingLogger, silentLogger, type LogEntry } from '../runtime/index.js';
 import { eventually } from '../test/mqtt-helpers.js';
 import { testInventory, topicOf } from '../test/fixtures/province.js';
-import { createIngest } from './service.js';
+import { createIngest, type IngestOptions } from './service.js';
 
 let inventory: Inventory;
 let dir: string;
@@ -40,14 +40,15 @@ function scripted(answer: (lines: readonly string[]) => void): PointWriter & { s
   };
 }
 
-function ingestWith(writer: PointWriter, inv: Inventory = inventory) {
+function ingestWith(writer: PointWriter, options: Partial<IngestOptions> = {}) {
   return createIngest({
-    inventory: inv,
+    inventory,
     writer,
     walDir: dir,
     logger: silentLogger(),
     flushIntervalMs: 10,
     selfMetricsIntervalMs: 0,
+    ...options,
   });
 }
 
@@ -86,7 +87,7 @@ it('a bug that makes the pipeline throw turns the message into a counted reject,
     throw new Error('boom');
   };
   const writer = scripted(() => undefined);
-  const ingest = ingestWith(writer, broken);
+  const ingest = ingestWith(writer, { inventory: broken });
   await ingest.start();
   expect(() => {
     ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(1));
@@ -116,13 +117,7 @@ it('what was accepted but not written before a stop is written after the next st
 it('hands every accepted message to its observer, in order, and a throwing observer blocks nothing', async () => {
   const seen: string[] = [];
   const writer = scripted(() => undefined);
-  const ingest = createIngest({
-    inventory,
-    writer,
-    walDir: dir,
-    logger: silentLogger(),
-    flushIntervalMs: 10,
-    selfMetricsIntervalMs: 0,
+  const ingest = ingestWith(writer, {
     onMessage: (device, channel, message, receivedAt) => {
       seen.push(`${device.device}/${channel}/${(message as { seq: number }).seq}@${receivedAt}`);
       throw new Error('observer bug');
@@ -150,13 +145,8 @@ it('logs a failed write with the whole error: its stack and its cause, not only 
       });
     }
   });
-  const ingest = createIngest({
-    inventory,
-    writer,
-    walDir: dir,
+  const ingest = ingestWith(writer, {
     logger: recordingLogger((entry) => entries.push(entry)),
-    flushIntervalMs: 10,
-    selfMetricsIntervalMs: 0,
   });
   await ingest.start();
   ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(1));
@@ -173,13 +163,8 @@ it('logs a failed write with the whole error: its stack and its cause, not only 
 
 it('stats(), /metrics and the self-metrics row read the same numbers, under their stable names', async () => {
   const writer = scripted(() => undefined);
-  const ingest = createIngest({
-    inventory,
-    writer,
-    walDir: dir,
-    logger: silentLogger(),
+  const ingest = ingestWith(writer, {
     instance: 'test',
-    flushIntervalMs: 10,
     selfMetricsIntervalMs: 20,
   });
   await ingest.start();
