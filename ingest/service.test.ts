@@ -215,3 +215,25 @@ it('stats(), /metrics and the self-metrics row read the same numbers, under thei
     /^ingest,instance=test received=4i,written=4i,rejected=1i,buffered=\d+i,wal_pending_bytes=\d+i,/,
   );
 });
+
+it('waits between retries as its retry strategy says, counting the failures in a row', async () => {
+  let failures = 3;
+  const writer = scripted(() => {
+    if (failures-- > 0) throw new InfluxWriteError('503', { status: 503, retryable: true });
+  });
+  const asked: number[] = [];
+  const ingest = ingestWith(writer, {
+    retry: {
+      nextDelay(_error, failedAttempts) {
+        asked.push(failedAttempts);
+        return 1;
+      },
+    },
+  });
+  await ingest.start();
+  ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(1));
+  await ingest.idle();
+  await ingest.stop();
+  expect(asked).toEqual([1, 2, 3]);
+  expect(writer.stored).toHaveLength(1);
+});
