@@ -160,7 +160,8 @@ export async function benchEndToEnd({
       ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, LOA_LOG_LEVEL: 'warn', LOA_LOG_FORMAT: 'json' },
+        // English: the metrics address is read from the banner, whose labels follow the language.
+        env: { ...process.env, LOA_LOG_LEVEL: 'warn', LOA_LOG_FORMAT: 'json', LOA_LANG: 'en' },
       },
     );
     up = child;

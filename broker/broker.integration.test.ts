@@ -1,7 +1,8 @@
 import mqtt, { ErrorWithSubackPacket, type IClientOptions, type MqttClient } from 'mqtt';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Inventory, hashSecret, inventoryFileSchema } from '../protocol/index.js';
-import { createBroker, type Broker, type BrokerLogger, type ServiceAccount } from './index.js';
+import { recordingLogger } from '../runtime/index.js';
+import { createBroker, type Broker, type ServiceAccount } from './index.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
 const SECRETS = {
@@ -98,15 +99,9 @@ let failAccept: (() => boolean) | undefined;
 let logged: { level: string; msg: string | undefined }[];
 const clients: MqttClient[] = [];
 
-const recorder = (level: string) => (_obj: object, msg?: string) => {
+const logger = recordingLogger(({ level, msg }) => {
   logged.push({ level, msg });
-};
-const logger: BrokerLogger = {
-  debug: recorder('debug'),
-  info: recorder('info'),
-  warn: recorder('warn'),
-  error: recorder('error'),
-};
+});
 
 beforeEach(async () => {
   accepted = [];

@@ -12,7 +12,7 @@ import { CredentialChecker, type ServiceAccount } from './auth.js';
 import { BrokerRefusal, createHooks, type OnAccepted } from './hooks.js';
 import { DEFAULT_BROKER_LIMITS, PacketSizeGuard, TokenBuckets, type BrokerLimits } from './limits.js';
 import { LoginGuard } from './login-guard.js';
-import type { BrokerLogger } from './logger.js';
+import type { Logger } from '../runtime/index.js';
 import { BrokerCounters, type BrokerMetrics } from './metrics.js';
 import type { DisconnectReason, OnPresence } from './presence.js';
 import { createRedisBackend } from './redis.js';
@@ -25,7 +25,7 @@ export interface BrokerOptions {
   host?: string;
   /** Default 1883; 0 = any free port (see the url start() returns). */
   port?: number;
-  logger: BrokerLogger;
+  logger: Logger;
   /** The durability hook (see OnAccepted): device telemetry and Wills, before they are acknowledged. */
   onAccepted?: OnAccepted;
   /** Device connects and disconnects with their reason (see OnPresence). */
@@ -248,7 +248,7 @@ export function createBroker(options: BrokerOptions): Broker {
     counters.connectionsRefused.protocol_error++;
     refusalLog(
       'protocol_error',
-      { clientId: client.id, address: remoteOf(client), error: error.message.slice(0, 200) },
+      { clientId: client.id, address: remoteOf(client), err: error },
       'connection closed: protocol error',
     );
   };

@@ -11,7 +11,7 @@ import {
 import { authFailure, type AuthOutcome, type CredentialChecker } from './auth.js';
 import type { BrokerLimits, TokenBuckets } from './limits.js';
 import type { LoginGuard } from './login-guard.js';
-import type { BrokerLogger } from './logger.js';
+import type { Logger } from '../runtime/index.js';
 import type { BrokerCounters, SubscriptionRefusal } from './metrics.js';
 import type { DisconnectReason } from './presence.js';
 import type { RateLimitedLog as RefusalLog } from '../runtime/index.js';
@@ -29,7 +29,7 @@ export interface HookContext {
   /** For Wills that aedes releases without a live client (left behind by another broker instance). */
   inventory: () => Inventory;
   counters: BrokerCounters;
-  logger: BrokerLogger;
+  logger: Logger;
   /** Refusals are logged once per kind per interval (a flood must not drown the log). */
   refusalLog: RefusalLog;
   onAccepted: OnAccepted | undefined;

@@ -17,7 +17,6 @@ export {
   type OnPresence,
   type PresenceEvent,
 } from './presence.js';
-export type { BrokerLogger } from './logger.js';
 export {
   CONNECTION_REFUSALS,
   SUBSCRIPTION_REFUSALS,

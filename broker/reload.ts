@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Inventory } from '../protocol/index.js';
-import type { BrokerLogger } from './logger.js';
+import type { Logger } from '../runtime/index.js';
 
 export interface InventoryReloaderOptions {
   /** The inventory folder, watched for changes. */
@@ -11,7 +11,7 @@ export interface InventoryReloaderOptions {
   apply: (inventory: Inventory) => void;
   /** A reload was refused: the old inventory stays in force. */
   failed: (error: unknown) => void;
-  logger: BrokerLogger;
+  logger: Logger;
   /** Editors write a file in several steps: changes within this long make one reload. */
   debounceMs?: number;
 }
@@ -45,7 +45,7 @@ export function createInventoryReloader(options: InventoryReloaderOptions): Inve
     } catch (error) {
       options.failed(error);
       logger.error(
-        { dir: options.dir, error: (error as Error).message },
+        { dir: options.dir, err: error },
         'inventory reload refused; the previous inventory stays in force',
       );
       return false;

@@ -102,7 +102,7 @@ export function createLocalCoverage(
     try {
       engine.setMaintenance(await readMaintenance(ql));
     } catch (error) {
-      log.warn({ error: (error as Error).message }, 'maintenance windows not read');
+      log.warn({ err: error }, 'maintenance windows not read');
     }
   };
   const poller = setInterval(() => void pollMaintenance(), MAINTENANCE_POLL_S * 1000);

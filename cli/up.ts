@@ -42,7 +42,7 @@ export async function runUp(config: UpConfig): Promise<void> {
         try {
           await step();
         } catch (error) {
-          logger.error({ error: (error as Error).message }, 'error while stopping');
+          logger.error({ err: error }, 'error while stopping');
         }
       }
     })());

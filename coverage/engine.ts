@@ -869,7 +869,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
           try {
             await options.restore(engine);
           } catch (error) {
-            logger.error({ error: (error as Error).message }, 'coverage state not restored from InfluxDB');
+            logger.error({ err: error }, 'coverage state not restored from InfluxDB');
           }
         }
       }

@@ -37,7 +37,7 @@ export function createMqttAlertSink(publish: Publish, logger: Logger): AlertSink
         .then(() => publish(base, payload, { retain: false }))
         .then(() => publish(`${base}/${alert.kind}/${subject}`, payload, { retain: true }))
         .catch((error: unknown) => {
-          logger.warn({ error: (error as Error).message, alert: alert.id }, 'alert not published');
+          logger.warn({ err: error, alert: alert.id }, 'alert not published');
         });
     },
     flush: () => pending,
@@ -105,7 +105,7 @@ export function createWebhookAlertSink(options: WebhookOptions): AlertSink {
         }
       } catch (error) {
         if (isClosed()) return false;
-        logger.debug({ error: (error as Error).message, attempt }, 'webhook failed, retrying');
+        logger.debug({ err: error, attempt }, 'webhook failed, retrying');
       }
       await sleep(backoffDelay(attempt, backoff), abort.signal);
     }
@@ -175,7 +175,7 @@ export function createLineStore(
         queue.splice(0, lines.length);
         attempt = 0;
       } catch (error) {
-        logger.warn({ error: (error as Error).message, waiting: queue.length }, 'coverage write failed');
+        logger.warn({ err: error, waiting: queue.length }, 'coverage write failed');
         await sleep(backoffDelay(attempt++, { baseMs: 200, capMs: 30_000 }), abort.signal);
       }
     }

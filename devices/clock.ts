@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../runtime/index.js';
 import type { MessageOf } from '../protocol/index.js';
 
 /**

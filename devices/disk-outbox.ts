@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../runtime/index.js';
 import { MAX_PAYLOAD_BYTES } from '../protocol/index.js';
 import {
   allocFrame,

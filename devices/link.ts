@@ -1,5 +1,5 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import type { Logger } from 'pino';
+import type { Logger } from '../runtime/index.js';
 import type { Backoff } from './backoff.js';
 import { REFUSAL_LINES, refusalOf, type Refusal } from './refusal.js';
 import { fulfilsWithin } from './timeout.js';
@@ -108,7 +108,7 @@ export class MqttLink {
         },
         (error: unknown) => {
           // Expected when the link drops meanwhile: the reason, no stack.
-          o.logger.warn({ error: (error as Error).message }, 'birth failed; waiting for the next connection');
+          o.logger.warn({ err: error }, 'birth failed; waiting for the next connection');
         },
       );
     });
@@ -137,7 +137,7 @@ export class MqttLink {
     this.client.on('error', (error: Error & { code?: unknown }) => {
       this.errored = true;
       const code = typeof error.code === 'number' || typeof error.code === 'string' ? error.code : undefined;
-      this.noteRefusal(refusalOf(error), { error: error.message, ...(code !== undefined && { code }) });
+      this.noteRefusal(refusalOf(error), { err: error, ...(code !== undefined && { code }) });
     });
     this.attempt();
   }

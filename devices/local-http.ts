@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
+import type { Logger } from '../runtime/index.js';
 import type { Agent } from './agent.js';
 import { parseLocalLine, submitLocalRecord } from './local-input.js';
 

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../runtime/index.js';
 
 /** The channels that go through the outbox; presence (`state`, `meta`) is per connection and never queued. */
 export type QueuedChannel = 'heartbeat' | 'broadcast' | 'event';

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { uptime } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Logger } from 'pino';
+import type { Logger } from '../runtime/index.js';
 import { z } from 'zod';
 import { heartbeatSchema } from '../protocol/index.js';
 import type { HeartbeatFields, Probe } from './probe.js';
@@ -100,8 +100,7 @@ export function createConfiguredProbe(config: ProbesConfig, options: ProbeOption
           fields[field] = checked.data;
           if (failing.delete(field)) log.info({ field }, 'probe recovered');
         } catch (error) {
-          if (!failing.has(field))
-            log.warn({ field, error: (error as Error).message }, 'probe failed; field left out');
+          if (!failing.has(field)) log.warn({ field, err: error }, 'probe failed; field left out');
           failing.add(field);
         }
       }),

@@ -1,5 +1,5 @@
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../runtime/index.js';
 import type { Agent } from './agent.js';
 import { parseLocalLine, submitLocalRecord } from './local-input.js';
 

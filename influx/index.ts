@@ -46,4 +46,3 @@ export type { InfluxdCredentials, PrivateInfluxdCredentials } from './influxd-au
 export { renderInfluxdConfig } from './influxd-config.js';
 export type { InfluxdConfigOptions } from './influxd-config.js';
 export { freePort, isPortFree } from './free-port.js';
-export type { Logger } from './logger.js';

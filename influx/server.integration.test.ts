@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxWriteError } from './errors.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/index.js';
 import { createInfluxQl } from './query.js';
 import { createInfluxdServer, InfluxdNotFoundError, type InfluxdServer } from './server.js';
 import { createV1Writer } from './v1-writer.js';

@@ -10,7 +10,7 @@ import { freePort, isPortFree } from './free-port.js';
 import { createHttpClient } from './http.js';
 import { ensureAdmin, type InfluxdCredentials } from './influxd-auth.js';
 import { renderInfluxdConfig } from './influxd-config.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/index.js';
 
 /** influxd is not installed (or not where we were told). The message says how to get it. */
 export class InfluxdNotFoundError extends Error {

@@ -31,20 +31,25 @@ export function createMqttSource(options: MqttSourceOptions) {
   const { logger, accept } = options;
   const now = options.now ?? Date.now;
   let client: MqttClient | undefined;
-  let stopped = false;
+  /** Aborted by stop(): wakes the messages held in the retry loop so that they give up at once. */
+  const stopping = new AbortController();
 
+  /**
+   * Resolves once the message is in the log; rejects when the source stops first, so that mqtt.js
+   * never acknowledges it: the broker keeps it for the persistent session and delivers it again.
+   */
   async function acceptUntilStored(topic: string, payload: Buffer): Promise<void> {
     const receivedAt = now();
-    for (let attempt = 0; !stopped; attempt++) {
+    for (let attempt = 0; ; attempt++) {
+      if (stopping.signal.aborted) throw new Error('the ingest source stopped before storing the message');
       try {
         accept(topic, payload, receivedAt);
         return;
-      } catch (error) {
+      } catch (err) {
         // The log is full or closing: hold the acknowledgement, which stops the flow from the broker
         // (it queues for us) instead of dropping anything.
-        if (attempt === 0)
-          logger.error({ error: (error as Error).message }, 'cannot store message; holding the stream');
-        await sleep(1000);
+        if (attempt === 0) logger.error({ err }, 'cannot store message; holding the stream');
+        await sleep(1000, stopping.signal);
       }
     }
   }
@@ -74,8 +79,8 @@ export function createMqttSource(options: MqttSourceOptions) {
           },
         );
       };
-      c.on('error', (error) => {
-        logger.warn({ error: error.message }, 'ingest MQTT connection error');
+      c.on('error', (err) => {
+        logger.warn({ err }, 'ingest MQTT connection error');
       });
       c.on('reconnect', () => {
         logger.info({ url: options.url }, 'ingest reconnecting to the broker');
@@ -110,7 +115,7 @@ export function createMqttSource(options: MqttSourceOptions) {
     },
 
     async stop(): Promise<void> {
-      stopped = true;
+      stopping.abort();
       const c = client;
       client = undefined;
       if (c) await c.endAsync();

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { InfluxWriteError, type PointWriter } from '../influx/index.js';
 import type { Inventory } from '../protocol/index.js';
-import { silentLogger } from '../runtime/index.js';
+import { recordingLogger, silentLogger, type LogEntry } from '../runtime/index.js';
+import { eventually } from '../test/mqtt-helpers.js';
 import { testInventory, topicOf } from '../test/fixtures/province.js';
-import { createIngest } from './service.js';
+import { createIngest, type IngestOptions } from './service.js';
 
 let inventory: Inventory;
 let dir: string;
@@ -39,14 +40,15 @@ function scripted(answer: (lines: readonly string[]) => void): PointWriter & { s
   };
 }
 
-function ingestWith(writer: PointWriter, inv: Inventory = inventory) {
+function ingestWith(writer: PointWriter, options: Partial<IngestOptions> = {}) {
   return createIngest({
-    inventory: inv,
+    inventory,
     writer,
     walDir: dir,
     logger: silentLogger(),
     flushIntervalMs: 10,
     selfMetricsIntervalMs: 0,
+    ...options,
   });
 }
 
@@ -85,7 +87,7 @@ it('a bug that makes the pipeline throw turns the message into a counted reject,
     throw new Error('boom');
   };
   const writer = scripted(() => undefined);
-  const ingest = ingestWith(writer, broken);
+  const ingest = ingestWith(writer, { inventory: broken });
   await ingest.start();
   expect(() => {
     ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(1));
@@ -115,13 +117,7 @@ it('what was accepted but not written before a stop is written after the next st
 it('hands every accepted message to its observer, in order, and a throwing observer blocks nothing', async () => {
   const seen: string[] = [];
   const writer = scripted(() => undefined);
-  const ingest = createIngest({
-    inventory,
-    writer,
-    walDir: dir,
-    logger: silentLogger(),
-    flushIntervalMs: 10,
-    selfMetricsIntervalMs: 0,
+  const ingest = ingestWith(writer, {
     onMessage: (device, channel, message, receivedAt) => {
       seen.push(`${device.device}/${channel}/${(message as { seq: number }).seq}@${receivedAt}`);
       throw new Error('observer bug');
@@ -135,4 +131,109 @@ it('hands every accepted message to its observer, in order, and a throwing obser
   await ingest.stop();
   expect(seen).toEqual([`vinh-an-c01/heartbeat/1@${NOW}`, `tan-lap-c01/heartbeat/2@${NOW + 1}`]);
   expect(writer.stored.filter((l) => l.startsWith('heartbeat,'))).toHaveLength(2);
+});
+
+it('logs a failed write with the whole error: its stack and its cause, not only the message', async () => {
+  const entries: LogEntry[] = [];
+  let failures = 1;
+  const writer = scripted(() => {
+    if (failures-- > 0) {
+      throw new InfluxWriteError('connection refused', {
+        retryable: true,
+        retryAfterMs: 5,
+        cause: new Error('connect ECONNREFUSED 127.0.0.1:8086'),
+      });
+    }
+  });
+  const ingest = ingestWith(writer, {
+    logger: recordingLogger((entry) => entries.push(entry)),
+  });
+  await ingest.start();
+  ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(1));
+  await ingest.idle();
+  await ingest.stop();
+  const failed = entries.find((e) => e.msg === 'InfluxDB write failed, retrying');
+  expect(failed?.err).toMatchObject({
+    type: 'InfluxWriteError',
+    // pino's serialiser appends each cause's message to the error's own.
+    message: 'connection refused: connect ECONNREFUSED 127.0.0.1:8086',
+    stack: expect.stringContaining('service.test.ts') as unknown,
+  });
+});
+
+it('stats(), /metrics and the self-metrics row read the same numbers, under their stable names', async () => {
+  const writer = scripted(() => undefined);
+  const ingest = ingestWith(writer, {
+    instance: 'test',
+    selfMetricsIntervalMs: 20,
+  });
+  await ingest.start();
+  for (let i = 1; i <= 3; i++) ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(i));
+  ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), Buffer.from('not json'));
+  await ingest.idle();
+  const rowOf = () => writer.stored.filter((l) => l.startsWith('ingest,instance=test ')).at(-1);
+  await eventually(
+    () => {
+      expect(rowOf()).toMatch(/ received=4i,written=4i,/);
+    },
+    5000,
+    10,
+  );
+  await ingest.stop();
+
+  const stats = ingest.stats();
+  expect(stats).toMatchObject({ received: 4, rejected: 1, accepted: { heartbeat: 3 } });
+  const families = new Map(ingest.collect().map((f) => [f.name, f]));
+  // The Prometheus names are documented and on dashboards: a rename must fail here.
+  expect([...families.keys()]).toEqual([
+    'loa_ingest_messages_received_total',
+    'loa_ingest_messages_accepted_total',
+    'loa_ingest_messages_rejected_total',
+    'loa_ingest_messages_ignored_total',
+    'loa_ingest_points_written_total',
+    'loa_ingest_batches_written_total',
+    'loa_ingest_write_errors_total',
+    'loa_ingest_points_refused_by_storage_total',
+    'loa_ingest_buffered_points',
+    'loa_ingest_wal_pending_bytes',
+    'loa_ingest_wal_segments',
+    'loa_ingest_spilling',
+    'loa_ingest_healthy',
+    'loa_ingest_write_latency_p50_seconds',
+    'loa_ingest_write_latency_p99_seconds',
+    'loa_ingest_stored_delay_p99_seconds',
+  ]);
+  const sample = (name: string, label?: string) =>
+    families.get(name)?.samples.find((s) => label === undefined || Object.values(s.labels ?? {})[0] === label)
+      ?.value;
+  expect(sample('loa_ingest_messages_received_total')).toBe(stats.received);
+  expect(sample('loa_ingest_messages_accepted_total', 'heartbeat')).toBe(stats.accepted.heartbeat);
+  expect(sample('loa_ingest_messages_rejected_total', 'invalid_json')).toBe(1);
+  expect(sample('loa_ingest_points_written_total')).toBe(stats.written);
+  expect(sample('loa_ingest_write_latency_p99_seconds')).toBe(stats.writeP99Ms / 1000);
+  expect(rowOf()).toMatch(
+    /^ingest,instance=test received=4i,written=4i,rejected=1i,buffered=\d+i,wal_pending_bytes=\d+i,/,
+  );
+});
+
+it('waits between retries as its retry strategy says, counting the failures in a row', async () => {
+  let failures = 3;
+  const writer = scripted(() => {
+    if (failures-- > 0) throw new InfluxWriteError('503', { status: 503, retryable: true });
+  });
+  const asked: number[] = [];
+  const ingest = ingestWith(writer, {
+    retry: {
+      nextDelay(_error, failedAttempts) {
+        asked.push(failedAttempts);
+        return 1;
+      },
+    },
+  });
+  await ingest.start();
+  ingest.accept(topicOf('vinh-an-c01', 'heartbeat'), heartbeat(1));
+  await ingest.idle();
+  await ingest.stop();
+  expect(asked).toEqual([1, 2, 3]);
+  expect(writer.stored).toHaveLength(1);
 });

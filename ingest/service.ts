@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { InfluxWriteError, type PointWriter } from '../influx/index.js';
+import { type PointWriter } from '../influx/index.js';
 import {
   BROKER_PRESENCE_TOPIC,
   DEFAULT_RETENTION_MS,
@@ -13,16 +13,20 @@ import {
   type MessageOf,
 } from '../protocol/index.js';
 import {
-  backoffDelay,
   createRateLimitedLog,
+  familiesOf,
   sleep,
   type Health,
   type Logger,
   type MetricFamily,
 } from '../runtime/index.js';
+import { createBatchWriter } from './batch-writer.js';
+import { createBatches } from './batches.js';
 import { createPipeline, reject, type Pipeline, type PipelineResult } from './pipeline.js';
-import { IngestCounters, ingestMetricFamilies } from './stats.js';
-import { comparePositions, Wal, type WalPosition, type WalRecord } from './wal.js';
+import { createReplay } from './replay.js';
+import { backoffRetry, type RetryStrategy } from './retry.js';
+import { INGEST_FAMILIES, IngestCounters, ingestSnapshot, type IngestSnapshot } from './stats.js';
+import { Wal, type WalRecord } from './wal.js';
 
 export interface IngestOptions {
   inventory: Inventory;
@@ -51,6 +55,11 @@ export interface IngestOptions {
    * it and have no writer of their own (the embedded broker's `broker` measurement).
    */
   selfMetricsSources?: readonly (() => string)[];
+  /**
+   * How long to wait before retrying a failed write; by default the server's Retry-After, otherwise
+   * exponential backoff with jitter from 100 ms up to 15 s. Writes are retried until they succeed.
+   */
+  retry?: RetryStrategy;
   /** Writes failing for longer than this make /healthz answer 503. */
   unhealthyAfterMs?: number;
   now?: () => number;
@@ -82,15 +91,6 @@ export const DEFAULT_INGEST_OPTIONS = {
   unhealthyAfterMs: 30_000,
 } as const;
 
-interface Batch {
-  lines: string[];
-  /** Log position after the last record taken into this batch: committed once the batch is stored. */
-  end: WalPosition;
-  firstReceivedAt: number;
-  started: boolean;
-  done: boolean;
-}
-
 export type Ingest = ReturnType<typeof createIngest>;
 
 /**
@@ -102,80 +102,97 @@ export type Ingest = ReturnType<typeof createIngest>;
  * The log is also the spill: while InfluxDB is down, points accumulate in memory only up to
  * `maxBufferedPoints`; beyond that, new messages stay on disk and are read back when writes succeed again.
  * See docs/architecture.md.
+ *
+ * Each record goes through the same steps: judge (the pipeline), take (into the open batch), seal, send
+ * (with the retry strategy), commit (the log up to the stored batches). Batching lives in batches.ts,
+ * sending in batch-writer.ts, reading the log back in replay.ts; this file wires them to the log.
  */
 export function createIngest(options: IngestOptions) {
   const o = { ...DEFAULT_INGEST_OPTIONS, ...stripUndefined(options) };
-  const { logger, writer } = o;
+  const { logger } = o;
   const now = o.now ?? Date.now;
   const instance = o.instance ?? hostname();
   const counters = new IngestCounters();
   const logReject = createRateLimitedLog(logger);
-  const logWriteFailure = createRateLimitedLog(logger);
+  const logObserverFailure = createRateLimitedLog(logger);
   const abort = new AbortController();
 
   let pipeline: Pipeline = createPipeline({ inventory: o.inventory, retentionMs: o.retentionMs, now });
   let wal: Wal | undefined;
-  let mode: 'live' | 'catchup' = 'catchup';
-  /** Everything in the log before this position has been taken into a batch. */
-  let readPos: WalPosition = { segment: 0, offset: 0 };
-  let reading = false;
-  let current: Batch | undefined;
-  const batches: Batch[] = [];
-  let inflight = 0;
-  let buffered = 0;
-  let failingSince: number | undefined;
-  let lastError: string | undefined;
-  let stopping = false;
-  /** Read through a function: stop() flips it while a write or a read is awaiting. */
-  const isStopping = () => stopping;
   let flushTimer: NodeJS.Timeout | undefined;
   let metricsTimer: NodeJS.Timeout | undefined;
   const idleWaiters: (() => void)[] = [];
 
+  const sender = createBatchWriter({
+    writer: o.writer,
+    retry: o.retry ?? backoffRetry({ baseMs: 100, capMs: 15_000 }),
+    counters,
+    logger,
+    now,
+    signal: abort.signal,
+  });
+  const batches = createBatches({
+    batchSize: o.batchSize,
+    concurrency: o.concurrency,
+    send: sender.write,
+    commit(upTo) {
+      if (wal && !abort.signal.aborted) wal.commit(upTo);
+    },
+    stored(firstReceivedAt) {
+      counters.storedDelay.add(now() - firstReceivedAt);
+      if (replay.spilling()) void replay.catchUp();
+      notifyIfIdle();
+    },
+  });
+  const replay = createReplay({
+    wal: () => wal,
+    take,
+    buffered: batches.buffered,
+    maxBufferedPoints: o.maxBufferedPoints,
+    logger,
+    signal: abort.signal,
+  });
+
+  /** Judges a record and takes what it stores into the open batch. */
   function take(record: WalRecord): void {
-    const result = safely(record);
-    const batch = (current ??= newBatch(record.receivedAt));
-    batch.end = record.position;
+    const result = judge(record);
     switch (result.kind) {
       case 'point':
         counters.accepted[result.channel]++;
-        batch.lines.push(result.line);
-        buffered++;
         if (o.onMessage) observe(o.onMessage, result.device, result.channel, result.message, record);
+        batches.take(result.line, record.position, record.receivedAt);
         break;
       case 'reject':
         counters.rejected[result.reason]++;
-        batch.lines.push(result.line);
-        buffered++;
         logReject(
           result.reason,
           { reason: result.reason, topic: record.topic, device: result.device, detail: result.detail },
           'message rejected',
         );
+        batches.take(result.line, record.position, record.receivedAt);
         break;
       case 'ignored':
         counters.ignored++;
+        batches.take(undefined, record.position, record.receivedAt);
         break;
       case 'broker_presence':
-        batch.lines.push(result.line);
-        buffered++;
+        batches.take(result.line, record.position, record.receivedAt);
         break;
       default:
         result satisfies never;
     }
-    if (batch.lines.length >= o.batchSize) seal();
   }
 
   /**
    * The pipeline never throws for bad input; should a bug make it throw, the message (already in the
    * log and about to be acknowledged) becomes a counted reject instead of a publish refused forever.
    */
-  function safely(record: WalRecord): PipelineResult {
+  function judge(record: WalRecord): PipelineResult {
     try {
       return pipeline(record);
-    } catch (error) {
-      logger.error({ topic: record.topic, error: (error as Error).message }, 'ingest failed on a message');
-      return reject(record, 'internal_error', (error as Error).message);
+    } catch (err) {
+      logger.error({ topic: record.topic, err }, 'ingest failed on a message');
+      return reject(record, 'internal_error', (err as Error).message);
     }
   }
 
@@ -188,156 +205,44 @@ export function createIngest(options: IngestOptions) {
   ): void {
     try {
       observer(device, channel, message, record.receivedAt);
-    } catch (error) {
-      logWriteFailure('observer', { error: (error as Error).message }, 'message observer failed');
-    }
-  }
-
-  function newBatch(receivedAt: number): Batch {
-    return { lines: [], end: readPos, firstReceivedAt: receivedAt, started: false, done: false };
-  }
-
-  function seal(): void {
-    if (!current) return;
-    batches.push(current);
-    current = undefined;
-    pump();
-  }
-
-  function pump(): void {
-    for (const batch of batches) {
-      if (inflight >= o.concurrency) return;
-      if (batch.started) continue;
-      batch.started = true;
-      inflight++;
-      void send(batch);
-    }
-  }
-
-  async function send(batch: Batch): Promise<void> {
-    const stored = await writeWithRetry(batch.lines);
-    inflight--;
-    if (!stored) return; // stopping: the log keeps the batch for the next start
-    batch.done = true;
-    buffered -= batch.lines.length;
-    counters.storedDelay.add(now() - batch.firstReceivedAt);
-    commitStoredBatches();
-    pump();
-    if (mode === 'catchup') void catchUp();
-    notifyIfIdle();
-  }
-
-  /** Writes until InfluxDB has the lines; false only when stopping cut the retries short. */
-  async function writeWithRetry(lines: string[]): Promise<boolean> {
-    if (lines.length === 0) return true;
-    for (let attempt = 0; ; attempt++) {
-      const started = now();
-      try {
-        await writer.write(lines);
-        counters.writeLatency.add(now() - started);
-        counters.written += lines.length;
-        counters.batchesWritten++;
-        failingSince = undefined;
-        return true;
-      } catch (error) {
-        counters.writeErrors++;
-        if (error instanceof InfluxWriteError && error.status === 400) return refused(lines, error);
-        failingSince ??= now();
-        lastError = (error as Error).message;
-        // Retrying is right even for 401/403/404: those are fixed by an operator, and meanwhile the
-        // points must wait, not vanish. /healthz turns red so that someone is told.
-        const delay =
-          error instanceof InfluxWriteError && error.retryAfterMs !== undefined
-            ? error.retryAfterMs
-            : backoffDelay(attempt, { baseMs: 100, capMs: 15_000 });
-        logWriteFailure(
-          'write',
-          { error: lastError, attempt, retryInMs: delay },
-          'InfluxDB write failed, retrying',
-        );
-        if (isStopping()) return false;
-        await sleep(delay, abort.signal);
-        if (isStopping()) return false;
-      }
-    }
-  }
-
-  /**
-   * InfluxDB refused some lines of a batch for good. A partial write stored the rest; otherwise halve
-   * the batch until the bad lines stand alone, so one bad point never holds back the others.
-   */
-  async function refused(lines: string[], error: InfluxWriteError): Promise<boolean> {
-    if (error.partial || lines.length === 1) {
-      const dropped = error.partial ? (error.dropped ?? 1) : 1;
-      counters.storageRefused += dropped;
-      counters.written += lines.length - dropped;
-      logWriteFailure(
-        'refused',
-        { error: error.message, dropped, example: lines[0]?.slice(0, 300) },
-        'InfluxDB refused points',
-      );
-      return true;
-    }
-    const half = Math.ceil(lines.length / 2);
-    return (await writeWithRetry(lines.slice(0, half))) && (await writeWithRetry(lines.slice(half)));
-  }
-
-  function commitStoredBatches(): void {
-    let upTo: WalPosition | undefined;
-    while (batches[0]?.done) upTo = batches.shift()?.end;
-    if (upTo && wal && !stopping) wal.commit(upTo);
-  }
-
-  /** Reads the log back from disk: at start-up after a crash, and after a spill. */
-  async function catchUp(): Promise<void> {
-    if (reading || !wal) return;
-    reading = true;
-    try {
-      while (!stopping && mode === 'catchup' && buffered < o.maxBufferedPoints / 2) {
-        const { records, next } = await wal.read(readPos, 1000);
-        if (isStopping()) break;
-        for (const record of records) take(record);
-        readPos = next;
-        if (comparePositions(readPos, wal.end) >= 0) {
-          mode = 'live';
-          logger.info({ buffered }, 'ingest caught up with its write-ahead log');
-        }
-      }
-    } catch (error) {
-      logger.error({ error: (error as Error).message }, 'reading the write-ahead log failed; retrying');
-      setTimeout(() => void catchUp(), 1000).unref();
-    } finally {
-      reading = false;
+    } catch (err) {
+      logObserverFailure('observer', { err }, 'message observer failed');
     }
   }
 
   function selfMetricsLine(): string {
-    const c = counters;
+    const s = snapshot();
     return INGEST_METRICS.line(
       { instance },
       {
-        received: c.received,
-        written: c.written,
-        rejected: c.rejectedTotal,
-        buffered,
-        wal_pending_bytes: wal?.stats().pendingBytes ?? 0,
-        write_errors: c.writeErrors,
-        write_p50_ms: c.writeLatency.percentile(50),
-        write_p99_ms: c.writeLatency.percentile(99),
-        stored_delay_p99_ms: c.storedDelay.percentile(99),
+        received: s.received,
+        written: s.written,
+        rejected: s.rejected,
+        buffered: s.buffered,
+        wal_pending_bytes: s.walPendingBytes,
+        write_errors: s.writeErrors,
+        write_p50_ms: s.writeP50Ms,
+        write_p99_ms: s.writeP99Ms,
+        stored_delay_p99_ms: s.storedDelayP99Ms,
       },
       msToNs(now()),
     );
   }
 
+  /** Every number the ingest reports, read at once (stats(), /metrics and the self-metrics row). */
+  function snapshot(): IngestSnapshot {
+    const walStats = wal?.stats();
+    return ingestSnapshot(counters, {
+      buffered: batches.buffered(),
+      walPendingBytes: walStats?.pendingBytes ?? 0,
+      walSegments: walStats?.segments ?? 0,
+      spilling: replay.spilling(),
+      healthy: health().ok,
+    });
+  }
+
   function isIdle(): boolean {
-    return (
-      wal !== undefined &&
-      mode === 'live' &&
-      current === undefined &&
-      batches.length === 0 &&
-      comparePositions(readPos, wal.end) >= 0
-    );
+    return batches.empty() && replay.caughtUp();
   }
 
   function notifyIfIdle(): void {
@@ -346,19 +251,20 @@ export function createIngest(options: IngestOptions) {
   }
 
   function health(): Health {
-    const failingFor = failingSince === undefined ? 0 : now() - failingSince;
+    const failure = sender.failure();
+    const failingFor = failure === undefined ? 0 : now() - failure.since;
     return {
       ok: wal !== undefined && failingFor < o.unhealthyAfterMs,
-      writing: failingSince === undefined ? 'ok' : `failing for ${Math.round(failingFor / 1000)} s`,
-      ...(lastError !== undefined && failingSince !== undefined && { lastError }),
-      buffered,
-      spilling: mode === 'catchup',
+      writing: failure === undefined ? 'ok' : `failing for ${Math.round(failingFor / 1000)} s`,
+      ...(failure?.lastError !== undefined && { lastError: failure.lastError }),
+      buffered: batches.buffered(),
+      spilling: replay.spilling(),
       walPendingBytes: wal?.stats().pendingBytes ?? 0,
     };
   }
 
   function idle(): Promise<void> {
-    seal();
+    batches.seal();
     if (isIdle()) return Promise.resolve();
     return new Promise((resolve) => idleWaiters.push(resolve));
   }
@@ -376,25 +282,22 @@ export function createIngest(options: IngestOptions) {
         fsyncIntervalMs: o.fsyncIntervalMs,
         logger,
       });
-      readPos = wal.committed;
+      replay.startAt(wal.committed);
       const pending = wal.stats().pendingBytes;
       if (pending > 0)
         logger.info({ pendingBytes: pending }, 'replaying the write-ahead log after the last commit');
       flushTimer = setInterval(() => {
-        seal();
+        batches.seal();
         notifyIfIdle();
       }, o.flushIntervalMs);
       if (o.selfMetricsIntervalMs > 0) {
         metricsTimer = setInterval(() => {
-          const batch = (current ??= newBatch(now()));
-          const before = batch.lines.length;
-          batch.lines.push(selfMetricsLine());
-          for (const source of o.selfMetricsSources ?? []) batch.lines.push(source());
-          // Counted like every line: send() takes the whole batch off `buffered` once it is stored.
-          buffered += batch.lines.length - before;
+          const lines = [selfMetricsLine(), ...(o.selfMetricsSources ?? []).map((source) => source())];
+          // Counted like every line: they leave `buffered` once their batch is stored.
+          batches.add(lines, replay.position(), now());
         }, o.selfMetricsIntervalMs);
       }
-      await catchUp();
+      await replay.catchUp();
     },
 
     /**
@@ -402,20 +305,12 @@ export function createIngest(options: IngestOptions) {
      * Throws when the ingest is not running or its log is full; the caller must then not acknowledge.
      */
     accept(topic: string, payload: Buffer, receivedAt: number = now()): void {
-      if (!wal || stopping) throw new Error('the ingest is not running');
+      if (!wal || abort.signal.aborted) throw new Error('the ingest is not running');
       const record = wal.append(topic, payload, receivedAt);
       counters.received++;
-      if (mode !== 'live') return;
-      if (buffered >= o.maxBufferedPoints) {
-        mode = 'catchup';
-        logger.warn(
-          { buffered },
-          'memory buffer full: keeping new messages on disk until InfluxDB catches up',
-        );
-        return;
-      }
+      if (!replay.takesLive()) return;
       take(record);
-      readPos = record.position;
+      replay.tookLive(record.position);
     },
 
     /**
@@ -432,11 +327,10 @@ export function createIngest(options: IngestOptions) {
     },
 
     async stop({ drainMs = 10_000 }: { drainMs?: number } = {}): Promise<void> {
-      if (!wal || stopping) return;
-      seal();
+      if (!wal || abort.signal.aborted) return;
+      batches.seal();
       const drained = idle();
       await Promise.race([drained, sleep(drainMs)]);
-      stopping = true;
       abort.abort();
       clearInterval(flushTimer);
       clearInterval(metricsTimer);
@@ -446,30 +340,11 @@ export function createIngest(options: IngestOptions) {
       for (const resolve of idleWaiters.splice(0)) resolve();
     },
 
-    stats() {
-      return {
-        received: counters.received,
-        written: counters.written,
-        rejected: counters.rejectedTotal,
-        rejectedByReason: { ...counters.rejected },
-        accepted: { ...counters.accepted },
-        ignored: counters.ignored,
-        storageRefused: counters.storageRefused,
-        buffered,
-        spilling: mode === 'catchup',
-        walPendingBytes: wal?.stats().pendingBytes ?? 0,
-      };
-    },
+    stats: snapshot,
 
+    /** The Prometheus families, rendered from the same snapshot. */
     collect(): MetricFamily[] {
-      const walStats = wal?.stats();
-      return ingestMetricFamilies(counters, {
-        buffered,
-        walPendingBytes: walStats?.pendingBytes ?? 0,
-        walSegments: walStats?.segments ?? 0,
-        spilling: mode === 'catchup',
-        healthy: health().ok,
-      });
+      return familiesOf(INGEST_FAMILIES, snapshot());
     },
   };
 }

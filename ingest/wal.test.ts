@@ -1,16 +1,9 @@
 import { mkdtemp, readdir, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  comparePositions,
-  Wal,
-  WalFullError,
-  type WalLogger,
-  type WalPosition,
-  type WalRecord,
-} from './wal.js';
+import { comparePositions, Wal, WalFullError, type WalPosition, type WalRecord } from './wal.js';
+import { recordingLogger, type LogEntry, type Logger } from '../runtime/index.js';
 import { HEADER_BYTES, BODY_FIXED_BYTES, segmentFileName } from './wal-format.js';
 import { WalLockedError } from './wal-lock.js';
 
@@ -48,17 +41,13 @@ async function segmentFiles(): Promise<string[]> {
   return (await readdir(dir)).filter((f) => f.endsWith('.wal')).sort();
 }
 
-function capturingLogger(): WalLogger & { warnings: { obj: object; msg: string | undefined }[] } {
-  const warnings: { obj: object; msg: string | undefined }[] = [];
-  return {
-    warnings,
-    warn(obj, msg) {
-      warnings.push({ obj, msg });
-    },
-    info() {
-      /* not checked */
-    },
-  };
+/** Records the log's warnings: the fields of each and its message. */
+function capturingLogger() {
+  const warnings: { obj: LogEntry; msg: string | undefined }[] = [];
+  const logger = recordingLogger((entry) => {
+    if (entry.level === 'warn') warnings.push({ obj: entry, msg: entry.msg });
+  });
+  return Object.assign(logger, { warnings });
 }
 
 function appendNumbered(wal: Wal, count: number, topic = 'loa/v1/p/c/d/heartbeat'): WalRecord[] {
@@ -71,7 +60,7 @@ function appendNumbered(wal: Wal, count: number, topic = 'loa/v1/p/c/d/heartbeat
 
 describe('Wal', () => {
   it('accepts a pino logger', async () => {
-    const logger: WalLogger = pino({ level: 'silent' });
+    const logger: Logger = recordingLogger(() => undefined);
     const wal = await Wal.open({ dir, logger });
     await wal.close();
   });

@@ -16,6 +16,7 @@
 import { close as closeFd, fdatasync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { silentLogger, type Logger } from '../runtime/index.js';
 import { lockDir } from './wal-lock.js';
 import { promisify } from 'node:util';
 import {
@@ -50,12 +51,6 @@ export interface WalRecord {
   position: WalPosition;
 }
 
-/** The subset of a pino logger the log uses. */
-export interface WalLogger {
-  warn(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-}
-
 export interface WalOptions {
   /** Directory of the log; created if missing. */
   dir: string;
@@ -70,7 +65,7 @@ export interface WalOptions {
   /** Bytes read from disk at a time by read() and the start-up scan. Default 1 MiB. */
   readChunkBytes?: number;
   /** Receives start-up facts and every corruption found. Default: silent. */
-  logger?: WalLogger;
+  logger?: Logger;
 }
 
 export interface WalReadResult {
@@ -118,7 +113,7 @@ interface ResolvedOptions {
   maxBytes: number;
   checkpointIntervalMs: number;
   readChunkBytes: number;
-  logger: WalLogger;
+  logger: Logger;
 }
 
 interface ScanResult {
@@ -128,15 +123,6 @@ interface ScanResult {
   /** Why the record at `end` could not be read, if it could not. */
   corrupt: string | undefined;
 }
-
-const silentLogger: WalLogger = {
-  warn() {
-    /* silent */
-  },
-  info() {
-    /* silent */
-  },
-};
 
 /** Orders positions; the end of one segment sorts before the start of the next. */
 export function comparePositions(a: WalPosition, b: WalPosition): number {
@@ -150,7 +136,7 @@ export class Wal {
   private readonly maxBytes: number;
   private readonly checkpointIntervalMs: number;
   private readonly readChunkBytes: number;
-  private readonly logger: WalLogger;
+  private readonly logger: Logger;
 
   /** Segment numbers in ascending order; the last one is the active one. */
   private readonly segments: number[];
@@ -627,7 +613,7 @@ function resolveOptions(opts: WalOptions): ResolvedOptions {
     maxBytes: opts.maxBytes ?? 2048 * MiB,
     checkpointIntervalMs: opts.checkpointIntervalMs ?? 1000,
     readChunkBytes: opts.readChunkBytes ?? MiB,
-    logger: opts.logger ?? silentLogger,
+    logger: opts.logger ?? silentLogger(),
   };
   for (const key of ['segmentBytes', 'maxBytes', 'readChunkBytes'] as const) {
     if (!Number.isSafeInteger(o[key]) || o[key] <= 0)
@@ -640,7 +626,7 @@ function resolveOptions(opts: WalOptions): ResolvedOptions {
 }
 
 /** Reads the checkpoint; a missing one means a new log, a damaged one is logged and replays everything. */
-async function readCheckpoint(dir: string, logger: WalLogger): Promise<Checkpoint | undefined> {
+async function readCheckpoint(dir: string, logger: Logger): Promise<Checkpoint | undefined> {
   const file = join(dir, CHECKPOINT_FILE);
   let text: string;
   try {

@@ -37,6 +37,43 @@ export function labelled(
   };
 }
 
+/** A value of a service's snapshot: a number, a yes/no gauge, or a number per label value. */
+export type MetricValue = number | boolean | Readonly<Record<string, number>>;
+
+/**
+ * A metric declared once, beside the name it has in the service's snapshot (`stats()`, read by tests
+ * and the status line): the Prometheus family it is exposed as. A service keeps one list of these and
+ * renders /metrics from it with `familiesOf`, instead of naming each number again by hand.
+ */
+export interface MetricDefinition<S> {
+  /** Its name in the snapshot. */
+  key: keyof S & string;
+  /** Its Prometheus family: a stable name, dashboards and alert rules depend on it. */
+  name: string;
+  help: string;
+  type: MetricType;
+  /** A family broken down by one label; the snapshot holds a number per label value. */
+  label?: string;
+  /** Snapshot units in one unit of the family (1000 from milliseconds to seconds). */
+  perUnit?: number;
+}
+
+/** The Prometheus families of `definitions`, read from one snapshot. */
+export function familiesOf<S extends Readonly<Record<keyof S, MetricValue>>>(
+  definitions: readonly MetricDefinition<S>[],
+  snapshot: S,
+): MetricFamily[] {
+  return definitions.map(({ key, name, help, type, label, perUnit = 1 }) => {
+    const value: MetricValue = snapshot[key];
+    if (typeof value === 'object') {
+      if (label === undefined) throw new Error(`metric ${name}: a record needs a label`);
+      return { ...labelled(name, help, label, value), type };
+    }
+    const n = typeof value === 'boolean' ? Number(value) : value / perUnit;
+    return { name, help, type, samples: [{ value: n }] };
+  });
+}
+
 export class MetricsRegistry {
   private readonly collectors: Collector[] = [processMetricFamilies];
 

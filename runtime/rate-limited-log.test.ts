@@ -5,7 +5,7 @@ it('logs once per reason per interval, with the number of lines folded into the 
   const lines: [Record<string, unknown>, string][] = [];
   let now = 0;
   const log = createRateLimitedLog(
-    { warn: (o: object, m?: string) => lines.push([o as Record<string, unknown>, m ?? '']) } as never,
+    { warn: (o: object, m?: string) => lines.push([o as Record<string, unknown>, m ?? '']) },
     10_000,
     () => now,
   );

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../runtime/index.js';
 import type { InfluxQl, PointWriter } from '../influx/index.js';
 import { createPipeline, type IncomingMessage } from '../ingest/index.js';
 import {

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../runtime/index.js';
 import type { Inventory } from '../protocol/index.js';
 import type { Random } from './prng.js';
 import {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../runtime/index.js';
 import { createMemoryOutbox, createMemorySessionStore } from '../devices/index.js';
 import type { Inventory } from '../protocol/index.js';
 import { createFaultRunner, type FaultRunner, type InjectedFault } from './faults.js';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../runtime/index.js';
 import {
   AGENT_COUNTS,
   createAgent,

@@ -9,11 +9,10 @@ import {
   DEFAULT_BROKER_LIMITS,
   type Broker,
   type BrokerLimits,
-  type BrokerLogger,
   type PresenceEvent,
 } from '../broker/index.js';
 import { Inventory } from '../protocol/index.js';
-import { MetricsRegistry } from '../runtime/index.js';
+import { MetricsRegistry, recordingLogger } from '../runtime/index.js';
 import { SECRETS, testInventory, topicOf } from './fixtures/province.js';
 import { connectDevice, eventually, publish } from './mqtt-helpers.js';
 import { connectPacket, publishPacket, rawClient, type RawClient } from './raw-mqtt.js';
@@ -36,17 +35,9 @@ beforeAll(async () => {
   inventory = await testInventory();
 });
 
-const recorder =
-  (level: string) =>
-  (_obj: object, msg?: string): void => {
-    logged.push({ level, msg });
-  };
-const logger: BrokerLogger = {
-  debug: recorder('debug'),
-  info: recorder('info'),
-  warn: recorder('warn'),
-  error: recorder('error'),
-};
+const logger = recordingLogger(({ level, msg }) => {
+  logged.push({ level, msg });
+});
 
 async function startBroker(limits: Partial<BrokerLimits> = {}): Promise<void> {
   logged = [];

@@ -39,7 +39,7 @@ export function createDayCloser(options: DayCloserOptions) {
       const communes = summaries.reduce((n, s) => n + s.communes.length, 0);
       options.logger.info({ day, communes }, 'daily coverage summaries written');
     } catch (error) {
-      options.logger.warn({ day, error: (error as Error).message }, 'daily coverage summaries not written');
+      options.logger.warn({ day, err: error }, 'daily coverage summaries not written');
     }
   }
 
@@ -71,7 +71,7 @@ export function createDayCloser(options: DayCloserOptions) {
       running = hasSummary(yesterday, off)
         .then((has) => (has ? undefined : close(dayString(yesterday))))
         .catch((error: unknown) => {
-          options.logger.warn({ error: (error as Error).message }, 'daily coverage summaries not checked');
+          options.logger.warn({ err: error }, 'daily coverage summaries not checked');
         });
       schedule();
     },
