@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { agentConfigSchema } from '../devices/index.js';
 import { LANGS } from '../i18n/index.js';
+// Its defaults only, not the ingest (docs/architecture.md#folders).
+import { INGEST_DEFAULTS } from '../ingest/defaults.js';
 import { secretHashSchema, SLUG_PATTERN } from '../protocol/index.js';
 
 /** Where `loa up` keeps its data and `loa coverage` finds the running system, unless told otherwise. */
@@ -45,12 +47,15 @@ const influxSchema = z.strictObject({
 });
 
 const ingestSchema = z.strictObject({
-  batchSize: z.int().min(1).max(50_000).default(5000),
-  flushIntervalMs: z.int().min(10).max(60_000).default(200),
-  maxBufferedPoints: z.int().min(1000).default(100_000),
+  batchSize: z.int().min(1).max(50_000).default(INGEST_DEFAULTS.batchSize),
+  flushIntervalMs: z.int().min(10).max(60_000).default(INGEST_DEFAULTS.flushIntervalMs),
+  maxBufferedPoints: z.int().min(1000).default(INGEST_DEFAULTS.maxBufferedPoints),
   /** Disk bound of the write-ahead log, in MiB. */
-  walMaxMb: z.int().min(16).default(2048),
-  fsyncIntervalMs: z.int().min(0).default(1000),
+  walMaxMb: z
+    .int()
+    .min(16)
+    .default(INGEST_DEFAULTS.walMaxBytes / 1024 ** 2),
+  fsyncIntervalMs: z.int().min(0).default(INGEST_DEFAULTS.fsyncIntervalMs),
 });
 
 /** The shape of a generated province (`loa up --simulate`, `loa simulate generate`). */

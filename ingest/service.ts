@@ -18,6 +18,7 @@ import {
   type Logger,
   type MetricFamily,
 } from '../runtime/index.js';
+import { INGEST_DEFAULTS } from './defaults.js';
 import { createPipeline, reject, type Pipeline, type PipelineResult } from './pipeline.js';
 import { IngestCounters, ingestMetricFamilies } from './stats.js';
 import { comparePositions, Wal, type WalPosition, type WalRecord } from './wal.js';
@@ -67,18 +68,7 @@ export type MessageObserver = (
   receivedAt: number,
 ) => void;
 
-export const DEFAULT_INGEST_OPTIONS = {
-  batchSize: 5000,
-  flushIntervalMs: 200,
-  maxBufferedPoints: 100_000,
-  concurrency: 2,
-  retentionMs: DEFAULT_RETENTION_MS,
-  walMaxBytes: 2 * 1024 ** 3,
-  walSegmentBytes: 64 * 1024 ** 2,
-  fsyncIntervalMs: 1000,
-  selfMetricsIntervalMs: 10_000,
-  unhealthyAfterMs: 30_000,
-} as const;
+export const DEFAULT_INGEST_OPTIONS = { ...INGEST_DEFAULTS, retentionMs: DEFAULT_RETENTION_MS } as const;
 
 interface Batch {
   lines: string[];
