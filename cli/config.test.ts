@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConfigError, resolveConfig } from './config.js';
+import { COVERAGE_DEFAULTS } from '../coverage/index.js';
 import { INGEST_DEFAULTS } from '../ingest/index.js';
 import { upConfigSchema } from './schema.js';
 import { ingestTuning } from './storage.js';
@@ -78,4 +79,15 @@ it("the configuration's ingest defaults are the ingest's own (one place: ingest/
     walMaxBytes: INGEST_DEFAULTS.walMaxBytes,
     fsyncIntervalMs: INGEST_DEFAULTS.fsyncIntervalMs,
   });
+});
+
+it("the configuration's coverage defaults are the engine's own (one place: coverage/defaults.ts)", () => {
+  const { coverage } = resolveConfig(upConfigSchema, { flags: {}, env: {} });
+  expect({
+    evaluateEveryMs: coverage.evaluateEveryS * 1000,
+    reconnectSpreadMs: coverage.reconnectSpreadS * 1000,
+    stoppedPageAfterMs: coverage.stoppedPageAfterS * 1000,
+    placeAlertAfterMs: coverage.hamletAlertAfterS * 1000,
+    webhookDigestAbove: coverage.webhookDigestAbove,
+  }).toEqual(COVERAGE_DEFAULTS);
 });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { agentConfigSchema } from '../devices/index.js';
 import { LANGS } from '../i18n/index.js';
-// Its defaults only, not the ingest (docs/architecture.md#folders).
+// Their defaults only, not the folders (docs/architecture.md#folders).
+import { COVERAGE_DEFAULTS } from '../coverage/defaults.js';
 import { INGEST_DEFAULTS } from '../ingest/defaults.js';
 import { secretHashSchema, SLUG_PATTERN } from '../protocol/index.js';
 
@@ -145,26 +146,38 @@ const coverageSchema = z.strictObject({
   /** Alerts are also POSTed here as JSON (chat-bot ready: it carries `text`). */
   webhook: z.url().optional(),
   /** More alerts than this at once go to the webhook as one digest; 0 sends each alone. */
-  webhookDigestAbove: z.int().min(0).max(10_000).default(10),
+  webhookDigestAbove: z.int().min(0).max(10_000).default(COVERAGE_DEFAULTS.webhookDigestAbove),
   /** Seconds between evaluations of the whole fleet. */
-  evaluateEveryS: z.number().min(1).max(300).default(5),
+  evaluateEveryS: z
+    .number()
+    .min(1)
+    .max(300)
+    .default(COVERAGE_DEFAULTS.evaluateEveryMs / 1000),
   /**
    * After the platform starts, a device is paged only once it had 3 heartbeats plus this long to
    * reconnect: the agents' longest reconnect backoff (60 s by default).
    */
-  reconnectSpreadS: z.number().min(0).max(3600).default(60),
+  reconnectSpreadS: z
+    .number()
+    .min(0)
+    .max(3600)
+    .default(COVERAGE_DEFAULTS.reconnectSpreadMs / 1000),
   /** A device that published `shutdown` (an intended stop) is paged if still stopped after this long. */
   stoppedPageAfterS: z
     .number()
     .min(0)
     .max(30 * 86_400)
-    .default(7200),
+    .default(COVERAGE_DEFAULTS.stoppedPageAfterMs / 1000),
   /**
    * How long a hamlet stays without a working cluster (or a commune at risk) before it is paged:
    * `hamlet_uncovered`, `hamlet_unverified` and `commune_criterion_lost`. The criterion's `riskGraceS`
    * is another thing: when at risk becomes not met.
    */
-  hamletAlertAfterS: z.number().min(0).max(86_400).default(600),
+  hamletAlertAfterS: z
+    .number()
+    .min(0)
+    .max(86_400)
+    .default(COVERAGE_DEFAULTS.placeAlertAfterMs / 1000),
 });
 
 export const upConfigSchema = z.strictObject({
