@@ -16,6 +16,9 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 
 const port = z.int().min(0).max(65_535);
 
+/** The InfluxDB database when none is configured (nor recorded by a running `loa up`). */
+export const DEFAULT_DATABASE = 'loa';
+
 /** `lang:` in any command's file: the language of what it writes for people (cli/lang.ts). */
 const langShape = { lang: z.enum(LANGS).optional() };
 
@@ -29,7 +32,7 @@ const influxSchema = z.strictObject({
   port: port.optional(),
   /** The influxd binary; default: found on PATH. */
   binary: z.string().optional(),
-  database: z.string().min(1).default('loa'),
+  database: z.string().min(1).default(DEFAULT_DATABASE),
   username: z.string().optional(),
   password: z.string().optional(),
   /** Write through the v2 API (InfluxDB 1.8+, 2.x, 3.x) instead of the v1 `/write` endpoint. */

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { commandConfig, CONFIG_OPTION, declareCommand, type CommandSpec } from './command-spec.js';
 import { ConfigError } from './config.js';
 import {
+  DEFAULT_DATABASE,
   simulateBackfillConfigSchema,
   simulateGenerateConfigSchema,
   simulateLoadConfigSchema,
@@ -151,8 +152,9 @@ export const SIMULATE_RUN_COMMAND: CommandSpec<typeof simulateRunConfigSchema> =
     },
     {
       flag: '--database <name>',
-      description: 'its database (default: the one of --data, else loa)',
+      description: 'its database (default: the one of --data, else {default})',
       key: 'influx.database',
+      shownDefault: DEFAULT_DATABASE,
     },
   ],
   helpAfter: [
@@ -219,7 +221,12 @@ export const SIMULATE_BACKFILL_COMMAND: CommandSpec<typeof simulateBackfillConfi
       description: 'InfluxDB URL (instead of the run record)',
       key: 'influx.url',
     },
-    { flag: '--database <name>', description: 'InfluxDB database (default loa)', key: 'influx.database' },
+    {
+      flag: '--database <name>',
+      description: 'InfluxDB database (default {default})',
+      key: 'influx.database',
+      shownDefault: DEFAULT_DATABASE,
+    },
     {
       flag: '--retention-days <n>',
       description: "the target's raw retention in days (default {default})",
