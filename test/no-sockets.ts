@@ -4,8 +4,11 @@
 import net from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 
-const { listen } = net.Server.prototype;
-const { connect } = net.Socket.prototype;
+const patched = [
+  [net.Server.prototype, 'listen'],
+  [net.Socket.prototype, 'connect'],
+] as const;
+const originals = patched.map(([proto, name]) => Object.getOwnPropertyDescriptor(proto, name));
 
 function refuse(what: string): never {
   throw new Error(
@@ -14,11 +17,14 @@ function refuse(what: string): never {
 }
 
 beforeAll(() => {
-  net.Server.prototype.listen = () => refuse('listen');
-  net.Socket.prototype.connect = () => refuse('connect');
+  for (const [proto, name] of patched) {
+    Object.defineProperty(proto, name, { value: () => refuse(name), configurable: true, writable: true });
+  }
 });
 
 afterAll(() => {
-  net.Server.prototype.listen = listen;
-  net.Socket.prototype.connect = connect;
+  for (const [i, [proto, name]] of patched.entries()) {
+    const original = originals[i];
+    if (original !== undefined) Object.defineProperty(proto, name, original);
+  }
 });
