@@ -16,10 +16,13 @@ const FOLDERS = [
   'cli',
 ];
 
-/** Another folder only through its index.ts. */
+/**
+ * Another folder only through its index.ts, or its defaults.ts: plain values importing nothing, which the
+ * command line reads to validate its configuration without loading the folder.
+ */
 const throughIndex = {
-  regex: `^\\.\\./(?:\\.\\./)*(${FOLDERS.join('|')})/(?!index\\.js$).+`,
-  message: 'Import another folder only through its index.ts (docs/architecture.md#folders).',
+  regex: `^\\.\\./(?:\\.\\./)*(${FOLDERS.join('|')})/(?!(?:index|defaults)\\.js$).+`,
+  message: 'Import another folder only through its index.ts or defaults.ts (docs/architecture.md#folders).',
 };
 
 /**

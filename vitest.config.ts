@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers (CONTRIBUTING.md#tests): unit tests need no network and no server; integration tests share one
+// Two tiers (CONTRIBUTING.md#tests): unit tests open no socket (test/no-sockets.ts); integration tests share one
 // private influxd started by the global setup (each test file uses its own database) and open their own
 // brokers on port 0.
 export default defineConfig({
@@ -11,6 +11,8 @@ export default defineConfig({
           name: 'unit',
           include: ['**/*.test.ts'],
           exclude: ['node_modules/**', 'dist/**', '**/*.integration.test.ts'],
+          // No sockets in this tier: a file that opens one fails, naming the tier it belongs to.
+          setupFiles: ['test/no-sockets.ts'],
           sequence: { groupOrder: 0 },
         },
       },

@@ -3,6 +3,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Inventory, hashSecret, inventoryFileSchema } from '../protocol/index.js';
 import { recordingLogger } from '../runtime/index.js';
 import { createBroker, type Broker, type ServiceAccount } from './index.js';
+import { until } from '../test/wait.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
 const SECRETS = {
@@ -178,21 +179,13 @@ async function subscribe(client: MqttClient, filters: string[]): Promise<unknown
   }
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('authentication', () => {
   it('connects a device with the right secret and counts it', async () => {
     const client = await connect('vinh-an-c01');
     expect(client.connected).toBe(true);
     expect(broker.metrics()).toMatchObject({ connectedClients: 1, connectionsTotal: 1 });
     await client.endAsync();
-    await until(() => broker.metrics().connectedClients === 0, 'the disconnect');
+    await until(() => broker.metrics().connectedClients === 0, 5000, 'the disconnect');
     expect(broker.metrics()).toMatchObject({ connectionsTotal: 1, disconnectionsTotal: 1 });
   });
 
@@ -309,7 +302,7 @@ describe('wills', () => {
   it('hands the Will of a lost connection to onAccepted', async () => {
     const client = await connect('vinh-an-c01', will(`${C01}/state`));
     client.stream.destroy();
-    await until(() => accepted.length === 1, 'the will');
+    await until(() => accepted.length === 1, 5000, 'the will');
     expect(accepted[0]).toEqual({
       topic: `${C01}/state`,
       payload: '{"v":1,"online":false,"session":3,"reason":"lost"}',
@@ -321,14 +314,14 @@ describe('wills', () => {
   it('refuses a Will on a topic the device may not publish', async () => {
     const client = await connect('vinh-an-c01', will(`${C02}/state`));
     client.stream.destroy();
-    await until(() => broker.metrics().publishesRefused.other_device === 1, 'the refusal');
+    await until(() => broker.metrics().publishesRefused.other_device === 1, 5000, 'the refusal');
     expect(accepted).toEqual([]);
   });
 
   it('publishes no Will after a clean disconnect', async () => {
     const client = await connect('vinh-an-c01', will(`${C01}/state`));
     await client.endAsync();
-    await until(() => broker.metrics().connectedClients === 0, 'the disconnect');
+    await until(() => broker.metrics().connectedClients === 0, 5000, 'the disconnect');
     expect(accepted).toEqual([]);
   });
 
@@ -351,7 +344,7 @@ describe('subscriptions', () => {
     await device.publishAsync(`${C01}/heartbeat`, HEARTBEAT, { qos: 1 });
     const ingest = await connect('loa-ingest', { clientId: 'loa-ingest-1' });
     await ingest.publishAsync('loa/v1/an-giang/vinh-an/_platform/alert', '{}', { qos: 1 });
-    await until(() => received.length === 2, 'both messages');
+    await until(() => received.length === 2, 5000, 'both messages');
     expect(received).toEqual([`${C01}/heartbeat`, 'loa/v1/an-giang/vinh-an/_platform/alert']);
     // Platform output is not device telemetry: it does not go through the durability hook.
     expect(accepted.map((a) => a.topic)).toEqual([`${C01}/heartbeat`]);

@@ -3,6 +3,8 @@
  * with a bounded size, so that what a hostile client sends cannot grow the broker's memory either.
  */
 
+export { DEFAULT_BROKER_LIMITS } from './defaults.js';
+
 export interface BrokerLimits {
   /**
    * Largest MQTT packet, in bytes, before it is buffered: the socket is closed on the fixed header of a
@@ -61,27 +63,6 @@ export interface BrokerLimits {
   /** A login refused as throttled or rate-limited gets its CONNACK 3 this late (0: at once). */
   throttledReplyDelayMs: number;
 }
-
-export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
-  maxPacketBytes: 8192,
-  maxConnections: 20_000,
-  publishPerSecond: 2,
-  publishBurst: 5000,
-  authFailuresPerClientId: 5,
-  authFailuresPerAddress: 100,
-  authWindowMs: 60_000,
-  maxSubscriptionsPerClient: 100,
-  maxTopicChars: 512,
-  connectsPerSecond: 0.2,
-  connectBurst: 10,
-  connectsPerSecondPerAddress: 500,
-  connectBurstPerAddress: 20_000,
-  slowChecksPerAddress: 1,
-  slowChecksForSuspects: 1,
-  slowChecksInFlight: 4,
-  slowCheckQueue: 256,
-  throttledReplyDelayMs: 1000,
-};
 
 /** Longest key kept (client ids and addresses come from the wire). */
 const MAX_KEY_CHARS = 256;

@@ -1,15 +1,24 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { addBrokerListenerOptions, brokerListenerFlags } from './broker-flags.js';
+import { BROKER_COMMAND } from './broker-register.js';
+import { configFlags, declareCommand, type CommandSpec } from './command-spec.js';
 import { resolveConfig } from './config.js';
-import { brokerConfigSchema, upConfigSchema } from './schema.js';
+import { UP_COMMAND } from './up-register.js';
 
-/** Parses `args` with the shared broker flags, as `loa broker` and `loa up` do. */
-function flags(args: string[]): Record<string, unknown> {
-  const command = addBrokerListenerOptions(new Command('x').exitOverride(), Number);
+/** Parses `args` as the command of `spec` does: its flags as configuration keys. */
+function flagsOf(spec: CommandSpec, args: string[]): Record<string, unknown> {
+  const command = declareCommand(new Command('x').exitOverride(), spec);
   command.parse(args, { from: 'user' });
-  return brokerListenerFlags(command.opts());
+  return configFlags(spec, command.opts());
 }
+
+const up = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  resolveConfig(UP_COMMAND.schema, { env, flags: flagsOf(UP_COMMAND, args) });
+const broker = (args: string[]) =>
+  resolveConfig(BROKER_COMMAND.schema, {
+    env: {},
+    flags: flagsOf(BROKER_COMMAND, ['--inventory', 'i', ...args]),
+  });
 
 describe('the broker flags shared by loa broker and loa up', () => {
   const args = [
@@ -21,8 +30,6 @@ describe('the broker flags shared by loa broker and loa up', () => {
   ];
 
   it('give both commands the same configuration', () => {
-    const up = resolveConfig(upConfigSchema, { env: {}, flags: flags(args) });
-    const broker = resolveConfig(brokerConfigSchema, { env: {}, flags: { inventory: 'i', ...flags(args) } });
     const expected = {
       tls: { port: 0, key: 's.key', cert: 's.crt', ca: 'ca.crt', requireClientCert: true },
       ws: { port: 8080 },
@@ -31,18 +38,15 @@ describe('the broker flags shared by loa broker and loa up', () => {
       serviceAccounts: 'accounts.yaml',
       credentialCache: 'verified',
     };
-    expect(up).toMatchObject(expected);
-    expect(broker).toMatchObject(expected);
+    expect(up(args)).toMatchObject(expected);
+    expect(broker(args)).toMatchObject(expected);
   });
 
   it('leave what is not given to the file and LOA_* variables', () => {
-    const up = resolveConfig(upConfigSchema, {
-      env: { LOA_LIMITS_PUBLISH_BURST: '9000' },
-      flags: flags(['--publish-rate', '5']),
-    });
-    expect(up.limits).toEqual({ publishPerSecond: 5, publishBurst: 9000 });
-    expect(up.tls).toBeUndefined();
-    expect(up.ws).toBeUndefined();
-    expect(resolveConfig(upConfigSchema, { env: {}, flags: flags([]) }).limits).toBeUndefined();
+    const config = up(['--publish-rate', '5'], { LOA_LIMITS_PUBLISH_BURST: '9000' });
+    expect(config.limits).toEqual({ publishPerSecond: 5, publishBurst: 9000 });
+    expect(config.tls).toBeUndefined();
+    expect(config.ws).toBeUndefined();
+    expect(up([]).limits).toBeUndefined();
   });
 });

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConfigError, resolveConfig } from './config.js';
+import { COVERAGE_DEFAULTS } from '../coverage/index.js';
+import { INGEST_DEFAULTS } from '../ingest/index.js';
 import { upConfigSchema } from './schema.js';
+import { ingestTuning } from './storage.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -64,4 +67,27 @@ it('a file that is not YAML, or missing, is named', () => {
   expect(() => resolveConfig(upConfigSchema, { file: join(dir, 'none.yaml'), env: {}, flags: {} })).toThrow(
     /none\.yaml: cannot read/,
   );
+});
+
+it("the configuration's ingest defaults are the ingest's own (one place: ingest/defaults.ts)", () => {
+  const config = resolveConfig(upConfigSchema, { flags: {}, env: {} });
+  const { retentionMs: _, ...tuning } = ingestTuning(config.ingest, config.influx);
+  expect(tuning).toEqual({
+    batchSize: INGEST_DEFAULTS.batchSize,
+    flushIntervalMs: INGEST_DEFAULTS.flushIntervalMs,
+    maxBufferedPoints: INGEST_DEFAULTS.maxBufferedPoints,
+    walMaxBytes: INGEST_DEFAULTS.walMaxBytes,
+    fsyncIntervalMs: INGEST_DEFAULTS.fsyncIntervalMs,
+  });
+});
+
+it("the configuration's coverage defaults are the engine's own (one place: coverage/defaults.ts)", () => {
+  const { coverage } = resolveConfig(upConfigSchema, { flags: {}, env: {} });
+  expect({
+    evaluateEveryMs: coverage.evaluateEveryS * 1000,
+    reconnectSpreadMs: coverage.reconnectSpreadS * 1000,
+    stoppedPageAfterMs: coverage.stoppedPageAfterS * 1000,
+    placeAlertAfterMs: coverage.hamletAlertAfterS * 1000,
+    webhookDigestAbove: coverage.webhookDigestAbove,
+  }).toEqual(COVERAGE_DEFAULTS);
 });

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { agentConfigSchema } from '../devices/index.js';
 import { LANGS } from '../i18n/index.js';
+// Their defaults only, not the folders (docs/architecture.md#folders).
+import { COVERAGE_DEFAULTS } from '../coverage/defaults.js';
+import { INGEST_DEFAULTS } from '../ingest/defaults.js';
 import { secretHashSchema, SLUG_PATTERN } from '../protocol/index.js';
 
 /** Where `loa up` keeps its data and `loa coverage` finds the running system, unless told otherwise. */
@@ -12,6 +15,9 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 const port = z.int().min(0).max(65_535);
+
+/** The InfluxDB database when none is configured (nor recorded by a running `loa up`). */
+export const DEFAULT_DATABASE = 'loa';
 
 /** `lang:` in any command's file: the language of what it writes for people (cli/lang.ts). */
 const langShape = { lang: z.enum(LANGS).optional() };
@@ -26,7 +32,7 @@ const influxSchema = z.strictObject({
   port: port.optional(),
   /** The influxd binary; default: found on PATH. */
   binary: z.string().optional(),
-  database: z.string().min(1).default('loa'),
+  database: z.string().min(1).default(DEFAULT_DATABASE),
   username: z.string().optional(),
   password: z.string().optional(),
   /** Write through the v2 API (InfluxDB 1.8+, 2.x, 3.x) instead of the v1 `/write` endpoint. */
@@ -45,12 +51,15 @@ const influxSchema = z.strictObject({
 });
 
 const ingestSchema = z.strictObject({
-  batchSize: z.int().min(1).max(50_000).default(5000),
-  flushIntervalMs: z.int().min(10).max(60_000).default(200),
-  maxBufferedPoints: z.int().min(1000).default(100_000),
+  batchSize: z.int().min(1).max(50_000).default(INGEST_DEFAULTS.batchSize),
+  flushIntervalMs: z.int().min(10).max(60_000).default(INGEST_DEFAULTS.flushIntervalMs),
+  maxBufferedPoints: z.int().min(1000).default(INGEST_DEFAULTS.maxBufferedPoints),
   /** Disk bound of the write-ahead log, in MiB. */
-  walMaxMb: z.int().min(16).default(2048),
-  fsyncIntervalMs: z.int().min(0).default(1000),
+  walMaxMb: z
+    .int()
+    .min(16)
+    .default(INGEST_DEFAULTS.walMaxBytes / 1024 ** 2),
+  fsyncIntervalMs: z.int().min(0).default(INGEST_DEFAULTS.fsyncIntervalMs),
 });
 
 /** The shape of a generated province (`loa up --simulate`, `loa simulate generate`). */
@@ -140,26 +149,38 @@ const coverageSchema = z.strictObject({
   /** Alerts are also POSTed here as JSON (chat-bot ready: it carries `text`). */
   webhook: z.url().optional(),
   /** More alerts than this at once go to the webhook as one digest; 0 sends each alone. */
-  webhookDigestAbove: z.int().min(0).max(10_000).default(10),
+  webhookDigestAbove: z.int().min(0).max(10_000).default(COVERAGE_DEFAULTS.webhookDigestAbove),
   /** Seconds between evaluations of the whole fleet. */
-  evaluateEveryS: z.number().min(1).max(300).default(5),
+  evaluateEveryS: z
+    .number()
+    .min(1)
+    .max(300)
+    .default(COVERAGE_DEFAULTS.evaluateEveryMs / 1000),
   /**
    * After the platform starts, a device is paged only once it had 3 heartbeats plus this long to
    * reconnect: the agents' longest reconnect backoff (60 s by default).
    */
-  reconnectSpreadS: z.number().min(0).max(3600).default(60),
+  reconnectSpreadS: z
+    .number()
+    .min(0)
+    .max(3600)
+    .default(COVERAGE_DEFAULTS.reconnectSpreadMs / 1000),
   /** A device that published `shutdown` (an intended stop) is paged if still stopped after this long. */
   stoppedPageAfterS: z
     .number()
     .min(0)
     .max(30 * 86_400)
-    .default(7200),
+    .default(COVERAGE_DEFAULTS.stoppedPageAfterMs / 1000),
   /**
    * How long a hamlet stays without a working cluster (or a commune at risk) before it is paged:
    * `hamlet_uncovered`, `hamlet_unverified` and `commune_criterion_lost`. The criterion's `riskGraceS`
    * is another thing: when at risk becomes not met.
    */
-  hamletAlertAfterS: z.number().min(0).max(86_400).default(600),
+  hamletAlertAfterS: z
+    .number()
+    .min(0)
+    .max(86_400)
+    .default(COVERAGE_DEFAULTS.placeAlertAfterMs / 1000),
 });
 
 export const upConfigSchema = z.strictObject({

@@ -10,14 +10,18 @@ import { createLogger } from '../runtime/index.js';
 import { backfill, backfillSummaries, type BackfillResult } from '../simulator/index.js';
 import { ConfigError } from './config.js';
 import { readRecord } from './record.js';
-import type { SimulateBackfillConfig } from './schema.js';
+import { DEFAULT_DATABASE, type SimulateBackfillConfig } from './schema.js';
 import { isLoopback } from './storage.js';
 
 /** Where to write: the flags, or else what `loa up --data DIR` recorded. */
 async function target(config: SimulateBackfillConfig) {
   if (config.influx.url !== undefined) {
     if (config.inventory === undefined) throw new ConfigError('--influx-url needs --inventory DIR as well');
-    return { url: config.influx.url, database: config.influx.database ?? 'loa', inventory: config.inventory };
+    return {
+      url: config.influx.url,
+      database: config.influx.database ?? DEFAULT_DATABASE,
+      inventory: config.inventory,
+    };
   }
   const record = await readRecord(config.data);
   const inventory = config.inventory ?? record.inventory;

@@ -23,6 +23,7 @@ import { ConfigError } from './config.js';
 import { currentMessages } from './lang.js';
 import { readRecord } from './record.js';
 import {
+  DEFAULT_DATABASE,
   defaultDataDir,
   type ProvinceSimulation,
   type SimulateGenerateConfig,
@@ -193,7 +194,7 @@ async function resolveRun(config: SimulateRunConfig) {
     throw new ConfigError('inventory: give --inventory, or --data of a running `loa up`');
   }
   const influxUrl = config.influx.url ?? record?.influx;
-  const database = config.influx.database ?? record?.database ?? 'loa';
+  const database = config.influx.database ?? record?.database ?? DEFAULT_DATABASE;
   if (config.verify && influxUrl === undefined) {
     throw new ConfigError(
       '--verify reads InfluxDB: give --influx-url (and --database), or --data of `loa up`',

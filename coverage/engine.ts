@@ -1,5 +1,6 @@
 import type { Channel, Inventory, MessageOf } from '../protocol/index.js';
 import type { Logger } from '../runtime/index.js';
+import { COVERAGE_DEFAULTS } from './defaults.js';
 import { AlertBook, type Alert, type AlertKind, type AlertRule } from './alert.js';
 import { deviceLabel, downReason } from './describe.js';
 import {
@@ -28,9 +29,9 @@ import { FleetState } from './state.js';
 
 /** Defaults of docs/coverage.md, each configurable (docs/coverage.md). */
 export const DEFAULT_ALERT_RULES: Readonly<Record<AlertKind, AlertRule>> = {
-  hamlet_uncovered: { fireAfterMs: 10 * 60_000, resolveAfterMs: 2 * 60_000 },
-  hamlet_unverified: { fireAfterMs: 10 * 60_000, resolveAfterMs: 2 * 60_000 },
-  commune_criterion_lost: { fireAfterMs: 10 * 60_000, resolveAfterMs: 2 * 60_000 },
+  hamlet_uncovered: { fireAfterMs: COVERAGE_DEFAULTS.placeAlertAfterMs, resolveAfterMs: 2 * 60_000 },
+  hamlet_unverified: { fireAfterMs: COVERAGE_DEFAULTS.placeAlertAfterMs, resolveAfterMs: 2 * 60_000 },
+  commune_criterion_lost: { fireAfterMs: COVERAGE_DEFAULTS.placeAlertAfterMs, resolveAfterMs: 2 * 60_000 },
   // Liveness already waits 3 heartbeats; 10 s more lets a reconnecting box come back unannounced,
   // and 5 min of steady heartbeats before "resolved" keeps a flapping 4G link to one alert.
   device_offline: { fireAfterMs: 10_000, resolveAfterMs: 5 * 60_000 },
@@ -131,14 +132,14 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
   }
   const book = new AlertBook(rules);
   const sinks = options.sinks ?? [];
-  const evaluateEveryMs = options.evaluateEveryMs ?? 5000;
+  const evaluateEveryMs = options.evaluateEveryMs ?? COVERAGE_DEFAULTS.evaluateEveryMs;
   const writeEveryMs = options.writeEveryMs ?? 60_000;
   const graceMs = options.broadcastGraceMs ?? 5 * 60_000;
   const emergencyMs = options.emergencyWindowMs ?? 15 * 60_000;
   const holds: LiveHolds = {
     startedAt: 0,
-    reconnectSpreadMs: options.reconnectSpreadMs ?? 60_000,
-    stoppedPageAfterMs: options.stoppedPageAfterMs ?? 2 * 3_600_000,
+    reconnectSpreadMs: options.reconnectSpreadMs ?? COVERAGE_DEFAULTS.reconnectSpreadMs,
+    stoppedPageAfterMs: options.stoppedPageAfterMs ?? COVERAGE_DEFAULTS.stoppedPageAfterMs,
   };
   let maintenance: readonly MaintenanceWindow[] = [];
 

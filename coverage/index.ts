@@ -93,3 +93,4 @@ export {
   SUMMARY_BUCKETS,
   type DaySummary,
 } from './history/index.js';
+export { COVERAGE_DEFAULTS } from './defaults.js';

@@ -3,6 +3,7 @@ import { backoffDelay, sleep, type Logger } from '../runtime/index.js';
 import type { Alert } from './alert.js';
 import { alertDigest } from './digest.js';
 import { alertTitle } from './points.js';
+import { COVERAGE_DEFAULTS } from './defaults.js';
 
 /** Where alerts go. `deliver` never throws and never blocks the engine: each sink queues and retries. */
 export interface AlertSink {
@@ -73,7 +74,7 @@ export function createWebhookAlertSink(options: WebhookOptions): AlertSink {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const backoff = { baseMs: options.baseMs ?? 500, capMs: options.capMs ?? 60_000 };
   const maxQueue = options.maxQueue ?? 10_000;
-  const digestAbove = options.digestAbove ?? 10;
+  const digestAbove = options.digestAbove ?? COVERAGE_DEFAULTS.webhookDigestAbove;
   const queue: Alert[] = [];
   const abort = new AbortController();
   let running: Promise<void> | undefined;

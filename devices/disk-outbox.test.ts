@@ -1,5 +1,4 @@
-import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,21 +10,16 @@ import {
   type OutboxRecord,
   type QueuedChannel,
 } from './index.js';
+import { tempDirs } from '../test/temp-dirs.js';
 
 const logger = pino({ level: 'silent' });
-const dirs: string[] = [];
+const { make: tempDir, removeAll: removeTempDirs } = tempDirs('loa-outbox-');
 const open: Outbox[] = [];
 
 afterEach(async () => {
   await Promise.all(open.splice(0).map((o) => o.close()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  await removeTempDirs();
 });
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'loa-outbox-'));
-  dirs.push(dir);
-  return dir;
-}
 
 async function outbox(dataDir: string, overrides: { maxBytes?: number; segmentBytes?: number } = {}) {
   const o = createDiskOutbox({

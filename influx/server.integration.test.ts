@@ -9,6 +9,7 @@ import type { Logger } from '../runtime/index.js';
 import { createInfluxQl } from './query.js';
 import { createInfluxdServer, InfluxdNotFoundError, type InfluxdServer } from './server.js';
 import { createV1Writer } from './v1-writer.js';
+import { until } from '../test/wait.js';
 
 const logged: unknown[][] = [];
 const logger: Logger = {
@@ -34,13 +35,6 @@ function server(name: string, over: Partial<Parameters<typeof createInfluxdServe
   const s = createInfluxdServer({ dataDir: path.join(tmp, name), logger, ...over });
   servers.push(s);
   return s;
-}
-
-async function waitUntil(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !check();) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function writeError(p: Promise<void>): Promise<InfluxWriteError> {
@@ -127,14 +121,14 @@ describe('createInfluxdServer', () => {
     expect(s.health()).toEqual({ ok: true, state: 'running', restarts: 0 });
     const first = s.pid as number;
     process.kill(first, 'SIGKILL');
-    await waitUntil(() => !s.health().ok);
+    await until(() => !s.health().ok, 20_000);
     expect(s.health()).toMatchObject({
       ok: false,
       state: 'restarting',
       restarts: 1,
       lastExit: 'killed by SIGKILL',
     });
-    await waitUntil(() => s.health().ok);
+    await until(() => s.health().ok, 20_000);
     expect(s.pid).not.toBe(first);
     expect(s.url).toBe(url); // Same port: the writers keep their URL.
     expect(logged.some((l) => l.includes('influxd exited unexpectedly; restarting it'))).toBe(true);

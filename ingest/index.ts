@@ -6,5 +6,6 @@ export {
   type IngestOptions,
   type MessageObserver,
 } from './service.js';
+export { INGEST_DEFAULTS } from './defaults.js';
 export { createPipeline, type Pipeline, type PipelineResult, type IncomingMessage } from './pipeline.js';
 export { createMqttSource, type MqttSourceOptions } from './mqtt-source.js';

@@ -3,7 +3,7 @@ import { Aedes } from 'aedes';
 import { connect, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../runtime/index.js';
-import { eventually } from '../test/mqtt-helpers.js';
+import { eventually } from '../test/wait.js';
 import { createMqttSource } from './mqtt-source.js';
 
 const closers: (() => Promise<unknown>)[] = [];

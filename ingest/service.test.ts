@@ -8,7 +8,7 @@ import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { InfluxWriteError, type PointWriter } from '../influx/index.js';
 import type { Inventory } from '../protocol/index.js';
 import { recordingLogger, silentLogger, type LogEntry } from '../runtime/index.js';
-import { eventually } from '../test/mqtt-helpers.js';
+import { eventually } from '../test/wait.js';
 import { testInventory, topicOf } from '../test/fixtures/province.js';
 import { createIngest, type IngestOptions } from './service.js';
 

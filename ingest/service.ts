@@ -22,6 +22,7 @@ import {
 } from '../runtime/index.js';
 import { createBatchWriter } from './batch-writer.js';
 import { createBatches } from './batches.js';
+import { INGEST_DEFAULTS } from './defaults.js';
 import { createPipeline, reject, type Pipeline, type PipelineResult } from './pipeline.js';
 import { createReplay } from './replay.js';
 import { backoffRetry, type RetryStrategy } from './retry.js';
@@ -78,18 +79,7 @@ export type MessageObserver = (
   receivedAt: number,
 ) => void;
 
-export const DEFAULT_INGEST_OPTIONS = {
-  batchSize: 5000,
-  flushIntervalMs: 200,
-  maxBufferedPoints: 100_000,
-  concurrency: 2,
-  retentionMs: DEFAULT_RETENTION_MS,
-  walMaxBytes: 2 * 1024 ** 3,
-  walSegmentBytes: 64 * 1024 ** 2,
-  fsyncIntervalMs: 1000,
-  selfMetricsIntervalMs: 10_000,
-  unhealthyAfterMs: 30_000,
-} as const;
+export const DEFAULT_INGEST_OPTIONS = { ...INGEST_DEFAULTS, retentionMs: DEFAULT_RETENTION_MS } as const;
 
 export type Ingest = ReturnType<typeof createIngest>;
 

@@ -17,6 +17,7 @@ import { close as closeFd, fdatasync, ftruncateSync, openSync, writeSync } from 
 import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../runtime/index.js';
+import { INGEST_DEFAULTS } from './defaults.js';
 import { lockDir } from './wal-lock.js';
 import { promisify } from 'node:util';
 import {
@@ -32,7 +33,6 @@ const closeAsync = promisify(closeFd);
 
 const CHECKPOINT_FILE = 'checkpoint.json';
 const CHECKPOINT_TMP = 'checkpoint.json.tmp';
-const MiB = 1024 * 1024;
 
 /** A place in the log: `offset` is the byte offset just after a record in segment `segment`. */
 export interface WalPosition {
@@ -54,15 +54,16 @@ export interface WalRecord {
 export interface WalOptions {
   /** Directory of the log; created if missing. */
   dir: string;
-  /** A new segment file is started when a record would take the current one beyond this. Default 64 MiB. */
+  // Defaults: INGEST_DEFAULTS (ingest/defaults.ts).
+  /** A new segment file is started when a record would take the current one beyond this. */
   segmentBytes?: number;
-  /** Interval of fdatasync, bounding what a power loss can take; 0 = none (close() still syncs). Default 1000. */
+  /** Interval of fdatasync, bounding what a power loss can take; 0 = none (close() still syncs). */
   fsyncIntervalMs?: number;
-  /** Disk bound: an append that would take the segments beyond it throws WalFullError. Default 2 GiB. */
+  /** Disk bound: an append that would take the segments beyond it throws WalFullError. */
   maxBytes?: number;
-  /** Minimum interval between checkpoint writes; close() always writes one. Default 1000. */
+  /** Minimum interval between checkpoint writes; close() always writes one. */
   checkpointIntervalMs?: number;
-  /** Bytes read from disk at a time by read() and the start-up scan. Default 1 MiB. */
+  /** Bytes read from disk at a time by read() and the start-up scan. */
   readChunkBytes?: number;
   /** Receives start-up facts and every corruption found. Default: silent. */
   logger?: Logger;
@@ -608,11 +609,11 @@ export class Wal {
 function resolveOptions(opts: WalOptions): ResolvedOptions {
   const o: ResolvedOptions = {
     dir: opts.dir,
-    segmentBytes: opts.segmentBytes ?? 64 * MiB,
-    fsyncIntervalMs: opts.fsyncIntervalMs ?? 1000,
-    maxBytes: opts.maxBytes ?? 2048 * MiB,
-    checkpointIntervalMs: opts.checkpointIntervalMs ?? 1000,
-    readChunkBytes: opts.readChunkBytes ?? MiB,
+    segmentBytes: opts.segmentBytes ?? INGEST_DEFAULTS.walSegmentBytes,
+    fsyncIntervalMs: opts.fsyncIntervalMs ?? INGEST_DEFAULTS.fsyncIntervalMs,
+    maxBytes: opts.maxBytes ?? INGEST_DEFAULTS.walMaxBytes,
+    checkpointIntervalMs: opts.checkpointIntervalMs ?? INGEST_DEFAULTS.walCheckpointIntervalMs,
+    readChunkBytes: opts.readChunkBytes ?? INGEST_DEFAULTS.walReadChunkBytes,
     logger: opts.logger ?? silentLogger(),
   };
   for (const key of ['segmentBytes', 'maxBytes', 'readChunkBytes'] as const) {

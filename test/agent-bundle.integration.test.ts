@@ -17,7 +17,7 @@ import { bundleAgent } from '../scripts/bundle-agent.js';
 import { SECRETS, testInventory, topicOf } from './fixtures/province.js';
 import { spawnLoa } from './cli-process.js';
 import { debianNode18Unavailable, prepareDebianNode18, type DebianNode18 } from './debian-node18.js';
-import { eventually } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 
 let dir: string;
 let bundle: string;

@@ -8,7 +8,7 @@ import { createAgent, REFUSAL_LINES, type Agent, type AgentOptions, type Refusal
 import { freePort } from '../influx/index.js';
 import { silentLogger } from '../runtime/index.js';
 import { SECRETS, testInventory } from './fixtures/province.js';
-import { eventually } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 
 interface Line {
   level: number;

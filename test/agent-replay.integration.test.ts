@@ -11,7 +11,7 @@ import type { InfluxQl } from '../influx/index.js';
 import { spawnLoa, type LoaProcess } from './cli-process.js';
 import { SECRETS } from './fixtures/province.js';
 import { freshDatabase } from './influx-helpers.js';
-import { eventually } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 import { testStack } from './stack-helpers.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 

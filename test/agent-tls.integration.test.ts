@@ -10,7 +10,7 @@ import { createBroker, type Broker, type BrokerUrls } from '../broker/index.js';
 import { createAgent, type Agent } from '../devices/index.js';
 import { silentLogger } from '../runtime/index.js';
 import { createTestPki, type TestPki } from './broker-certs.js';
-import { eventually } from './mqtt-helpers.js';
+import { until } from './wait.js';
 import { testInventory, topicOf } from './fixtures/province.js';
 
 let dir: string;
@@ -74,16 +74,6 @@ function certificateAgent(cert: { certFile: string; keyFile: string }): { agent:
   return { agent, warnings };
 }
 
-/** Polls until `predicate` holds (the broker and the agent run on their own). */
-const waitUntil = (predicate: () => boolean) =>
-  eventually(
-    () => {
-      if (!predicate()) throw new Error('not yet');
-    },
-    10_000,
-    20,
-  );
-
 const heartbeats = () => accepted.filter((m) => m.topic === topicOf('vinh-an-c01', 'heartbeat'));
 
 it('connects with only a client certificate, and its heartbeats arrive', async () => {
@@ -93,7 +83,7 @@ it('connects with only a client certificate, and its heartbeats arrive', async (
   });
   await agent.start();
   expect(agent.stats().online).toBe(true);
-  await waitUntil(() => heartbeats().length >= 3);
+  await until(() => heartbeats().length >= 3);
   expect(accepted.map((m) => m.topic)).toContain(topicOf('vinh-an-c01', 'meta'));
   expect(
     heartbeats()
@@ -103,7 +93,7 @@ it('connects with only a client certificate, and its heartbeats arrive', async (
 });
 
 it('is refused with a certificate of another CA or of another device, and nothing of it arrives', async () => {
-  await waitUntil(() => agents.length === 0);
+  await until(() => agents.length === 0);
   accepted.length = 0;
   const mismatches = broker.metrics().authFailures.certificate_mismatch;
 
@@ -113,7 +103,7 @@ it('is refused with a certificate of another CA or of another device, and nothin
   });
   await other.agent.start();
   // Refused in the TLS handshake, every attempt: wait for a few of them.
-  await waitUntil(
+  await until(
     () => other.warnings.filter((l) => l.includes('closed before the broker accepted it')).length >= 3,
   );
 
@@ -122,7 +112,7 @@ it('is refused with a certificate of another CA or of another device, and nothin
     keyFile: pki.file('vinh-an-c02', 'key'),
   });
   await stolen.agent.start();
-  await waitUntil(() => broker.metrics().authFailures.certificate_mismatch >= mismatches + 2);
+  await until(() => broker.metrics().authFailures.certificate_mismatch >= mismatches + 2);
 
   for (const a of [other.agent, stolen.agent]) {
     expect(a.stats()).toMatchObject({ online: false, connects: 0 });

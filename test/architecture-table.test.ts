@@ -1,6 +1,6 @@
 // docs/architecture.md's folder table says which folders each folder imports; this fails when the code
 // and the table disagree, so a newcomer can trust it.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 
@@ -44,4 +44,17 @@ it("docs/architecture.md's folder table lists what each folder's code imports", 
       ).toBe(true);
     else expect([...said].sort(), `${folder}/ in docs/architecture.md`).toEqual(actual);
   }
+});
+
+// The lint gate lets the command line import a folder's defaults.ts past its index.ts, on the promise
+// that it is plain values: an import there (but of types) would load the folder for every command.
+it("a folder's defaults.ts imports nothing at run time", () => {
+  const files = readdirSync('.', { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'node_modules')
+    .map((d) => `${d.name}/defaults.ts`)
+    .filter((f) => existsSync(f));
+  expect(files).toEqual(
+    expect.arrayContaining(['broker/defaults.ts', 'coverage/defaults.ts', 'ingest/defaults.ts']),
+  );
+  for (const file of files) expect(readFileSync(file, 'utf8'), file).not.toMatch(/^\s*import\s+(?!type\s)/m);
 });

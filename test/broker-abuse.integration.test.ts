@@ -14,7 +14,8 @@ import {
 import { Inventory } from '../protocol/index.js';
 import { MetricsRegistry, recordingLogger } from '../runtime/index.js';
 import { SECRETS, testInventory, topicOf } from './fixtures/province.js';
-import { connectDevice, eventually, publish } from './mqtt-helpers.js';
+import { connectDevice, publish } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 import { connectPacket, publishPacket, rawClient, type RawClient } from './raw-mqtt.js';
 
 const HEARTBEAT = { v: 1, ts: Date.now(), seq: 1, uptime_s: 1, power: 'mains', amp: 'on' };

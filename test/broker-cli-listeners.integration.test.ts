@@ -9,7 +9,7 @@ import { createTestPki, type TestPki } from './broker-certs.js';
 import { spawnLoa, type LoaProcess } from './cli-process.js';
 import { SECRETS, testProvinceYaml, topicOf } from './fixtures/province.js';
 import { freshDatabase, heartbeatCounts } from './influx-helpers.js';
-import { eventually } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 
 const influxUrl = inject('influxUrl');
 const C01 = 'vinh-an-c01';

@@ -3,7 +3,8 @@
 // ingest keeps the refusal with its reason (docs/protocol.md §9); the connection stays up.
 import { expect, inject, it } from 'vitest';
 import { topicOf } from './fixtures/province.js';
-import { connectDevice, eventually, publish } from './mqtt-helpers.js';
+import { connectDevice, publish } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 import { stackForFile } from './stack-helpers.js';
 
 const influxUrl = inject('influxUrl');

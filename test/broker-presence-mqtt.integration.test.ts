@@ -9,7 +9,8 @@ import { hashSecret } from '../protocol/index.js';
 import { spawnLoa, type LoaProcess } from './cli-process.js';
 import { CHEAP, SECRETS, testProvinceYaml } from './fixtures/province.js';
 import { freshDatabase } from './influx-helpers.js';
-import { connectDevice, eventually } from './mqtt-helpers.js';
+import { connectDevice } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 import { connectPacket, rawClient } from './raw-mqtt.js';
 
 const influxUrl = inject('influxUrl');

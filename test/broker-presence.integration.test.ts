@@ -1,7 +1,8 @@
 // Issue #3, point 3: presence from the broker's side goes through the ingest's write-ahead log, like
 // telemetry, and lands in InfluxDB as `broker_presence` points (docs/protocol.md §10).
 import { expect, inject, it } from 'vitest';
-import { connectDevice, eventually } from './mqtt-helpers.js';
+import { connectDevice } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 import { stackForFile } from './stack-helpers.js';
 
 const influxUrl = inject('influxUrl');

@@ -9,7 +9,8 @@ import { hashSecret } from '../protocol/index.js';
 import { spawnLoa, type LoaProcess } from './cli-process.js';
 import { CHEAP, testProvinceYaml } from './fixtures/province.js';
 import { freshDatabase } from './influx-helpers.js';
-import { connectDevice, eventually, publishHeartbeats } from './mqtt-helpers.js';
+import { connectDevice, publishHeartbeats } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 import { startRedis, type RedisServer } from './redis.js';
 
 const influxUrl = inject('influxUrl');

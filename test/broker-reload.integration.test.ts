@@ -8,7 +8,8 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawnLoa, type LoaProcess } from './cli-process.js';
 import { testProvinceYaml, topicOf } from './fixtures/province.js';
-import { connectDevice, eventually, publish } from './mqtt-helpers.js';
+import { connectDevice, publish } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 
 let dir: string;
 /** Written once: each testProvinceYaml() call salts the hashes anew, which would count as new secrets. */

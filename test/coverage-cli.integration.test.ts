@@ -8,7 +8,8 @@ import { freePort } from '../influx/index.js';
 import { spawnLoa } from './cli-process.js';
 import { testProvinceYaml, topicOf } from './fixtures/province.js';
 import { freshDatabase } from './influx-helpers.js';
-import { connectDevice, eventually, publish } from './mqtt-helpers.js';
+import { connectDevice, publish } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 
 const influxUrl = inject('influxUrl');
 

@@ -13,7 +13,8 @@ import { silentLogger } from '../runtime/index.js';
 import { spawnLoa, type LoaProcess } from './cli-process.js';
 import { CHEAP, testInventory, testProvinceYaml, topicOf } from './fixtures/province.js';
 import { freshDatabase } from './influx-helpers.js';
-import { connectDevice, eventually, publish } from './mqtt-helpers.js';
+import { connectDevice, publish } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 
 const influxUrl = inject('influxUrl');
 let dir: string;

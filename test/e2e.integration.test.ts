@@ -3,9 +3,8 @@
 // puts a permissive broker in front (plain aedes without access rules, as an external broker with
 // looser rules would be) so that the refusals only the ingest can make are shown too.
 import { Aedes } from 'aedes';
-import { mkdtemp, rm } from 'node:fs/promises';
+
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -16,20 +15,16 @@ import type { Inventory } from '../protocol/index.js';
 import { createOpsServer, silentLogger } from '../runtime/index.js';
 import { testInventory, topicOf, type TestDevice } from './fixtures/province.js';
 import { freshDatabase } from './influx-helpers.js';
-import { connectDevice, eventually, publish } from './mqtt-helpers.js';
+import { connectDevice, publish } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 import { testStack } from './stack-helpers.js';
+import { tempDirs } from './temp-dirs.js';
 
 const influxUrl = inject('influxUrl');
 const NOW = Date.now();
 const DAY = 86_400_000;
 let inventory: Inventory;
-const dirs: string[] = [];
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'loa-e2e-'));
-  dirs.push(dir);
-  return dir;
-}
+const { make: tempDir, removeAll: removeTempDirs } = tempDirs('loa-e2e-');
 
 async function counts(ql: InfluxQl, q: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -45,7 +40,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await removeTempDirs();
 });
 
 describe('through the embedded broker', () => {

@@ -17,7 +17,8 @@ import {
 import { silentLogger } from '../runtime/index.js';
 import { testInventory, type TestDevice } from './fixtures/province.js';
 import { heartbeatCounts } from './influx-helpers.js';
-import { connectDevice, eventually, publishFromEach } from './mqtt-helpers.js';
+import { connectDevice, publishFromEach } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 
 const PER_DEVICE = 6000;
 const DEVICES: TestDevice[] = ['vinh-an-c01', 'vinh-an-c02', 'tan-lap-c01'];

@@ -16,7 +16,8 @@ import { silentLogger } from '../runtime/index.js';
 import { spawnLoa, type LoaProcess } from './cli-process.js';
 import { CHEAP, testInventory, testProvinceYaml, type TestDevice } from './fixtures/province.js';
 import { freshDatabase, heartbeatCounts } from './influx-helpers.js';
-import { connectDevice, eventually, publishFromEach } from './mqtt-helpers.js';
+import { connectDevice, publishFromEach } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 
 const influxUrl = inject('influxUrl');
 const DEVICES: TestDevice[] = ['vinh-an-c01', 'vinh-an-c02', 'tan-lap-c01'];

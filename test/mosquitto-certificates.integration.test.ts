@@ -12,7 +12,7 @@ import { createTestPki, type TestPki } from './broker-certs.js';
 import { spawnLoa } from './cli-process.js';
 import { CHEAP, testProvinceYaml, topicOf } from './fixtures/province.js';
 import { startMosquitto, type MosquittoServer } from './mosquitto.js';
-import { eventually } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 
 let dir: string;
 let pki: TestPki;

@@ -12,7 +12,8 @@ import { spawnLoa, type LoaProcess } from './cli-process.js';
 import { CHEAP, SECRETS, testProvinceYaml, topicOf, type TestDevice } from './fixtures/province.js';
 import { freshDatabase } from './influx-helpers.js';
 import { startMosquitto, type MosquittoServer } from './mosquitto.js';
-import { eventually, publishHeartbeats } from './mqtt-helpers.js';
+import { publishHeartbeats } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 
 const influxUrl = inject('influxUrl');
 const ACCOUNTS = {

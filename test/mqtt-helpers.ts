@@ -27,23 +27,6 @@ export async function publish(
   await client.publishAsync(topic, body, { qos: 1, retain });
 }
 
-/** Polls until `check` passes or the deadline; the last failure is rethrown. */
-export async function eventually<T>(
-  check: () => T | Promise<T>,
-  timeoutMs = 30_000,
-  everyMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-  }
-}
-
 /**
  * Publishes `count` heartbeats of one device with QoS 1, `window` at a time, each with its own device
  * time (so each is its own point). `onAck` sees the running count of acknowledged messages.

@@ -20,7 +20,7 @@ import { createInfluxQl } from '../influx/index.js';
 import { silentLogger } from '../runtime/index.js';
 import { buildPackages, type BuiltPackages } from '../scripts/package.js';
 import { SECRETS, testInventory, testProvinceYaml, topicOf } from './fixtures/province.js';
-import { eventually } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 
 interface Run {
   code: number | null;

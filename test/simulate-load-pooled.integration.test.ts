@@ -14,7 +14,7 @@ import { runLoad } from '../simulator/index.js';
 import { testInventory } from './fixtures/province.js';
 import { freshDatabase, heartbeatCounts } from './influx-helpers.js';
 import { startMosquitto, type MosquittoServer } from './mosquitto.js';
-import { eventually } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 
 const influxUrl = inject('influxUrl');
 let dir: string;

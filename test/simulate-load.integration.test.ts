@@ -4,7 +4,7 @@ import { expect, inject, it } from 'vitest';
 import { LoadConfigError, runLoad } from '../simulator/index.js';
 import { SECRETS, testInventory } from './fixtures/province.js';
 import { heartbeatCounts } from './influx-helpers.js';
-import { eventually } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 import { stackForFile } from './stack-helpers.js';
 
 const influxUrl = inject('influxUrl');

@@ -12,7 +12,8 @@ import { createInfluxQl, freePort, InfluxQueryError, type InfluxQl } from '../in
 import { spawnLoa, type LoaProcess } from './cli-process.js';
 import { testProvinceYaml } from './fixtures/province.js';
 import { heartbeatCounts } from './influx-helpers.js';
-import { connectDevice, eventually, publishHeartbeats } from './mqtt-helpers.js';
+import { connectDevice, publishHeartbeats } from './mqtt-helpers.js';
+import { eventually } from './wait.js';
 
 let dir: string;
 let inventoryDir: string;

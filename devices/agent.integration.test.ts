@@ -1,12 +1,13 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { channelSchemas, type Channel } from '../protocol/index.js';
 import { createAgent, MessageRefusedError, type Agent, type AgentOptions } from './index.js';
-import { startRecorder, startTestBroker, waitUntil, type Recorder, type TestBroker } from './test-broker.js';
+import { startRecorder, startTestBroker, type Recorder, type TestBroker } from '../test/test-broker.js';
+import { until } from '../test/wait.js';
+import { tempDirs } from '../test/temp-dirs.js';
 
 // In-process broker tests: a real aedes on a free port, the real mqtt.js client, no network beyond loopback.
 
@@ -16,7 +17,7 @@ const DEVICE = 'vinh-an-c01';
 let broker: TestBroker;
 let recorder: Recorder;
 const agents: Agent[] = [];
-const dirs: string[] = [];
+const { make: tempDir, removeAll: removeTempDirs } = tempDirs('loa-agent-');
 
 beforeEach(async () => {
   broker = await startTestBroker();
@@ -27,7 +28,7 @@ afterEach(async () => {
   await Promise.all(agents.splice(0).map((a) => a.stop()));
   await recorder.close();
   await broker.close();
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  await removeTempDirs();
 });
 
 function agent(overrides: Partial<AgentOptions> = {}): Agent {
@@ -46,12 +47,6 @@ function agent(overrides: Partial<AgentOptions> = {}): Agent {
   });
   agents.push(a);
   return a;
-}
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'loa-agent-'));
-  dirs.push(dir);
-  return dir;
 }
 
 const payloads = (channel: string) => recorder.on(DEVICE, channel).map((m) => m.payload);
@@ -164,7 +159,7 @@ describe('agent presence and heartbeats', () => {
     // A Will carries no device time: the platform stamps it on receipt.
     expect(states[1]).not.toHaveProperty('ts');
     expectValid('state', states[1]);
-    await waitUntil(() => a.stats().online && a.stats().connects === 3);
+    await until(() => a.stats().online && a.stats().connects === 3);
   });
 
   it('resolves start() after a failed first attempt and keeps retrying with backoff', async () => {
@@ -179,7 +174,7 @@ describe('agent presence and heartbeats', () => {
       const a = agent({ brokerUrl: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}` });
       await a.start();
       expect(a.stats()).toMatchObject({ online: false, connects: 0 });
-      await waitUntil(() => attempts >= 3);
+      await until(() => attempts >= 3);
       // Each attempt allocates a session, so a Will never reuses one.
       expect(a.stats().session).toBeGreaterThanOrEqual(2);
       await a.stop();
@@ -221,7 +216,7 @@ describe('agent broadcasts and events', () => {
       expect.objectContaining({ v: 1, id: 'b-1', priority: 'emergency', bulletin: 'ag-2025-001' }),
     ]);
     expect(payloads('event')[0]).toMatchObject({ v: 1, type: 'power_lost' });
-    await waitUntil(() => a.stats().pending === 0);
+    await until(() => a.stats().pending === 0);
     expect(a.stats()).toMatchObject({ refused: 1, pending: 0 });
   });
 

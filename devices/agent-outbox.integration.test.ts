@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAgent, createDiskOutbox, type Agent, type AgentOptions } from './index.js';
-import { startRecorder, startTestBroker, waitUntil, type Recorder, type TestBroker } from './test-broker.js';
+import { startRecorder, startTestBroker, type Recorder, type TestBroker } from '../test/test-broker.js';
+import { until } from '../test/wait.js';
 import { startTcpProxy, type TcpProxy } from '../test/tcp-proxy.js';
 
 // Store-and-forward through a real broker: the agent reaches it through a TCP proxy the test cuts and
@@ -75,7 +76,7 @@ describe('agent store-and-forward', () => {
     await recorder.until(() => arrived('heartbeat').length >= 5);
 
     proxy.cut();
-    await waitUntil(() => !a.stats().online);
+    await until(() => !a.stats().online);
     const start = Date.now() - 3_600_000;
     for (let i = 0; i < 10; i++) {
       await a.publishBroadcast({
@@ -88,13 +89,13 @@ describe('agent store-and-forward', () => {
       });
       await a.publishEvent({ type: i % 2 === 0 ? 'power_lost' : 'power_restored', ts: start + i });
     }
-    await waitUntil(() => a.stats().pending >= 150, 10_000);
+    await until(() => a.stats().pending >= 150, 10_000);
     const backlogEnd = a.stats().heartbeats;
 
     proxy.restore();
-    await waitUntil(() => a.stats().online, 5_000);
+    await until(() => a.stats().online, 5_000);
     // 150 and more records at 100/s: a good second of replay, while live heartbeats go out at 50/s.
-    await waitUntil(() => a.stats().pending === 0, 20_000);
+    await until(() => a.stats().pending === 0, 20_000);
     const total = a.stats().heartbeats;
     await recorder.until(() => new Set(arrived('heartbeat').map((h) => h.seq)).size >= total, 5_000);
 
@@ -122,7 +123,7 @@ describe('agent store-and-forward', () => {
     const first = await agent();
     await first.start();
     proxy.cut();
-    await waitUntil(() => first.stats().heartbeats >= 30, 5_000);
+    await until(() => first.stats().heartbeats >= 30, 5_000);
     await first.stop();
     const left = first.stats().heartbeats;
     const dataDir = dirs.at(-1) ?? '';
@@ -131,7 +132,7 @@ describe('agent store-and-forward', () => {
     const secondStart = Date.now();
     const second = await agent({ dataDir });
     await second.start();
-    await waitUntil(() => second.stats().pending === 0 && second.stats().heartbeats >= 5, 10_000);
+    await until(() => second.stats().pending === 0 && second.stats().heartbeats >= 5, 10_000);
     await second.stop();
     const more = second.stats().heartbeats;
     await recorder.until(() => arrived('heartbeat').length >= left + more, 5_000);
@@ -154,7 +155,7 @@ describe('agent store-and-forward', () => {
     });
     await a.start();
     proxy.cut();
-    await waitUntil(() => !a.stats().online);
+    await until(() => !a.stats().online);
     const start = Date.now() - 3_600_000;
     for (let i = 0; i < 5; i++) {
       await a.publishBroadcast({
@@ -165,12 +166,12 @@ describe('agent store-and-forward', () => {
         source: 'provincial',
         status: 'completed',
       });
-      await waitUntil(() => a.stats().heartbeats >= (i + 1) * 25, 5_000);
+      await until(() => a.stats().heartbeats >= (i + 1) * 25, 5_000);
     }
     expect(a.outboxStats().thinned).toBeGreaterThan(0);
     expect(a.outboxStats().bytes).toBeLessThanOrEqual(0.008 * 1024 * 1024);
     proxy.restore();
-    await waitUntil(() => a.stats().online && a.stats().pending === 0, 5_000);
+    await until(() => a.stats().online && a.stats().pending === 0, 5_000);
     await a.stop();
     const { heartbeats } = a.stats();
     const { thinned } = a.outboxStats();
@@ -190,7 +191,7 @@ describe('agent store-and-forward', () => {
     proxy.cut(); // the first broker hangs up on every connection
     const a = await agent({ fallbackBrokerUrls: [broker.url] });
     await a.start();
-    await waitUntil(() => a.stats().online, 5_000);
+    await until(() => a.stats().online, 5_000);
     await recorder.until(() => arrived('heartbeat').length >= 1);
   });
 
@@ -200,14 +201,14 @@ describe('agent store-and-forward', () => {
     await a.start();
     await recorder.until(() => arrived('heartbeat').length >= 5);
     proxy.cut();
-    await waitUntil(() => !a.stats().online);
+    await until(() => !a.stats().online);
     offset = -3_600_000; // an hour back (NTP correcting a clock that ran ahead)
-    await waitUntil(() => a.stats().heartbeats >= 20, 5_000);
+    await until(() => a.stats().heartbeats >= 20, 5_000);
     offset = 86_400_000; // a day forward
-    await waitUntil(() => a.stats().heartbeats >= 35, 5_000);
+    await until(() => a.stats().heartbeats >= 35, 5_000);
     offset = 0;
     proxy.restore();
-    await waitUntil(() => a.stats().online && a.stats().pending === 0, 10_000);
+    await until(() => a.stats().online && a.stats().pending === 0, 10_000);
     const total = a.stats().heartbeats;
     await recorder.until(() => new Set(arrived('heartbeat').map((h) => h.seq)).size >= total, 5_000);
     // The agent keeps beating while this reads: heartbeats made after `total` was taken are not judged.
@@ -228,16 +229,16 @@ describe('agent store-and-forward', () => {
     // A box without RTC: 1970 plus the time since boot, until NTP sets the clock.
     const a = await agent({ clock: () => (set ? Date.now() : 5_000 + Math.round(performance.now())) });
     await a.start();
-    await waitUntil(() => a.outboxStats().held >= 10);
+    await until(() => a.outboxStats().held >= 10);
     await a.publishEvent({ type: 'reboot' });
     // A time the playout software stamped with the unset clock is refused with the reason.
     await expect(a.publishEvent({ type: 'tamper', ts: 60_000 })).rejects.toThrow(/ts: 1970-.*not set/);
-    await waitUntil(() => a.outboxStats().held >= 20);
+    await until(() => a.outboxStats().held >= 20);
     expect(a.stats()).toMatchObject({ online: false, connects: 0 });
     expect(recorder.messages).toEqual([]);
 
     set = true;
-    await waitUntil(() => a.stats().online && a.outboxStats().held === 0 && a.stats().pending === 0);
+    await until(() => a.stats().online && a.outboxStats().held === 0 && a.stats().pending === 0);
     const setAt = Date.now();
     const total = a.stats().heartbeats;
     await recorder.until(() => new Set(arrived('heartbeat').map((h) => h.seq)).size >= total);
@@ -295,7 +296,7 @@ describe('agent store-and-forward', () => {
       logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(line) }),
     });
     await a.start();
-    await waitUntil(() => a.stats().online && a.stats().pending === 0);
+    await until(() => a.stats().online && a.stats().pending === 0);
     // 1000–1010 are more than 30 days old, and so is the broadcast.
     expect(a.outboxStats().expired).toBe(11 + 1);
     await recorder.until(() => arrived('event').length === 1);
@@ -304,7 +305,7 @@ describe('agent store-and-forward', () => {
       Array.from({ length: 29 }, (_, i) => 1011 + i),
     );
     expect(arrived('broadcast')).toEqual([]);
-    await waitUntil(() => lines.some((l) => l.includes('older than the platform keeps')));
+    await until(() => lines.some((l) => l.includes('older than the platform keeps')));
     expect(JSON.parse(lines.find((l) => l.includes('older than the platform keeps')) ?? '{}')).toMatchObject({
       expired: 12,
       total_expired: 12,

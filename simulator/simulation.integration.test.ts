@@ -21,6 +21,7 @@ import {
   type Simulation,
   type SimulationOptions,
 } from './index.js';
+import { until } from '../test/wait.js';
 
 // In-process broker test: a real aedes on a free port, the real agents, one recording subscriber.
 
@@ -110,14 +111,6 @@ afterEach(async () => {
   await close();
   await rm(dir, { recursive: true, force: true });
 });
-
-async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const of = (device: string, channel: Channel) =>
   seen.filter((s) => s.device === device && s.channel === channel).map((s) => s.payload);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAgent, createLocalHttp, createTail, type Agent, type LocalHttp, type Tail } from './index.js';
-import { startRecorder, startTestBroker, type Recorder, type TestBroker } from './test-broker.js';
+import { startRecorder, startTestBroker, type Recorder, type TestBroker } from '../test/test-broker.js';
 
 // The local ways in for the playout software, against a real agent and broker.
 

@@ -1,9 +1,10 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import { connect, type MqttClient } from 'mqtt';
+import { until } from './wait.js';
 
 /**
- * Test support (not exported from index.ts): an in-process aedes broker on a free port, with no
+ * For the agent's tests: an in-process aedes broker on a free port, with no
  * authentication, and a subscriber that records everything under the v1 root.
  */
 export interface TestBroker {
@@ -82,15 +83,7 @@ export async function startRecorder(url: string, filter = 'loa/v1/#'): Promise<R
   return {
     messages,
     on: (device, channel) => messages.filter((m) => m.topic.endsWith(`/${device}/${channel}`)),
-    until: (predicate, timeoutMs) => waitUntil(predicate, timeoutMs),
+    until: (predicate, timeoutMs) => until(predicate, timeoutMs),
     close: () => client.endAsync(),
   };
-}
-
-export async function waitUntil(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
