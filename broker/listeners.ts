@@ -34,6 +34,15 @@ export interface ListenerOptions {
   logger: BrokerLogger;
 }
 
+/**
+ * Connections the kernel completes and queues for the broker to accept (listen(2)'s backlog; capped by
+ * net.core.somaxconn, 4096 on current Linux). Node's default is 511: when a whole fleet reconnects at
+ * once on a loaded machine the queue overflows, the kernel drops the handshake's last ACK, and a device
+ * that has already sent its CONNECT is reset (ECONNRESET) instead of waiting a moment longer. EMQX's
+ * TCP listeners default to 1024.
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** Hands a new connection to the broker (broker/admission.ts). */
 export type Accept = (socket: Duplex, remote: string | undefined, req?: IncomingMessage) => void;
 
@@ -107,7 +116,7 @@ export class Listeners {
   private async listen(server: Server, at: { port: number; host?: string }): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(at.port, at.host ?? this.options.host, () => {
+      server.listen({ port: at.port, host: at.host ?? this.options.host, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', reject);
         resolve();
       });
