@@ -4,20 +4,27 @@
 //
 // Secrets are hashed at the real cost (`loa secret hash`, scrypt N=16384): the first connect of each
 // device after a broker start pays one scrypt verification; later ones hit the credential cache (one
-// sha256), which is what makes a reconnect storm cheap.
+// HMAC), which is what makes a reconnect storm cheap. 10,000 scrypt verifications take a quarter of an
+// hour on this machine, so the cold path is measured on a sample (COLD_SAMPLE devices) and
+// extrapolated, and the held fleet starts from the credential cache a previous start would have left.
+// A second fleet has machine-generated secrets (`loa secret new`: one HMAC per login, nothing kept).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { hashSecret } from '../protocol/index.js';
+import { CredentialStore } from '../broker/index.js';
+import { hashSecret, newMachineSecret } from '../protocol/index.js';
 import { connectPacket, rawClient } from '../test/raw-mqtt.js';
 import { median, percentile } from './stats.js';
 
 export interface BrokerBenchResult {
   devices: number;
-  /** All devices connected from a cold broker (each pays scrypt once). */
+  /** Devices connected to a cold broker, each paying scrypt once (a sample of the fleet). */
+  coldSample: number;
+  /** Seconds for that sample, and extrapolated to the whole fleet at the same rate. */
+  coldSampleSeconds: number;
   coldConnectSeconds: number;
   /** Broker RSS with every device connected and idle (60 s keepalive), and per connection. */
   heldRssMb: number;
@@ -31,6 +38,9 @@ export interface BrokerBenchResult {
    */
   restartSeconds: number;
   restartRefused: number;
+  /** The same for a fleet whose secrets come from `loa secret new` (nothing kept across the restart). */
+  machineRestartSeconds: number;
+  machineRestartRefused: number;
   /**
    * Honest logins (each a device not verified yet: one scrypt) one after another, in ms: alone, and
    * while 300 connections from another address send wrong secrets as fast as they are answered.
@@ -43,28 +53,66 @@ export interface BrokerBenchResult {
 }
 
 const SECRET = 'bench-secret-not-for-production';
+/** Devices whose first connect is timed with scrypt each: ~25 s at 50 ms, minutes on a loaded machine. */
+const COLD_SAMPLE = 500;
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
-async function inventoryFor(dir: string, devices: number): Promise<string[]> {
-  // One hash shared by all devices: hashing 10,000 at full cost would take minutes, and verification
-  // (what the broker pays) is per device anyway, because its cache is keyed by device.
+/** A fleet: its inventory folder, its device ids and each device's secret. */
+interface Fleet {
+  inventory: string;
+  ids: string[];
+  secrets: ReadonlyMap<string, string>;
+}
+
+/** The fleet of scrypt secrets: one hash shared by all devices (the broker verifies per device anyway). */
+async function scryptFleet(dir: string, devices: number): Promise<Fleet & { hash: string }> {
   const hash = await hashSecret(SECRET);
   const ids = Array.from({ length: devices }, (_, i) => `bench-d${i}`);
+  const secrets = new Map(ids.map((id) => [id, SECRET]));
+  return { ...(await writeFleet(join(dir, 'inventory'), ids, secrets, () => hash)), hash };
+}
+
+/** The fleet of machine-generated secrets (`loa secret new`), one per device. */
+async function machineFleet(dir: string, devices: number): Promise<Fleet> {
+  const ids = Array.from({ length: devices }, (_, i) => `bench-m${i}`);
+  const made = new Map(ids.map((id) => [id, newMachineSecret()]));
+  const secrets = new Map(ids.map((id) => [id, made.get(id)?.secret ?? '']));
+  return writeFleet(join(dir, 'machine-inventory'), ids, secrets, (id) => made.get(id)?.hash ?? '');
+}
+
+async function writeFleet(
+  inventory: string,
+  ids: string[],
+  secrets: ReadonlyMap<string, string>,
+  hashOf: (id: string) => string,
+): Promise<Fleet> {
   const perCommune = 100;
   const lines = ['province: { id: bench, name: "Bench" }', 'communes:'];
-  for (let c = 0; c * perCommune < devices; c++) {
+  for (let c = 0; c * perCommune < ids.length; c++) {
     lines.push(`  - id: c${c}`, `    name: "C${c}"`, '    hamlets: [{ id: h, name: "H" }]', '    devices:');
     for (const id of ids.slice(c * perCommune, (c + 1) * perCommune)) {
-      lines.push(`      - { id: ${id}, kind: cluster, hamlets: [h], link: 4g, secret: "${hash}" }`);
+      lines.push(`      - { id: ${id}, kind: cluster, hamlets: [h], link: 4g, secret: "${hashOf(id)}" }`);
     }
   }
-  await mkdir(join(dir, 'inventory'), { recursive: true });
-  await writeFile(join(dir, 'inventory', 'bench.yaml'), `${lines.join('\n')}\n`);
-  return ids;
+  await mkdir(inventory, { recursive: true });
+  await writeFile(join(inventory, 'bench.yaml'), `${lines.join('\n')}\n`);
+  return { inventory, ids, secrets };
+}
+
+/**
+ * The credential cache as a broker that had verified every device would have left it: written with
+ * the broker's own store, so that the held fleet and the restart start from it without 10,000 scrypts.
+ */
+async function keptCredentials(file: string, fleet: Fleet, hash: string): Promise<void> {
+  const store = new CredentialStore();
+  await store.open(file);
+  for (const id of fleet.ids) {
+    store.remember(`d:${id}`, hash, store.digest(Buffer.from(fleet.secrets.get(id) ?? '', 'utf8')));
+  }
 }
 
 /** `args` start with a script: bin/loa.js (the build, as operators run it) or a TypeScript file. */
@@ -128,12 +176,13 @@ async function pool<T>(items: readonly T[], width: number, task: (item: T) => Pr
 }
 
 /** `loa broker` on a free port, with its verified credentials kept in `cache` (issue #14, point 3). */
-function spawnLoaBroker(dir: string, cache = join(dir, 'verified-credentials')) {
+function spawnLoaBroker(inventory: string, cache: string) {
+  // The build, as operators run it (`npm run bench` builds first).
   return spawnBroker([
-    'cli/main.ts',
+    'bin/loa.js',
     'broker',
     '--inventory',
-    join(dir, 'inventory'),
+    inventory,
     '--port',
     '0',
     '--http-port',
@@ -144,14 +193,14 @@ function spawnLoaBroker(dir: string, cache = join(dir, 'verified-credentials')) 
 }
 
 /** Connects every device, 200 at a time; the clients and how many were refused. */
-async function connectAll(port: number, ids: readonly string[]) {
+async function connectAll(port: number, fleet: Fleet, ids: readonly string[] = fleet.ids) {
   const clients: MqttClient[] = [];
   let refused = 0;
   await pool(ids, 200, async (id) => {
     const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, {
       clientId: id,
       username: id,
-      password: SECRET,
+      password: fleet.secrets.get(id) ?? '',
       protocolVersion: 4,
       keepalive: 60,
       reconnectPeriod: 0,
@@ -164,32 +213,50 @@ async function connectAll(port: number, ids: readonly string[]) {
   return { clients, refused };
 }
 
-/** The broker SIGKILLed and started again: how long until its whole fleet is back. */
-async function restart(dir: string, ids: readonly string[]) {
+/** The broker SIGKILLed and started again: seconds from the new start until its whole fleet is back. */
+async function restart(fleet: Fleet, cache: string) {
   const started = Date.now();
-  const { child, port } = await spawnLoaBroker(dir);
+  const { child, port } = await spawnLoaBroker(fleet.inventory, cache);
   try {
-    const { clients, refused } = await connectAll(port, ids);
-    const restartSeconds = (Date.now() - started) / 1000;
+    const { clients, refused } = await connectAll(port, fleet);
+    const seconds = (Date.now() - started) / 1000;
     await Promise.all(clients.map((c) => c.endAsync(true)));
-    return { restartSeconds, restartRefused: refused };
+    return { seconds, refused };
   } finally {
     await stopChild(child);
   }
 }
 
-async function connections(dir: string, ids: string[]) {
-  const { child, port } = await spawnLoaBroker(dir);
+/** The first connects of COLD_SAMPLE devices to a broker that has verified none: one scrypt each. */
+async function coldSample(fleet: Fleet, cache: string) {
+  const { child, port } = await spawnLoaBroker(fleet.inventory, cache);
+  try {
+    const started = Date.now();
+    const sample = fleet.ids.slice(0, COLD_SAMPLE);
+    const { clients, refused } = await connectAll(port, fleet, sample);
+    const seconds = (Date.now() - started) / 1000;
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    if (refused > 0) throw new Error(`${refused} devices refused on the cold connect`);
+    return {
+      coldSample: sample.length,
+      coldSampleSeconds: seconds,
+      coldConnectSeconds: (seconds * fleet.ids.length) / sample.length,
+    };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+/** Every device held on one connection (from kept credentials), then the reconnect storm. */
+async function connections(fleet: Fleet, cache: string) {
+  const { child, port } = await spawnLoaBroker(fleet.inventory, cache);
   const pid = child.pid ?? 0;
   const idleRssMb = rssMb(pid);
   const clients: MqttClient[] = [];
   try {
-    const started = Date.now();
-    const cold = await connectAll(port, ids);
-    clients.push(...cold.clients);
-    const { refused } = cold;
-    const coldConnectSeconds = (Date.now() - started) / 1000;
-    if (refused > 0) throw new Error(`${refused} devices refused on the cold connect`);
+    const held = await connectAll(port, fleet);
+    clients.push(...held.clients);
+    if (held.refused > 0) throw new Error(`${held.refused} devices refused on the first connect`);
     await new Promise((r) => setTimeout(r, 5000));
     const heldRssMb = rssMb(pid);
 
@@ -216,7 +283,7 @@ async function connections(dir: string, ids: string[]) {
       }),
     );
     const stormSeconds = (Date.now() - stormStart) / 1000;
-    return { coldConnectSeconds, heldRssMb, idleRssMb, stormSeconds, stormRefused };
+    return { heldRssMb, idleRssMb, stormSeconds, stormRefused };
   } finally {
     await Promise.all(clients.map((c) => c.endAsync(true)));
     await stopChild(child);
@@ -224,12 +291,12 @@ async function connections(dir: string, ids: string[]) {
 }
 
 async function throughput(
-  dir: string,
+  fleet: Fleet,
   mode: 'loa' | 'bare',
   ids: string[],
   seconds: number,
 ): Promise<number> {
-  const { child, port } = await spawnBroker(['bench/broker-child.ts', mode, join(dir, 'inventory')]);
+  const { child, port } = await spawnBroker(['bench/broker-child.ts', mode, fleet.inventory]);
   const clients: MqttClient[] = [];
   try {
     for (const id of ids) {
@@ -237,7 +304,7 @@ async function throughput(
         await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
           clientId: id,
           username: id,
-          password: SECRET,
+          password: fleet.secrets.get(id) ?? '',
           protocolVersion: 4,
           reconnectPeriod: 0,
         }),
@@ -293,8 +360,9 @@ async function honestLogins(port: number, ids: readonly string[]): Promise<numbe
  * 127.0.0.2, 300 connections at once, each sending a wrong secret for a random device again as soon as
  * it is answered.
  */
-async function loginLatency(dir: string, ids: readonly string[]) {
-  const { child, port } = await spawnLoaBroker(dir, join(dir, 'flood-credentials'));
+async function loginLatency(dir: string, fleet: Fleet) {
+  const { ids } = fleet;
+  const { child, port } = await spawnLoaBroker(fleet.inventory, join(dir, 'flood-credentials'));
   const summary = (t: number[]) => ({ median: median(t), p99: percentile(t, 99) });
   try {
     const samples = 50;
@@ -331,19 +399,35 @@ export async function benchBroker({
 }): Promise<BrokerBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'loa-bench-broker-'));
   try {
-    const ids = await inventoryFor(dir, devices);
-    const held = await connections(dir, ids);
-    const restarted = await restart(dir, ids);
-    const logins = await loginLatency(dir, ids);
-    const publishers = ids.slice(0, 200);
-    // Both brokers pay the same scrypt once per device before the clock starts (connectAsync above).
+    const scrypt = await scryptFleet(dir, devices);
+    const machine = await machineFleet(dir, devices);
+    const cold = await coldSample(scrypt, join(dir, 'cold-credentials'));
+    const kept = join(dir, 'verified-credentials');
+    await keptCredentials(kept, scrypt, scrypt.hash);
+    const held = await connections(scrypt, kept);
+    const restarted = await restart(scrypt, kept);
+    const machineRestarted = await restart(machine, join(dir, 'machine-credentials'));
+    const logins = await loginLatency(dir, scrypt);
+    // Machine secrets: connecting the publishers costs no scrypt before the clock starts.
+    const publishers = machine.ids.slice(0, 200);
     const auth: number[] = [];
     const bare: number[] = [];
     for (let r = 0; r < repeats; r++) {
-      bare.push(await throughput(dir, 'bare', publishers, seconds));
-      auth.push(await throughput(dir, 'loa', publishers, seconds));
+      bare.push(await throughput(machine, 'bare', publishers, seconds));
+      auth.push(await throughput(machine, 'loa', publishers, seconds));
     }
-    return { devices, ...held, ...restarted, ...logins, authRate: median(auth), bareRate: median(bare) };
+    return {
+      devices,
+      ...cold,
+      ...held,
+      restartSeconds: restarted.seconds,
+      restartRefused: restarted.refused,
+      machineRestartSeconds: machineRestarted.seconds,
+      machineRestartRefused: machineRestarted.refused,
+      ...logins,
+      authRate: median(auth),
+      bareRate: median(bare),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

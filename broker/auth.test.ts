@@ -3,7 +3,13 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Inventory, hashSecret, inventoryFileSchema, verifySecret } from '../protocol/index.js';
+import {
+  Inventory,
+  hashSecret,
+  inventoryFileSchema,
+  newMachineSecret,
+  verifySecret,
+} from '../protocol/index.js';
 import { CredentialChecker, type ServiceAccount } from './auth.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
@@ -157,6 +163,36 @@ describe('CredentialChecker', () => {
     expect(() => make([{ ...service, secretHash: 'plain' }])).toThrow(/secretHash/);
     expect(() => make([service, service])).toThrow(/twice/);
     expect(() => make([{ ...service, username: 'vinh-an-c01' }])).toThrow(/device/);
+  });
+});
+
+describe('a machine-generated secret (loa secret new)', () => {
+  it('is checked with one HMAC: no slow check, no slot, nothing cached; a wrong one is refused', async () => {
+    const { secret, hash } = newMachineSecret();
+    let slow = 0;
+    let slots = 0;
+    const c = new CredentialChecker({
+      inventory: () => buildInventory({ c01: hash }),
+      verify: (s, h) => {
+        slow++;
+        return verifySecret(s, h);
+      },
+    });
+    const slot = () => {
+      slots++;
+      return Promise.resolve(() => undefined);
+    };
+    const pw = (s: string) => Buffer.from(s, 'utf8');
+    expect(await c.check('vinh-an-c01', 'vinh-an-c01', pw(secret), slot)).toMatchObject({ ok: true });
+    const other = newMachineSecret().secret;
+    expect(await c.check('vinh-an-c01', 'vinh-an-c01', pw(other), slot)).toMatchObject({
+      reason: 'bad_secret',
+      returnCode: 4,
+    });
+    expect(await c.check('vinh-an-c01', 'vinh-an-c01', pw('c01-secret'), slot)).toMatchObject({
+      reason: 'bad_secret',
+    });
+    expect({ slow, slots, cached: c.cachedCount }).toEqual({ slow: 0, slots: 0, cached: 0 });
   });
 });
 

@@ -1,4 +1,10 @@
-import { checkSecretHash, verifySecret, type Inventory } from '../protocol/index.js';
+import {
+  checkSecretHash,
+  isMachineSecretHash,
+  verifyMachineSecret,
+  verifySecret,
+  type Inventory,
+} from '../protocol/index.js';
 import { CredentialStore } from './credential-store.js';
 import { devicePrincipal, servicePrincipal, type Principal, type ServiceRole } from './acl.js';
 
@@ -159,6 +165,9 @@ export class CredentialChecker {
     hash: string,
     slot: SlowCheckSlot,
   ): Promise<boolean | 'throttled' | undefined> {
+    // A machine-generated secret (`loa secret new`) costs one HMAC to check: no slow-check slot, and
+    // nothing to cache, so a restarted broker accepts such a fleet at network speed (issue #14, point 3).
+    if (isMachineSecretHash(hash)) return verifyMachineSecret(password.toString('utf8'), hash);
     const digest = this.cache.digest(password);
     if (this.cache.matches(key, hash, digest)) return true;
 

@@ -8,6 +8,7 @@ import {
   type Principal,
   type PublishRefusal,
 } from './acl.js';
+import { remoteAddress, willClientId } from './aedes-adapter.js';
 import { authFailure, type AuthOutcome, type CredentialChecker } from './auth.js';
 import type { BrokerLimits, TokenBuckets } from './limits.js';
 import type { LoginGuard } from './login-guard.js';
@@ -263,21 +264,8 @@ function verifiedCommonName(client: Client): string | undefined {
   return typeof cn === 'string' && cn.length > 0 ? cn : undefined;
 }
 
-/** The peer address of a client's connection (TCP, TLS or WebSocket), for throttling and logs. */
-export function remoteAddress(client: Client): string {
-  const conn = client.conn as { remoteAddress?: unknown };
-  if (typeof conn.remoteAddress === 'string') return conn.remoteAddress;
-  return client.req?.socket.remoteAddress ?? 'unknown';
-}
-
 function toBuffer(payload: string | Buffer): Buffer {
   return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-}
-
-/** aedes's persistence stamps each stored Will with the id of the client that registered it. */
-function willClientId(packet: PublishPacket): string | undefined {
-  const id = (packet as { clientId?: unknown }).clientId;
-  return typeof id === 'string' ? id : undefined;
 }
 
 /** The device behind a Will released without its client (only devices' Wills are honoured then). */

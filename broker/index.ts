@@ -51,4 +51,6 @@ export {
   type ServiceRole,
 } from './acl.js';
 export { MOSQUITTO_ITERATIONS, exportMosquitto, mosquittoHash, type MosquittoExport } from './mosquitto.js';
+/** For the benchmark, which writes the cache a previous start would have left. */
+export { CredentialStore } from './credential-store.js';
 export { createInventoryReloader, type InventoryReloader, type InventoryReloaderOptions } from './reload.js';

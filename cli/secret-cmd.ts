@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { hashSecret } from '../protocol/index.js';
+import { registerSecretNew } from './secret-new-register.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -20,4 +21,5 @@ export function registerSecret(program: Command): void {
         throw new Error('no secret on stdin: pipe it in, e.g. printf %s "$SECRET" | loa secret hash');
       process.stdout.write(`${await hashSecret(text)}\n`);
     });
+  registerSecretNew(secret);
 }

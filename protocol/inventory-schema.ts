@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEVICE_KINDS } from './messages.js';
 import { criterionBlockSchema, UNIT_TYPES } from './criterion.js';
-import { checkSecretHash } from './secret.js';
+import { checkSecretHash, isMachineSecretHash } from './secret.js';
 import { SLUG_PATTERN } from './slug.js';
 
 /**
@@ -54,15 +54,19 @@ const timezone = z.string().refine(
   { message: 'is not an IANA time zone such as Asia/Ho_Chi_Minh' },
 );
 
-/** A stored secret: a hash from `loa secret hash`, at a cost a broker can check at each login. */
+/**
+ * A stored secret: a hash from `loa secret hash` (scrypt, at a cost a broker can check at each login) or,
+ * recognised by its prefix, from `loa secret new` (the fast format for machine-generated secrets).
+ */
 export const secretHashSchema = z.string().superRefine((hash, ctx) => {
   const problem = checkSecretHash(hash);
   if (problem === undefined) return;
   ctx.addIssue({
     code: 'custom',
-    message: problem.startsWith('not a hash')
-      ? 'is not a hash from `loa secret hash` (never put a plain secret here)'
-      : `is ${problem}`,
+    message:
+      problem.startsWith('not a hash') && !isMachineSecretHash(hash)
+        ? 'is not a hash from `loa secret hash` or `loa secret new` (never put a plain secret here)'
+        : `is ${problem}`,
   });
 });
 

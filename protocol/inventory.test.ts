@@ -10,7 +10,7 @@ import {
   UNMONITORED_LINKS,
 } from './inventory-schema.js';
 import { DEFAULT_HEARTBEAT_S, Inventory } from './inventory.js';
-import { hashSecret } from './secret.js';
+import { hashSecret, newMachineSecret } from './secret.js';
 
 let HASH = '';
 beforeAll(async () => {
@@ -497,6 +497,21 @@ communes:
     await writeFile(join(dir, 'an-giang.yaml'), anGiang().replace(`secret: "${HASH}"`, `secret: "${slow}"`));
     await expect(loadInventory(dir)).rejects.toThrow(
       /an-giang\.yaml:11: communes\[0\]\.devices\[0\]\.secret: is an scrypt cost too high to check at each login: N·r·p = 1048576, at most 524288/,
+    );
+  });
+
+  // Issue #14, point 3: the fast format of `loa secret new`, recognised by its prefix, checked at load.
+  it("takes a machine secret's fast hash, and refuses a damaged one with its file and line", async () => {
+    const { hash } = newMachineSecret();
+    await writeFile(join(dir, 'an-giang.yaml'), anGiang().replace(`secret: "${HASH}"`, `secret: "${hash}"`));
+    const inventory = await loadInventory(dir);
+    expect(inventory.device('vinh-an-station')?.secretHash).toBe(hash);
+    await writeFile(
+      join(dir, 'an-giang.yaml'),
+      anGiang().replace(`secret: "${HASH}"`, `secret: "${hash.slice(0, -2)}"`),
+    );
+    await expect(loadInventory(dir)).rejects.toThrow(
+      /an-giang\.yaml:11: communes\[0\]\.devices\[0\]\.secret: is not a hash from `loa secret new` \(hmac-sha256\$salt\$digest/,
     );
   });
 

@@ -1,5 +1,20 @@
-import { describe, expect, it } from 'vitest';
-import { checkSecretHash, hashSecret, verifySecret } from './secret.js';
+import * as crypto from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  checkSecretHash,
+  hashMachineSecret,
+  hashSecret,
+  isMachineSecret,
+  newMachineSecret,
+  verifyMachineSecret,
+  verifySecret,
+} from './secret.js';
+
+// The real functions, watched: the machine-secret check must compare digests with timingSafeEqual.
+vi.mock('node:crypto', async (importOriginal) => {
+  const real = await importOriginal<typeof crypto>();
+  return { ...real, timingSafeEqual: vi.fn(real.timingSafeEqual) };
+});
 
 /** Cheap enough for unit tests; production uses the default (N = 16384). */
 const CHEAP = { N: 1024, r: 8, p: 1 };
@@ -118,5 +133,74 @@ describe('malformed hash strings', () => {
   it('refuses a cost over 4× the default work (N·r·p)', () => {
     expect(checkSecretHash(make(String(2 ** 20), '8'))).toMatch(/scrypt cost too high/);
     expect(checkSecretHash(make(String(2 ** 14), '8', '5'))).toMatch(/N·r·p = 655360, at most 524288/);
+  });
+});
+
+// Issue #14, point 3: machine-generated secrets (128 random bits) stored as a fast keyed hash.
+describe('machine-generated secrets (loa secret new)', () => {
+  it('round-trips: a new secret of the machine form, its hmac-sha256 hash, verified', async () => {
+    const { secret, hash } = newMachineSecret();
+    expect(secret).toMatch(/^loa_[A-Za-z0-9_-]{22}$/);
+    expect(Buffer.from(secret.slice(4), 'base64url')).toHaveLength(16);
+    const [prefix, salt = '', digest = ''] = hash.split('$');
+    expect(prefix).toBe('hmac-sha256');
+    expect(Buffer.from(salt, 'base64url')).toHaveLength(16);
+    expect(Buffer.from(digest, 'base64url')).toHaveLength(32);
+    expect(checkSecretHash(hash)).toBeUndefined();
+    expect(verifyMachineSecret(secret, hash)).toBe(true);
+    await expect(verifySecret(secret, hash)).resolves.toBe(true);
+  });
+
+  it('refuses a wrong secret, another salt, and a secret one character off', async () => {
+    const { secret, hash } = newMachineSecret();
+    const other = newMachineSecret();
+    expect(verifyMachineSecret(other.secret, hash)).toBe(false);
+    expect(verifyMachineSecret(secret, other.hash)).toBe(false);
+    const last = secret.endsWith('A') ? 'B' : 'A';
+    expect(verifyMachineSecret(`${secret.slice(0, -1)}${last}`, hash)).toBe(false);
+    await expect(verifySecret('', hash)).resolves.toBe(false);
+    // Salted: the same secret hashes differently each time, and both verify.
+    const again = hashMachineSecret(secret);
+    expect(again).not.toBe(hash);
+    expect(verifyMachineSecret(secret, again)).toBe(true);
+  });
+
+  it('compares the digests with timingSafeEqual', () => {
+    const { secret, hash } = newMachineSecret();
+    const compare = vi.mocked(crypto.timingSafeEqual);
+    compare.mockClear();
+    expect(verifyMachineSecret(`${secret.slice(0, -1)}${secret.endsWith('x') ? 'y' : 'x'}`, hash)).toBe(
+      false,
+    );
+    expect(compare).toHaveBeenCalledTimes(1);
+    const [a, b] = compare.mock.calls[0] as [Buffer, Buffer];
+    expect([a.length, b.length]).toEqual([32, 32]);
+  });
+
+  it('is only for secrets of the machine form: a chosen one is refused, and never verifies', async () => {
+    expect(isMachineSecret('correct horse battery staple')).toBe(false);
+    expect(() => hashMachineSecret('correct horse battery staple')).toThrow(/loa secret hash/);
+    expect(() => hashMachineSecret('loa_short')).toThrow(/loa secret new/);
+    // A fast hash made by hand for a weak password logs nothing in.
+    const salt = Buffer.alloc(16, 7);
+    const digest = crypto.createHmac('sha256', salt).update('hunter2').digest();
+    const handMade = `hmac-sha256$${salt.toString('base64url')}$${digest.toString('base64url')}`;
+    expect(checkSecretHash(handMade)).toBeUndefined();
+    expect(verifyMachineSecret('hunter2', handMade)).toBe(false);
+    await expect(verifySecret('hunter2', handMade)).resolves.toBe(false);
+  });
+
+  const salt = Buffer.alloc(16, 1).toString('base64url');
+  const digest = Buffer.alloc(32, 2).toString('base64url');
+  it.each([
+    ['no digest', `hmac-sha256$${salt}`],
+    ['an extra field', `hmac-sha256$${salt}$${digest}$x`],
+    ['a salt of 15 bytes', `hmac-sha256$${Buffer.alloc(15).toString('base64url')}$${digest}`],
+    ['a digest of 31 bytes', `hmac-sha256$${salt}$${Buffer.alloc(31).toString('base64url')}`],
+    ['standard base64 padding', `hmac-sha256$${salt}==$${digest}`],
+    ['a character outside base64url', `hmac-sha256$${salt}$${digest.slice(0, -1)}+`],
+  ])('refuses a fast hash with %s, and verifies nothing against it', async (_what, hash) => {
+    expect(checkSecretHash(hash)).toMatch(/not a hash from `loa secret new`/);
+    await expect(verifySecret(newMachineSecret().secret, hash)).resolves.toBe(false);
   });
 });

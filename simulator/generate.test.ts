@@ -70,7 +70,7 @@ describe('generateProvince', () => {
     expect(inventoryFile).toBe(join(dir, 'inventory', 'an-giang.yaml'));
 
     const text = await readFile(inventoryFile, 'utf8');
-    expect(text).toMatch(/loa secret hash/);
+    expect(text).toMatch(/loa secret new/);
     const inventory = Inventory.fromFiles([
       { file: inventoryFile, content: parseInventoryFile(text, inventoryFile) },
     ]);
@@ -86,7 +86,8 @@ describe('generateProvince', () => {
     expect(fm.every((d) => d.secretHash === undefined && secrets[d.device] === undefined)).toBe(true);
     expect(Object.keys(secrets).sort()).toEqual(monitored.map((d) => d.device).sort());
 
-    // The plain secret matches the stored hash (spot check: scrypt at the cheap cost).
+    // Machine secrets, as `loa secret new` makes them: the plain secret matches its fast stored hash.
+    expect(monitored.every((d) => d.secretHash?.startsWith('hmac-sha256$') === true)).toBe(true);
     const first = monitored[0];
     expect(first).toBeDefined();
     if (first) expect(await verifySecret(secrets[first.device] ?? '', first.secretHash ?? '')).toBe(true);
@@ -121,7 +122,7 @@ describe('generateProvince', () => {
     const devices = inventory.communes.flatMap((c) => c.devices ?? []).map((d) => d.id);
     expect(new Set(devices).size).toBe(devices.length);
     expect(devices.every((id) => id.startsWith('an-giang-'))).toBe(true);
-    // 700 communes' devices hashed with scrypt: seconds, more on a shared machine.
+    // 700 communes' devices.
   }, 30_000);
 
   it('honours fmShare and stations at the extremes', async () => {
@@ -226,7 +227,7 @@ describe('the An Giang preset', () => {
     }
     expect(find('Phường Rạch Giá')?.hamlets[0]?.name).toMatch(/^Khu phố /);
     expect(find('Phường Long Xuyên')?.hamlets[0]?.name).toMatch(/^Khóm /);
-    // 1,300-odd scrypt hashes: seconds on a busy 2-core machine.
+    // 1,300-odd devices.
   }, 60_000);
 
   it('refuses two communes folding to one id, naming it', async () => {
