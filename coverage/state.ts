@@ -1,5 +1,6 @@
 import type { Channel, MessageOf } from '../protocol/index.js';
 import { localDay, type CoverageModel } from './model.js';
+import { hamletKey } from './places.js';
 
 /** Days of broadcast history kept per hamlet by default: today and the seven before it. */
 export const HISTORY_DAYS = 8;
@@ -297,9 +298,4 @@ export class FleetState {
       this.troubled[d] = 1;
     }
   }
-}
-
-function hamletKey(model: CoverageModel, h: number): string {
-  const commune = model.communes[model.hamletCommune[h] ?? 0];
-  return `${commune?.province ?? ''}/${commune?.id ?? ''}/${model.hamletIds[h] ?? ''}`;
 }
