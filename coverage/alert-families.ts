@@ -39,6 +39,11 @@ export interface AlertInputs {
 interface FamilyInputs extends AlertInputs {
   /** Per hamlet: 1 when a monitored cluster serves it (an FM-only hamlet has nothing to page about). */
   hamletMonitored: Uint8Array;
+  /** Alert ids per device and per hamlet, made the first time each is needed (see `alertIds`). */
+  offlineIds: (string | undefined)[];
+  batteryIds: (string | undefined)[];
+  uncoveredIds: (string | undefined)[];
+  unverifiedIds: (string | undefined)[];
 }
 
 type Family = (inputs: FamilyInputs, t: number, out: (Alert | undefined)[]) => void;
@@ -55,7 +60,16 @@ export function createConditionAlerts(inputs: AlertInputs): (t: number) => (Aler
       if (model.deviceMonitored[model.hamletDevices[e] ?? 0] === 1) hamletMonitored[h] = 1;
     }
   }
-  const all: FamilyInputs = { ...inputs, hamletMonitored };
+  // A subject down for hours is held every tick: its id is built once, not once per tick (at national
+  // size thousands of strings every few seconds were most of the tick's garbage).
+  const all: FamilyInputs = {
+    ...inputs,
+    hamletMonitored,
+    offlineIds: [],
+    batteryIds: [],
+    uncoveredIds: [],
+    unverifiedIds: [],
+  };
   return (t) => {
     const out: (Alert | undefined)[] = [];
     inputs.book.beginPass();
@@ -68,7 +82,11 @@ export function createConditionAlerts(inputs: AlertInputs): (t: number) => (Aler
  * device_offline and on_battery: only devices that have reported at least once; a box never
  * commissioned shows as its hamlet's gap instead of one page per device on the first day.
  */
-function deviceAlerts({ model, state, ev, book }: FamilyInputs, t: number, out: (Alert | undefined)[]): void {
+function deviceAlerts(
+  { model, state, ev, book, offlineIds, batteryIds }: FamilyInputs,
+  t: number,
+  out: (Alert | undefined)[],
+): void {
   const { deviceMonitored } = model;
   const { lastHeard, onBatterySince } = state;
   const { deviceUp } = ev;
@@ -87,7 +105,7 @@ function deviceAlerts({ model, state, ev, book }: FamilyInputs, t: number, out: 
       const since = ev.deviceDownSince[d] ?? t;
       out.push(
         book.hold(
-          `device_offline/${device.province}/${device.commune}/${device.device}`,
+          (offlineIds[d] ??= `device_offline/${device.province}/${device.commune}/${device.device}`),
           'device_offline',
           since,
           t,
@@ -109,7 +127,7 @@ function deviceAlerts({ model, state, ev, book }: FamilyInputs, t: number, out: 
       const since = state.onBatterySince[d] ?? t;
       out.push(
         book.hold(
-          `on_battery/${device.province}/${device.commune}/${device.device}`,
+          (batteryIds[d] ??= `on_battery/${device.province}/${device.commune}/${device.device}`),
           'on_battery',
           since,
           t,
@@ -134,7 +152,7 @@ function deviceAlerts({ model, state, ev, book }: FamilyInputs, t: number, out: 
 
 /** hamlet_uncovered (no up cluster) and hamlet_unverified (IP clusters down, FM/wired ones unknown). */
 function hamletAlerts(
-  { model, state, ev, book, hamletSince, hamletMonitored }: FamilyInputs,
+  { model, state, ev, book, hamletSince, hamletMonitored, uncoveredIds, unverifiedIds }: FamilyInputs,
   t: number,
   out: (Alert | undefined)[],
 ): void {
@@ -147,9 +165,10 @@ function hamletAlerts(
     const commune = model.communes[c];
     const hamlet = model.hamletIds[h] ?? '';
     const kind = uncovered ? 'hamlet_uncovered' : 'hamlet_unverified';
+    const ids = uncovered ? uncoveredIds : unverifiedIds;
     out.push(
       book.hold(
-        `${kind}/${commune?.province ?? ''}/${commune?.id ?? ''}/${hamlet}`,
+        (ids[h] ??= `${kind}/${commune?.province ?? ''}/${commune?.id ?? ''}/${hamlet}`),
         kind,
         since,
         t,

@@ -38,16 +38,18 @@ export class BroadcastWindows {
       if (commune === undefined || commune.schedule.length === 0) continue;
       const offset = offsetOf(model, c);
       const today = localDay(t, offset);
-      commune.schedule.forEach((w, k) => {
-        for (const day of [today - 1, today]) {
+      // Plain loops: this runs for every commune on every tick.
+      for (let k = 0; k < commune.schedule.length; k++) {
+        const endMin = commune.schedule[k]?.endMin ?? 0;
+        for (let day = today - 1; day <= today; day++) {
           const slot = c * state.windowSlots + k;
-          const closes = day * DAY_MS - offset + w.endMin * 60_000 + graceMs;
+          const closes = day * DAY_MS - offset + endMin * 60_000 + graceMs;
           if (t < closes || (judged[slot] ?? -1) >= day) continue;
           judged[slot] = day;
           if (closes < this.startedAt) continue;
           out.push(this.judge(c, k, day, closes, t));
         }
-      });
+      }
     }
     return out;
   }
