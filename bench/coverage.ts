@@ -85,13 +85,15 @@ export interface CoverageBench {
   /** The same access pattern doing only a Map look-up by device id and one typed-array write. */
   observeBareNs: number;
   heapMb: number;
+  /** Typed arrays' buffers (model, state, evaluation, engine), outside the heap figure. */
+  typedArraysMb: number;
   buildMs: number;
 }
 
 export function benchCoverage({ repeats = 31 } = {}): CoverageBench {
   const now = Date.UTC(2026, 5, 15, 3, 0);
   gc();
-  const heapBefore = process.memoryUsage().heapUsed;
+  const { heapUsed: heapBefore, arrayBuffers: buffersBefore } = process.memoryUsage();
   const built = performance.now();
   const inventory = nationalInventory();
   const engine = createCoverageEngine({
@@ -112,6 +114,7 @@ export function benchCoverage({ repeats = 31 } = {}): CoverageBench {
   engine.tick();
   gc();
   const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 ** 2;
+  const typedArraysMb = (process.memoryUsage().arrayBuffers - buffersBefore) / 1024 ** 2;
 
   const ev = new Evaluation(model);
   const evaluations: number[] = [];
@@ -156,6 +159,7 @@ export function benchCoverage({ repeats = 31 } = {}): CoverageBench {
     observeSmallNs,
     observeBareNs,
     heapMb,
+    typedArraysMb,
     buildMs,
   };
 }

@@ -111,7 +111,7 @@ if (only === undefined || only === 'coverage') {
     },
     {
       name: 'coverage: engine memory at national size',
-      value: `${fmt(c.heapMb)} MB heap (inventory included); built in ${fmt(c.buildMs)} ms`,
+      value: `${fmt(c.heapMb)} MB heap (inventory included) + ${fmt(c.typedArraysMb, 1)} MB typed arrays; built in ${fmt(c.buildMs)} ms`,
       target: '',
       verdict: 'info',
     },

@@ -163,8 +163,8 @@ function evaluateDevices(
   holds: LiveHolds,
 ) {
   const nd = m.devices.length;
-  const { lastHeard, deathAt, deathShutdown, ampFaultSince, relayTrippedSince, deviceMaintenanceUntil } =
-    state;
+  const { lastHeard, troubled, deathAt, deathShutdown, ampFaultSince, relayTrippedSince } = state;
+  const { deviceMaintenanceUntil } = state;
   const { deviceTimeoutMs, deviceMonitored } = m;
   const { deviceUp, deviceStatus, deviceDownSince, deviceHeldUntil } = out;
   const { startedAt, reconnectSpreadMs, stoppedPageAfterMs } = holds;
@@ -190,15 +190,17 @@ function evaluateDevices(
     } else {
       const expiry = heard + timeout;
       if (now > expiry) since = expiry;
-      const death = deathAt[d] ?? 0;
-      if (death >= heard && death <= since) {
-        since = death;
-        stopped = deathShutdown[d] === 1;
+      if (troubled[d] === 1) {
+        const death = deathAt[d] ?? 0;
+        if (death >= heard && death <= since) {
+          since = death;
+          stopped = deathShutdown[d] === 1;
+        }
+        const amp = ampFaultSince[d] ?? 0;
+        if (amp !== 0 && amp < since) since = amp;
+        const relay = relayTrippedSince[d] ?? 0;
+        if (relay !== 0 && relay < since) since = relay;
       }
-      const amp = ampFaultSince[d] ?? 0;
-      if (amp !== 0 && amp < since) since = amp;
-      const relay = relayTrippedSince[d] ?? 0;
-      if (relay !== 0 && relay < since) since = relay;
     }
     if (since === Infinity) {
       deviceUp[d] = 1;
@@ -241,22 +243,30 @@ function evaluateHamlets(m: CoverageModel, state: FleetState, now: number, out: 
   let province = -1;
   let graceMs = 0;
   let today = -1;
-  let todaySlot = 0;
+  let oldestDay = 0;
   let judged = false;
-  let window = 7;
+  let span = 8;
   let regularDays = 5;
+  let commune = -1;
+  let communeInMaintenance = false;
   for (let h = 0; h < nh; h++) {
     const c = hamletCommune[h] ?? 0;
-    const p = m.communes[c]?.provinceIndex ?? 0;
-    if (p !== province) {
-      province = p;
-      const info = m.provinces[p];
-      graceMs = (info?.criterion.riskGraceS ?? 0) * 1000;
-      today = localDay(now, info?.utcOffsetMs ?? 0);
-      todaySlot = today % ring;
-      judged = out.provinceJudged[p] === 1;
-      window = info?.criterion.regularWindowDays ?? 7;
-      regularDays = info?.criterion.regularDays ?? 5;
+    // Hamlets come commune by commune, communes province by province: look up each once.
+    if (c !== commune) {
+      commune = c;
+      communeInMaintenance = (communeMaintenanceUntil[c] ?? 0) > now;
+      const p = m.communes[c]?.provinceIndex ?? 0;
+      if (p !== province) {
+        province = p;
+        const info = m.provinces[p];
+        graceMs = (info?.criterion.riskGraceS ?? 0) * 1000;
+        today = localDay(now, info?.utcOffsetMs ?? 0);
+        judged = out.provinceJudged[p] === 1;
+        // Today and the window before it, as far as the ring reaches.
+        span = Math.min((info?.criterion.regularWindowDays ?? 7) + 1, ring);
+        oldestDay = today - span + 1;
+        regularDays = info?.criterion.regularDays ?? 5;
+      }
     }
     let monitored = 0;
     let unmonitored = 0;
@@ -267,15 +277,16 @@ function evaluateHamlets(m: CoverageModel, state: FleetState, now: number, out: 
     const end = hamletDeviceStart[h + 1] ?? 0;
     for (let e = hamletDeviceStart[h] ?? 0; e < end; e++) {
       const d = hamletDevices[e] ?? 0;
+      // One up cluster covers the hamlet: nothing else about its clusters matters then.
+      if (deviceUp[d] === 1) {
+        up = 1;
+        break;
+      }
       if (deviceMonitored[d] === 0) {
         unmonitored++;
         continue;
       }
       monitored++;
-      if (deviceUp[d] === 1) {
-        up++;
-        continue;
-      }
       const since = deviceDownSince[d] ?? 0;
       if (since > downSince) downSince = since;
       if ((deviceHeldUntil[d] ?? 0) === 0) held = 0;
@@ -285,8 +296,8 @@ function evaluateHamlets(m: CoverageModel, state: FleetState, now: number, out: 
     if (up > 0) status = COVERED;
     else if (monitored + unmonitored === 0) status = UNSERVED;
     else if (
+      communeInMaintenance ||
       (hamletMaintenanceUntil[h] ?? 0) > now ||
-      (communeMaintenanceUntil[c] ?? 0) > now ||
       (monitored > 0 && inMaintenance === 1)
     )
       status = MAINTENANCE;
@@ -299,13 +310,12 @@ function evaluateHamlets(m: CoverageModel, state: FleetState, now: number, out: 
     const k = c * HAMLET_STATUSES + status;
     communeCounts[k] = (communeCounts[k] ?? 0) + 1;
 
-    // Days with a completed broadcast among today and the window before it (slots walk back the ring).
+    // Days with a completed broadcast among today and the window before it. A day is kept in slot
+    // day % ring, so each of these days has its own slot: counting the slots whose day falls in the
+    // window counts the days (one unsigned compare per slot, no walk round the ring).
     let count = 0;
-    const base = h * ring;
-    let slot = todaySlot;
-    for (let j = 0; j <= window && j < ring; j++) {
-      if (days[base + slot] === today - j) count++;
-      slot = slot === 0 ? ring - 1 : slot - 1;
+    for (let k = h * ring, last = k + ring; k < last; k++) {
+      if (((days[k] ?? 0) - oldestDay) >>> 0 < span) count++;
     }
     hamletBroadcastDays[h] = count;
     const regular = !judged ? NOT_JUDGED : count >= regularDays ? REGULAR : IRREGULAR;

@@ -38,10 +38,7 @@ export function applyMaintenance(
   state: FleetState,
   windows: readonly MaintenanceWindow[],
 ): void {
-  state.deviceMaintenanceUntil.fill(0);
-  state.hamletMaintenanceUntil.fill(0);
-  state.communeMaintenanceUntil.fill(0);
-  state.maintenanceWindows = windows.length;
+  state.resetMaintenance(windows.length);
   for (const w of windows) {
     const end = windowEnd(w);
     const c = model.communes.findIndex((x) => x.province === w.province && x.id === w.commune);

@@ -14,8 +14,8 @@ export interface CoverageModel {
   readonly deviceMonitored: Uint8Array;
   /** Per device: 1 for a cluster, 0 for a station. */
   readonly deviceCluster: Uint8Array;
-  /** Per device: 3 × heartbeat interval, in ms: the age after which it is down. */
-  readonly deviceTimeoutMs: Float64Array;
+  /** Per device: 3 × heartbeat interval, in ms: the age after which it is down (at most 3 h: 32 bits). */
+  readonly deviceTimeoutMs: Uint32Array;
   /** Hamlets served by device d: `deviceHamlets[deviceHamletStart[d] .. deviceHamletStart[d+1])`. */
   readonly deviceHamletStart: Int32Array;
   readonly deviceHamlets: Int32Array;
@@ -152,7 +152,7 @@ export function buildModel(inventory: Inventory, at: number = Date.now()): Cover
   const deviceCommune = new Int32Array(nd);
   const deviceMonitored = new Uint8Array(nd);
   const deviceCluster = new Uint8Array(nd);
-  const deviceTimeoutMs = new Float64Array(nd);
+  const deviceTimeoutMs = new Uint32Array(nd);
   for (let c = 0; c < communes.length; c++) {
     for (let d = communeDeviceStart[c] ?? 0; d < (communeDeviceStart[c + 1] ?? 0); d++) deviceCommune[d] = c;
   }

@@ -1,5 +1,6 @@
 import type { Channel, MessageOf } from '../protocol/index.js';
 import { localDay, type CoverageModel } from './model.js';
+import { hamletKey } from './places.js';
 
 /** Days of broadcast history kept per hamlet by default: today and the seven before it. */
 export const HISTORY_DAYS = 8;
@@ -9,14 +10,14 @@ export function historyDaysOf(model: CoverageModel): number {
   return Math.max(HISTORY_DAYS, ...model.provinces.map((p) => p.criterion.regularWindowDays + 1));
 }
 
+const NO_SLOTS = new Float64Array(0);
+
 /**
  * What the engine knows of every device, in typed arrays indexed by device number. Each incoming
  * message changes a handful of slots (constant time, no allocation); evaluation reads them all.
  * Times are ms since the epoch; 0 means "never".
  */
 export class FleetState {
-  /** Device time of the newest heartbeat (the data's time). */
-  readonly lastHeartbeat: Float64Array;
   /**
    * When the platform last heard the device (receipt time of its newest message other than a death):
    * liveness. A box replaying its backlog, or whose clock runs slow, is alive when it is heard.
@@ -28,6 +29,11 @@ export class FleetState {
   readonly deathAt: Float64Array;
   /** 1 when that offline state was the device's own `shutdown` (an intended stop), not a Will. */
   readonly deathShutdown: Uint8Array;
+  /**
+   * 1 once a death, an amplifier fault or a tripped relay was recorded for the device (never cleared):
+   * for the others, nearly the whole fleet, evaluation reads none of those three slots.
+   */
+  readonly troubled: Uint8Array;
   /** Amplifier in fault since (0: not in fault); `ampAt` orders heartbeats and events. */
   readonly ampFaultSince: Float64Array;
   readonly ampAt: Float64Array;
@@ -37,28 +43,34 @@ export class FleetState {
   /** Mains lost, running on battery or solar, since (0: on mains). */
   readonly onBatterySince: Float64Array;
   readonly powerAt: Float64Array;
-  /** Per hamlet, ring of `historyDays` local day numbers that had a completed broadcast. */
-  readonly hamletDays: Int32Array;
+  /**
+   * Per hamlet, ring of `historyDays` local day numbers that had a completed broadcast, day d in slot
+   * d % historyDays. Day numbers (days since 1970-01-01) fit 16 bits until 2149; 0 is "none".
+   */
+  readonly hamletDays: Uint16Array;
   readonly historyDays: number;
-  /** End of the maintenance window in force per device, hamlet and commune (0: none). */
-  readonly deviceMaintenanceUntil: Float64Array;
-  readonly hamletMaintenanceUntil: Float64Array;
+  /**
+   * End of the maintenance window in force per device, hamlet and commune (0: none). The device and
+   * hamlet slots are empty while no window is stored, nearly always: they cost memory only when used.
+   */
+  deviceMaintenanceUntil = NO_SLOTS;
+  hamletMaintenanceUntil = NO_SLOTS;
   readonly communeMaintenanceUntil: Float64Array;
   /** How many windows were applied (0: evaluation skips the maintenance slots). */
   maintenanceWindows = 0;
-  /** Per device × schedule window slot, the local day of the latest broadcast overlapping it. */
-  readonly windowDay: Int32Array;
+  /** Per device × schedule window slot, the local day of the latest broadcast overlapping it (0: none). */
+  readonly windowDay: Uint16Array;
   readonly windowSlots: number;
   /** Earliest time the platform holds data for: regularity is judged only after 7 days of it. */
   historyStart = 0;
 
   constructor(private readonly model: CoverageModel) {
     const nd = model.devices.length;
-    this.lastHeartbeat = new Float64Array(nd);
     this.lastHeard = new Float64Array(nd);
     this.birthSession = new Float64Array(nd).fill(-1);
     this.deathAt = new Float64Array(nd);
     this.deathShutdown = new Uint8Array(nd);
+    this.troubled = new Uint8Array(nd);
     this.ampFaultSince = new Float64Array(nd);
     this.ampAt = new Float64Array(nd);
     this.relayTrippedSince = new Float64Array(nd);
@@ -66,12 +78,26 @@ export class FleetState {
     this.onBatterySince = new Float64Array(nd);
     this.powerAt = new Float64Array(nd);
     this.historyDays = historyDaysOf(model);
-    this.hamletDays = new Int32Array(model.hamletIds.length * this.historyDays).fill(-1);
-    this.deviceMaintenanceUntil = new Float64Array(nd);
-    this.hamletMaintenanceUntil = new Float64Array(model.hamletIds.length);
+    this.hamletDays = new Uint16Array(model.hamletIds.length * this.historyDays);
     this.communeMaintenanceUntil = new Float64Array(model.communes.length);
     this.windowSlots = Math.max(1, ...model.communes.map((c) => c.schedule.length));
-    this.windowDay = new Int32Array(nd * this.windowSlots).fill(-1);
+    this.windowDay = new Uint16Array(nd * this.windowSlots);
+  }
+
+  /** Clears the maintenance slots for `windows` windows to come: sized to the fleet only if there are any. */
+  resetMaintenance(windows: number): void {
+    this.maintenanceWindows = windows;
+    this.communeMaintenanceUntil.fill(0);
+    if (windows === 0) {
+      this.deviceMaintenanceUntil = NO_SLOTS;
+      this.hamletMaintenanceUntil = NO_SLOTS;
+    } else if (this.deviceMaintenanceUntil.length === 0) {
+      this.deviceMaintenanceUntil = new Float64Array(this.model.devices.length);
+      this.hamletMaintenanceUntil = new Float64Array(this.model.hamletIds.length);
+    } else {
+      this.deviceMaintenanceUntil.fill(0);
+      this.hamletMaintenanceUntil.fill(0);
+    }
   }
 
   /**
@@ -82,9 +108,9 @@ export class FleetState {
   adopt(previous: FleetState): void {
     const old = previous.model;
     const perDevice = [
-      [this.lastHeartbeat, previous.lastHeartbeat],
       [this.lastHeard, previous.lastHeard],
       [this.deathShutdown, previous.deathShutdown],
+      [this.troubled, previous.troubled],
       [this.birthSession, previous.birthSession],
       [this.deathAt, previous.deathAt],
       [this.ampFaultSince, previous.ampFaultSince],
@@ -100,7 +126,7 @@ export class FleetState {
       if (o === undefined) continue;
       for (const [to, from] of perDevice) to[d] = from[o] ?? 0;
       for (let k = 0; k < slots; k++) {
-        this.windowDay[d * this.windowSlots + k] = previous.windowDay[o * previous.windowSlots + k] ?? -1;
+        this.windowDay[d * this.windowSlots + k] = previous.windowDay[o * previous.windowSlots + k] ?? 0;
       }
     }
     const oldHamlets = new Map<string, number>();
@@ -110,8 +136,8 @@ export class FleetState {
       if (o === undefined) continue;
       // Rings of different sizes hold the same day at different slots: copy day by day.
       for (let k = 0; k < previous.historyDays; k++) {
-        const day = previous.hamletDays[o * previous.historyDays + k] ?? -1;
-        if (day >= 0) this.hamletDays[h * this.historyDays + (day % this.historyDays)] = day;
+        const day = previous.hamletDays[o * previous.historyDays + k] ?? 0;
+        if (day > 0) this.hamletDays[h * this.historyDays + (day % this.historyDays)] = day;
       }
     }
     this.historyStart = previous.historyStart;
@@ -162,7 +188,6 @@ export class FleetState {
     onBattery: boolean,
     relayTripped: boolean | undefined,
   ): void {
-    if (ts > (this.lastHeartbeat[d] ?? 0)) this.lastHeartbeat[d] = ts;
     this.setAmp(d, ampFault, ts);
     this.setPower(d, onBattery, ts);
     if (relayTripped !== undefined) this.setRelay(d, relayTripped, ts);
@@ -190,6 +215,7 @@ export class FleetState {
     if (at > (this.deathAt[d] ?? 0)) {
       this.deathAt[d] = at;
       this.deathShutdown[d] = shutdown ? 1 : 0;
+      this.troubled[d] = 1;
     }
   }
 
@@ -250,7 +276,10 @@ export class FleetState {
     if (ts < (this.ampAt[d] ?? 0)) return;
     this.ampAt[d] = ts;
     if (!fault) this.ampFaultSince[d] = 0;
-    else if (this.ampFaultSince[d] === 0) this.ampFaultSince[d] = ts;
+    else if (this.ampFaultSince[d] === 0) {
+      this.ampFaultSince[d] = ts;
+      this.troubled[d] = 1;
+    }
   }
 
   private setPower(d: number, onBattery: boolean, ts: number): void {
@@ -264,11 +293,9 @@ export class FleetState {
     if (ts < (this.relayAt[d] ?? 0)) return;
     this.relayAt[d] = ts;
     if (!tripped) this.relayTrippedSince[d] = 0;
-    else if (this.relayTrippedSince[d] === 0) this.relayTrippedSince[d] = ts;
+    else if (this.relayTrippedSince[d] === 0) {
+      this.relayTrippedSince[d] = ts;
+      this.troubled[d] = 1;
+    }
   }
-}
-
-function hamletKey(model: CoverageModel, h: number): string {
-  const commune = model.communes[model.hamletCommune[h] ?? 0];
-  return `${commune?.province ?? ''}/${commune?.id ?? ''}/${model.hamletIds[h] ?? ''}`;
 }

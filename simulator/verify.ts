@@ -1,20 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_ALERT_RULES } from '../coverage/index.js';
-import { quoteIdent, type InfluxQl, type InfluxValue, type Series } from '../influx/index.js';
+import { quoteIdent, type InfluxQl, type Series } from '../influx/index.js';
 import { messages, type Messages } from '../i18n/index.js';
-import {
-  ALERT,
-  BROADCAST,
-  EVENT,
-  HEARTBEAT,
-  MAX_FUTURE_SKEW_MS,
-  PRESENCE,
-  REJECT,
-  type Inventory,
-} from '../protocol/index.js';
-import type { InjectedFault } from './faults.js';
-import type { LedgerEntry } from './ledger.js';
+import { ALERT, BROADCAST, EVENT, HEARTBEAT, PRESENCE, REJECT, type Inventory } from '../protocol/index.js';
+import { judgeFault } from './fault-judges.js';
 import type { SimulationReport } from './simulation.js';
+import {
+  MARGIN_MS,
+  refusedByIngest,
+  sample,
+  undecided,
+  type Interval,
+  type Row,
+  type Stored,
+} from './verify-facts.js';
 
 /**
  * `loa simulate run --verify`: after a run, InfluxDB is compared with what the simulation knows it did.
@@ -57,13 +56,6 @@ export interface Verification {
   problems: string[];
 }
 
-/** Slack for the platform's own delays (ingest flush, engine evaluation every ≤ 5 s). */
-const MARGIN_MS = 5000;
-const EMERGENCY_WINDOW_MS = 15 * 60_000;
-/** A fault must hold this long for `device_offline` to be due (fire delay plus an evaluation). */
-export const OFFLINE_DUE_MS = DEFAULT_ALERT_RULES.device_offline.fireAfterMs + MARGIN_MS;
-export const ON_BATTERY_DUE_MS = DEFAULT_ALERT_RULES.on_battery.fireAfterMs + MARGIN_MS;
-
 /** The channels whose points are counted, each with its measurement and the field read as its label. */
 const STORED = {
   heartbeat: { measurement: HEARTBEAT, label: HEARTBEAT.field.seq },
@@ -73,24 +65,6 @@ const STORED = {
 type Measurement = keyof typeof STORED;
 const MEASUREMENTS = Object.keys(STORED) as Measurement[];
 
-interface Row {
-  [column: string]: InfluxValue;
-}
-
-/** What one poll read from InfluxDB (and the broker). */
-interface Stored {
-  /** `device/measurement` → point times → labels stored there (broadcast ids, event types, seq). */
-  points: Map<string, Map<number, string>>;
-  alerts: Row[];
-  rejects: Row[];
-  /** Per device, the times of offline presence points with reason `lost` (Wills). */
-  wills: Map<string, number[]>;
-  /** Per device, heartbeats reporting an amplifier fault, and a tripped relay with high mains. */
-  ampFaultBeats: Map<string, number>;
-  relayTripBeats: Map<string, number>;
-  impersonationRefusals: number | undefined;
-}
-
 export async function verifyRun(options: VerifyOptions): Promise<Verification> {
   const deadline = performance.now() + options.timeoutMs;
   for (;;) {
@@ -99,15 +73,6 @@ export async function verifyRun(options: VerifyOptions): Promise<Verification> {
     if (result.ok || performance.now() >= deadline) return result;
     await sleep(options.pollMs ?? 1000);
   }
-}
-
-/** An acknowledged message the ingest must refuse rather than store: a device clock too far ahead. */
-function refusedByIngest(e: LedgerEntry): boolean {
-  return e.skewMs > MAX_FUTURE_SKEW_MS + MARGIN_MS;
-}
-/** Near the ingest's future limit either outcome is right: such messages are not judged. */
-function undecided(e: LedgerEntry): boolean {
-  return Math.abs(e.skewMs - MAX_FUTURE_SKEW_MS) <= MARGIN_MS;
 }
 
 /** What the run should have left in InfluxDB: acknowledged messages per measurement, and those refused. */
@@ -212,8 +177,15 @@ function check(options: VerifyOptions, stored: Stored): Verification {
   const held: string[] = [];
   const problems: string[] = [];
   checkMessages(options, stored, held, problems);
-  const outages = downIntervals(options.report);
-  for (const fault of options.report.faults) checkFault(options, stored, fault, outages, held, problems);
+  const evidence = {
+    report: options.report,
+    stored,
+    outages: downIntervals(options.report),
+    heartbeatMs: options.heartbeatMs,
+    impersonationRefusalsBefore: options.impersonationRefusalsBefore,
+    m: textOf(options),
+  };
+  for (const fault of options.report.faults) judgeFault(evidence, fault, held, problems);
   checkPlaces(options, stored, held, problems);
   checkRejects(options, stored, problems);
   return { ok: problems.length === 0, held, problems };
@@ -251,8 +223,6 @@ function checkRejects(options: VerifyOptions, stored: Stored, problems: string[]
     problems.push(m.t('verify.refusedByIngest', { device, reason, n: count, detail }));
   }
 }
-
-type Interval = readonly [number, number];
 
 /**
  * Per device, when the faults kept it down as the engine sees it (dark, cut off, amplifier, relay),
@@ -429,197 +399,10 @@ function checkMessages(options: VerifyOptions, stored: Stored, held: string[], p
   );
 }
 
-function checkFault(
-  options: VerifyOptions,
-  stored: Stored,
-  fault: InjectedFault,
-  outages: ReadonlyMap<string, readonly Interval[]>,
-  held: string[],
-  problems: string[],
-): void {
-  const end = fault.end ?? options.report.stoppedAt;
-  const lasted = end - fault.start;
-  const name = `${fault.kind} ${fault.kind === 'emergency' ? `${fault.commune ?? ''}/${fault.bulletin ?? ''}` : sample(fault.devices)}`;
-  const m = textOf(options);
-  const ok: string[] = [];
-  const bad: string[] = [];
-  const expect = (holds: boolean, what: string) => (holds ? ok : bad).push(what);
-  const about = (kind: string, device: string) =>
-    stored.alerts
-      .filter(
-        (a) =>
-          a.kind === kind &&
-          String(a.device ?? '')
-            .split(',')
-            .includes(device),
-      )
-      .sort((a, b) => Number(a.time) - Number(b.time));
-  // An alert belongs to this fault when its condition began inside it: the devices' own shutdown at
-  // the end of the run raises alerts too, while --verify waits, and those began after it.
-  const raisedFor = (kind: string, device: string, from: number, to = end) =>
-    about(kind, device).filter(
-      (a) => a.state === 'firing' && Number(a.since) >= from - 2000 && Number(a.since) < to,
-    );
-  // Or it was still firing from an earlier condition when the fault began: the engine does not raise
-  // one subject twice (hysteresis), so that alert is the one that covers this fault too.
-  const alertFor = (kind: string, device: string, from: number, to = end) => {
-    const raised = raisedFor(kind, device, from, to);
-    if (raised.length > 0) return true;
-    return (
-      about(kind, device)
-        .filter((a) => Number(a.time) <= from)
-        .at(-1)?.state === 'firing'
-    );
-  };
-  const already = new Set(fault.alreadyDown ?? []);
-  const will = (device: string, from: number, to: number) =>
-    already.has(device) ||
-    (stored.wills.get(device) ?? []).some((t) => t >= from - 1000 && t <= to + MARGIN_MS);
-  // The device's whole outage, with the faults that overlap this one on it: one outage, one page.
-  const offlineDue = (device: string, from: number) => {
-    const [lo, hi] = outages.get(device)?.find(([a, b]) => a <= from && from < b) ?? [from, end];
-    if (hi - lo >= OFFLINE_DUE_MS) {
-      expect(
-        alertFor('device_offline', device, lo, hi),
-        m.t('verify.alertFor', { kind: 'device_offline', subject: device }),
-      );
-    }
-  };
-  const beats = (device: string) => Math.floor(lasted / options.heartbeatMs(device));
-  const onBattery = (device: string) => m.t('verify.alertFor', { kind: 'on_battery', subject: device });
-
-  switch (fault.kind) {
-    case 'power_cut':
-      for (const d of fault.devices) {
-        if (fault.darkAt === undefined) {
-          if (lasted >= ON_BATTERY_DUE_MS) expect(alertFor('on_battery', d, fault.start), onBattery(d));
-          continue;
-        }
-        if (fault.darkAt - fault.start >= ON_BATTERY_DUE_MS) {
-          expect(alertFor('on_battery', d, fault.start), onBattery(d));
-        }
-        expect(will(d, fault.darkAt, end), m.t('verify.will', { device: d }));
-        offlineDue(d, fault.darkAt);
-      }
-      break;
-    case 'link_drop':
-      for (const d of fault.devices) {
-        expect(will(d, fault.start, end), m.t('verify.will', { device: d }));
-        offlineDue(d, fault.start);
-      }
-      break;
-    case 'flapping':
-      for (const d of fault.devices) {
-        expect(will(d, fault.start, end), m.t('verify.will', { device: d }));
-        const pages = raisedFor('device_offline', d, fault.start).length;
-        expect(pages <= 1, m.t('verify.atMostOne', { device: d, n: pages }));
-      }
-      break;
-    case 'amp_fault':
-      for (const d of fault.devices) {
-        offlineDue(d, fault.start);
-        if (beats(d) >= 2)
-          expect((stored.ampFaultBeats.get(d) ?? 0) > 0, m.t('verify.ampBeats', { device: d }));
-      }
-      break;
-    case 'relay_trip':
-      for (const d of fault.devices) {
-        offlineDue(d, fault.start);
-        if (beats(d) >= 2) {
-          expect((stored.relayTripBeats.get(d) ?? 0) > 0, m.t('verify.relayBeats', { device: d }));
-        }
-      }
-      break;
-    case 'clock_skew': {
-      const offset = fault.offsetMs ?? 0;
-      for (const d of fault.devices) {
-        const skewed = (options.report.ledgers.get(d)?.acked ?? []).filter(
-          (e) => e.skewMs === offset && e.channel === 'heartbeat',
-        );
-        if (skewed.length === 0) continue;
-        if (refusedByIngest(skewed[0] as LedgerEntry)) {
-          const refused = stored.rejects.filter((r) => r.reason === 'ts_future' && r.device === d).length;
-          expect(
-            refused >= skewed.length,
-            m.t('verify.skewRefused', { n: skewed.length, device: d, found: refused }),
-          );
-        } else if (!undecided(skewed[0] as LedgerEntry)) {
-          const times = stored.points.get(`${d}/heartbeat`);
-          const found = skewed.filter((e) => times?.has(e.time)).length;
-          expect(
-            found === skewed.length,
-            m.t('verify.skewStored', { n: skewed.length, device: d, offset: String(offset) }),
-          );
-        }
-      }
-      break;
-    }
-    case 'malformed':
-      for (const d of fault.devices) {
-        const refused = stored.rejects.filter(
-          (r) => (r.reason === 'invalid_json' || r.reason === 'schema') && r.device === d,
-        ).length;
-        const sent = Math.ceil((fault.sent ?? 0) / fault.devices.length);
-        expect(refused >= sent, m.t('verify.malformed', { device: d, refused, sent }));
-      }
-      break;
-    case 'impersonate':
-      if (stored.impersonationRefusals === undefined) {
-        held.push(m.t('verify.impersonateUnchecked', { name }));
-        return;
-      }
-      {
-        const refused = stored.impersonationRefusals - (options.impersonationRefusalsBefore ?? 0);
-        expect(
-          refused >= (fault.sent ?? 0),
-          m.t('verify.impersonate', {
-            n: fault.sent ?? 0,
-            victim: fault.victim ?? m.t('verify.anotherDevice'),
-            refused,
-          }),
-        );
-      }
-      break;
-    case 'emergency': {
-      const judged = (fault.bulletinEnd ?? fault.start) + EMERGENCY_WINDOW_MS + MARGIN_MS;
-      if (fault.devices.length === 0 || judged > options.report.stoppedAt + (fault.lateMs ?? 0)) {
-        ok.push(m.t('verify.loggedBy', { n: fault.played?.length ?? 0 }));
-        break;
-      }
-      const alert = stored.alerts.find(
-        (a) =>
-          a.kind === 'emergency_undelivered' &&
-          a.state === 'firing' &&
-          String(a.id ?? '').endsWith(`/${fault.bulletin ?? ''}`),
-      );
-      const listed = String(alert?.device ?? '').split(',');
-      const unlisted = fault.devices.filter((d) => !listed.includes(d));
-      expect(
-        alert !== undefined && unlisted.length === 0,
-        m.t('verify.undelivered', { devices: fault.devices.join(', ') }) +
-          (alert === undefined ? '' : m.t('verify.alertNames', { devices: listed.join(', ') })),
-      );
-      break;
-    }
-    default:
-      fault.kind satisfies never;
-  }
-  if (bad.length > 0) problems.push(m.t('verify.faultMissing', { name, list: bad.join('; ') }));
-  else
-    held.push(
-      m.t('verify.faultHeld', { name, list: ok.length > 0 ? ok.join('; ') : m.t('verify.nothingDue') }),
-    );
-}
-
 function textOf(options: VerifyOptions): Messages {
   return options.messages ?? messages('vi');
 }
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-function sample(items: readonly (string | number)[]): string {
-  const shown = items.slice(0, 5).map(String).join(', ');
-  return items.length > 5 ? `${shown}, … (${items.length})` : shown;
 }

@@ -1,0 +1,69 @@
+import type { Alert, AlertBook } from './alert.js';
+import type { BroadcastWindows } from './broadcast-windows.js';
+import type { ChangeLines, PlacesThen } from './changes.js';
+import type { EmergencyBulletins, BulletinThen } from './emergency-bulletins.js';
+import type { LiveHolds } from './evaluate.js';
+import type { MaintenanceWindow } from './maintenance.js';
+import * as say from './messages.js';
+import type { CoverageModel } from './model.js';
+import { inModel } from './places.js';
+import type { FleetState } from './state.js';
+
+/**
+ * What an engine passes to its successor built on a newer inventory (a reload): everything by id, since
+ * the new inventory numbers places anew.
+ */
+export interface HandOver {
+  state: FleetState;
+  startedAt: number;
+  maintenance: readonly MaintenanceWindow[];
+  places: PlacesThen;
+  windows: Map<string, number[]>;
+  firing: Alert[];
+  bulletins: BulletinThen[];
+}
+
+/** The parts of an engine that a reload carries over. */
+export interface EngineParts {
+  model: CoverageModel;
+  state: FleetState;
+  book: AlertBook;
+  holds: LiveHolds;
+  changes: ChangeLines;
+  windows: BroadcastWindows;
+  bulletins: EmergencyBulletins;
+}
+
+export function handOver(parts: EngineParts, maintenance: readonly MaintenanceWindow[]): HandOver {
+  return {
+    state: parts.state,
+    startedAt: parts.holds.startedAt,
+    maintenance,
+    places: parts.changes.handOver(),
+    windows: parts.windows.handOver(),
+    firing: parts.book.firing(),
+    bulletins: parts.bulletins.handOver(),
+  };
+}
+
+/**
+ * Takes over a predecessor's state, clocks, firing alerts and open bulletins (maintenance is the
+ * caller's: `from.maintenance`). Returns the alerts about places the new inventory no longer has,
+ * resolved at `at`.
+ */
+export function takeOver(parts: EngineParts, from: HandOver, at: number): (Alert | undefined)[] {
+  parts.state.adopt(from.state);
+  parts.holds.startedAt = from.startedAt;
+  parts.changes.adopt(from.places);
+  parts.windows.adopt(from.windows);
+  const gone: (Alert | undefined)[] = [];
+  for (const alert of from.firing) {
+    parts.book.restore(alert);
+    if (!inModel(parts.model, alert.where)) {
+      const what = alert.where.device ?? alert.where.hamlet ?? alert.where.commune;
+      gone.push(parts.book.resolve(alert.id, at, say.removedText(what)));
+    }
+  }
+  parts.bulletins.adopt(from.bulletins);
+  return gone;
+}
