@@ -1,7 +1,8 @@
+import { DEFAULT_LANG, type Lang } from '../i18n/index.js';
 import type { Channel, Inventory, MessageOf } from '../protocol/index.js';
 import type { Logger } from '../runtime/index.js';
 import { AlertBook, type Alert, type AlertKind, type AlertRule } from './alert.js';
-import { deviceLabel, downReason } from './describe.js';
+import { deviceLabel, downReason, evidenceOf, evidenceOfAll } from './describe.js';
 import {
   AT_RISK,
   COMMUNE_AT_RISK,
@@ -19,7 +20,7 @@ import {
   type LiveHolds,
 } from './evaluate.js';
 import { applyMaintenance, type MaintenanceWindow } from './maintenance.js';
-import * as say from './messages.js';
+import { alertTexts } from './messages.js';
 import { buildModel, DAY_MS, localDay, type CoverageModel } from './model.js';
 import { snapshotClock } from './history/snapshots.js';
 import { alertLine, communeLine, deviceLine, hamletLine, provinceLine } from './points.js';
@@ -70,6 +71,8 @@ const MIN_TICK_SPACING_MS = 200;
 export interface CoverageEngineOptions {
   inventory: Inventory;
   logger: Logger;
+  /** The language of alert texts (Vietnamese by default): `--lang`, `LOA_LANG` or the config's `lang`. */
+  lang?: Lang;
   now?: () => number;
   sinks?: readonly AlertSink[];
   /** Receives coverage lines: every place at start and local midnight, then changes (history/snapshots.ts). */
@@ -122,6 +125,7 @@ export type CoverageEngine = ReturnType<typeof createCoverageEngine>;
 export function createCoverageEngine(options: CoverageEngineOptions) {
   const now = options.now ?? Date.now;
   const logger = options.logger;
+  const say = alertTexts(options.lang ?? DEFAULT_LANG);
   const model: CoverageModel = buildModel(options.inventory, now());
   const state = new FleetState(model);
   const ev = new Evaluation(model);
@@ -207,12 +211,25 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
   }
 
   function emit(alerts: (Alert | undefined)[]): void {
-    for (const alert of alerts) {
-      if (alert === undefined) continue;
+    for (const found of alerts) {
+      if (found === undefined) continue;
+      const alert = presented(found);
       logger.info({ alert: alert.id, state: alert.state }, alert.message);
       options.store?.write([alertLine(alert, alertSeq++)]);
       for (const sink of sinks) sink.deliver(alert);
     }
+  }
+
+  /** The alert with its human title and place, in the configured language, as it goes out. */
+  function presented(alert: Alert): Alert {
+    const place = alertPlace(alert);
+    const subject =
+      alert.where.device !== undefined
+        ? `${alertDevice(alert)}, ${place}`
+        : alert.where.hamlet !== undefined
+          ? alertHamletPlace(alert)
+          : place;
+    return { ...alert, title: say.title(alert, subject), place };
   }
 
   function where(c: number) {
@@ -223,7 +240,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
   function placeName(c: number, hamlet?: number): string {
     const commune = model.communes[c];
     const province = model.provinces[commune?.provinceIndex ?? 0];
-    return say.placeText(
+    return say.place(
       commune?.name ?? '',
       province?.name ?? '',
       hamlet === undefined ? undefined : (model.hamletNames[hamlet] ?? ''),
@@ -289,18 +306,20 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
             () => ({
               severity: 'warning',
               where: { ...where(c), device: device.device },
-              message: say.deviceOfflineText({
-                kind: device.kind,
-                why: downReason(model, state, ev, d, offset),
+              message: say.deviceOffline({
+                device: deviceLabel(model, d, say),
                 place: placeName(c),
-                serves: hamletNamesOf(d) || say.deviceServesStudio,
+                serves: hamletNamesOf(d) || say.servesStudio,
+                ...evidenceOf(model, state, ev, d, offset, say),
               }),
               devices: [device.device],
             }),
             held,
           ),
         );
-      } else if ((state.onBatterySince[d] ?? 0) !== 0) {
+      }
+      // A device that dies on battery is still without mains: its on_battery must not read "back".
+      if ((state.onBatterySince[d] ?? 0) !== 0) {
         const since = state.onBatterySince[d] ?? t;
         out.push(
           book.hold(
@@ -311,7 +330,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
             () => ({
               severity: 'warning',
               where: { ...where(c), device: device.device },
-              message: say.onBatteryText(deviceLabel(model, d), placeName(c), say.viTime(since, offset)),
+              message: say.onBattery(deviceLabel(model, d, say), placeName(c), say.time(since, offset)),
               devices: [device.device],
             }),
             held,
@@ -320,8 +339,12 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       }
     }
     out.push(
-      ...book.endPass('device_offline', t, (a) => say.deviceBackText(alertDevice(a), alertPlace(a))),
-      ...book.endPass('on_battery', t, (a) => say.onMainsText(alertDevice(a), alertPlace(a))),
+      ...book.endPass('device_offline', t, (a) =>
+        say.deviceBack(alertDevice(a), alertPlace(a), a.since, t, offsetOfCommune(communeOf(a))),
+      ),
+      ...book.endPass('on_battery', t, (a) =>
+        say.onMains(alertDevice(a), alertPlace(a), a.since, t, offsetOfCommune(communeOf(a))),
+      ),
     );
   }
 
@@ -346,21 +369,26 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
             const offset = offsetOfCommune(c);
             const devices = servingDevices(h);
             const why = (list: number[]) =>
-              list.map((d) => downReason(model, state, ev, d, offset)).join('; ');
+              list.map((d) => downReason(model, state, ev, d, offset, say)).join('; ');
             const place = placeName(c, h);
-            const at = say.viTime(since, offset);
+            const at = say.time(since, offset);
+            const evidence = evidenceOfAll(model, state, ev, devices, offset, say);
             const monitored = devices.filter((d) => model.deviceMonitored[d] === 1);
             const unmonitored = devices.filter((d) => model.deviceMonitored[d] === 0);
             return {
               severity: uncovered ? 'critical' : 'warning',
               where: { ...where(c), hamlet },
               message: uncovered
-                ? say.hamletUncoveredText(place, at, why(devices))
-                : say.hamletUnverifiedText(
-                    place,
-                    at,
-                    why(monitored),
-                    unmonitored.map((d) => deviceLabel(model, d)).join(', '),
+                ? say.hamletUncovered(place, at, why(devices), evidence.causes, evidence.heard)
+                : say.hamletUnverified(
+                    {
+                      place,
+                      since: at,
+                      down: why(monitored),
+                      unmonitored: unmonitored.map((d) => deviceLabel(model, d, say)).join(', '),
+                    },
+                    evidence.causes,
+                    evidence.heard,
                   ),
               devices: devices.map((d) => model.devices[d]?.device ?? ''),
             };
@@ -372,7 +400,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     for (const kind of ['hamlet_uncovered', 'hamlet_unverified'] as const) {
       out.push(
         ...book.endPass(kind, t, (a) =>
-          say.hamletBackText(alertHamletPlace(a), say.viTime(a.since, offsetOfCommune(communeOf(a)))),
+          say.hamletBack(alertHamletPlace(a), a.since, t, offsetOfCommune(communeOf(a))),
         ),
       );
     }
@@ -398,10 +426,10 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
           () => ({
             severity: 'critical',
             where: where(c),
-            message: say.communeAtRiskText({
+            message: say.communeAtRisk({
               place: placeName(c),
               criterion: criterionText(c),
-              since: say.viTime(since, offsetOfCommune(c)),
+              since: say.time(since, offsetOfCommune(c)),
               gaps: communeGaps(c),
               beyondGrace: status === NOT_MET,
             }),
@@ -413,14 +441,14 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     out.push(
       ...book.endPass('commune_criterion_lost', t, (a) => {
         const c = communeOf(a);
-        return say.communeSafeText(alertPlace(a), criterionText(c));
+        return say.communeSafe(alertPlace(a), criterionText(c), a.since, t, offsetOfCommune(c));
       }),
     );
   }
 
   function criterionText(c: number): string {
     const criterion = criterionOf(c);
-    return criterion === undefined ? '' : say.criterionText(criterion);
+    return criterion === undefined ? '' : say.criterion(criterion);
   }
 
   function communeOf(alert: Alert): number {
@@ -450,7 +478,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
   /** The commune of an alert by name; after an inventory change it may be gone from the model. */
   function alertPlace(alert: Alert): string {
     const p = placeIndex({ province: alert.where.province, commune: alert.where.commune });
-    return p ? placeName(p.c) : say.goneFromInventoryText(alert.where.commune, alert.where.province);
+    return p ? placeName(p.c) : say.goneFromInventory(alert.where.commune, alert.where.province);
   }
 
   function alertHamletPlace(alert: Alert): string {
@@ -460,27 +488,25 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
 
   function alertDevice(alert: Alert): string {
     const d = model.deviceIndex.get(alert.where.device ?? '');
-    return d === undefined ? (alert.where.device ?? '') : deviceLabel(model, d);
+    return d === undefined ? (alert.where.device ?? '') : deviceLabel(model, d, say);
   }
 
   function communeGaps(c: number): string {
     const gaps: string[] = [];
     if (ev.communeStation[c] === STATION_DOWN && criterionOf(c)?.stationRequired !== false)
-      gaps.push(say.gapText.stationDown);
+      gaps.push(say.gap.stationDown());
     const irregular: string[] = [];
     for (let h = model.communeHamletStart[c] ?? 0; h < (model.communeHamletStart[c + 1] ?? 0); h++) {
       const s = ev.hamletStatus[h];
       const name = model.hamletNames[h] ?? '';
-      if (s === AT_RISK) gaps.push(say.gapText.hamletAtRisk(name));
-      else if (s === UNCOVERED) gaps.push(say.gapText.hamletUncovered(name));
-      else if (s === UNSERVED) gaps.push(say.gapText.hamletUnserved(name));
+      if (s === AT_RISK) gaps.push(say.gap.hamletAtRisk(name));
+      else if (s === UNCOVERED) gaps.push(say.gap.hamletUncovered(name));
+      else if (s === UNSERVED) gaps.push(say.gap.hamletUnserved(name));
       else if (s === COVERED && ev.hamletRegular[h] === 0) irregular.push(name);
     }
     const criterion = criterionOf(c);
     if (irregular.length > 0 && criterion !== undefined)
-      gaps.push(
-        say.gapText.irregular(criterion.regularDays, criterion.regularWindowDays, irregular.join(', ')),
-      );
+      gaps.push(say.gap.irregular(criterion.regularDays, criterion.regularWindowDays, irregular.join(', ')));
     return gaps.join('; ');
   }
 
@@ -522,7 +548,8 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       if (state.windowDay[d * state.windowSlots + k] !== day) missed.push(model.devices[d]?.device ?? '');
     }
     const id = `broadcast_missed/${commune.province}/${commune.id}`;
-    if (missed.length === 0) return book.resolve(id, t, say.broadcastKeptText(placeName(c), w.text));
+    if (missed.length === 0)
+      return book.resolve(id, t, (a) => say.broadcastKept(placeName(c), w.text, a.since, t, offset));
     if (ev.communeMaintenance[c] === 1) return undefined;
     return book.fire({
       id,
@@ -532,11 +559,11 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       since: closes - graceMs,
       ts: t,
       devices: missed,
-      message: say.broadcastMissedText({
+      message: say.broadcastMissed({
         place: placeName(c),
         window: w.text,
-        day: say.viTime(closes - graceMs - 60_000, offset).slice(6),
-        devices: missed.join(', '),
+        day: say.date(closes - graceMs - 60_000, offset),
+        devices: missed.map((id) => deviceLabel(model, model.deviceIndex.get(id) ?? 0, say)).join(', '),
         count: missed.length,
       }),
     });
@@ -574,17 +601,21 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
             since: b.firstAt,
             ts: t,
             devices: missing.map((d) => model.devices[d]?.device ?? ''),
-            message: say.emergencyUndeliveredText({
+            message: say.emergencyUndelivered({
               bulletin: b.bulletin,
               place: placeName(b.commune),
               played: b.devices.size,
-              since: say.viTime(b.firstAt, offset),
-              missing: missing.map((d) => downReason(model, state, ev, d, offset)).join('; '),
+              since: say.time(b.firstAt, offset),
+              missing: missing.map((d) => downReason(model, state, ev, d, offset, say)).join('; '),
             }),
           }),
         );
       } else if (missing.length === 0 && b.checked) {
-        out.push(book.resolve(id, t, say.emergencyDeliveredText(b.bulletin, placeName(b.commune))));
+        out.push(
+          book.resolve(id, t, (a) =>
+            say.emergencyDelivered(b.bulletin, placeName(b.commune), a.since, t, offset),
+          ),
+        );
       }
       b.checked = true;
     }
@@ -753,7 +784,9 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       book.restore(alert);
       if (!inModel(alert.where)) {
         const what = alert.where.device ?? alert.where.hamlet ?? alert.where.commune;
-        gone.push(book.resolve(alert.id, now(), say.removedText(what)));
+        const at = now();
+        const offset = model.provinces.find((p) => p.id === alert.where.province)?.utcOffsetMs ?? 0;
+        gone.push(book.resolve(alert.id, at, (a) => say.removed(what, a.since, at, offset)));
       }
     }
     emit(gone);

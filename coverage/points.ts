@@ -131,7 +131,7 @@ export function alertLine(alert: Alert, seq: number): string {
     `since=${Math.round(alert.since)}i`,
     `hamlet="${escapeFieldString(w.hamlet ?? '')}"`,
     `device="${escapeFieldString(w.device ?? alert.devices?.join(',') ?? '')}"`,
-    `title="${escapeFieldString(alertTitle(alert))}"`,
+    `title="${escapeFieldString(alert.title ?? alertTitle(alert))}"`,
   ];
   return (
     `alert,commune=${w.commune},kind=${alert.kind},province=${w.province},state=${alert.state} ` +

@@ -11,12 +11,9 @@ import { statementOf } from './statement.js';
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
+/** An outage shorter than a minute is listed too: in seconds, not as "0 phút". */
 export function durationIn(ms: number, m: Messages): string {
-  // An outage shorter than a minute is listed too: in seconds, not as "0 phút".
-  if (ms > 0 && ms < 59_500) return m.t('duration.seconds', { n: Math.max(1, Math.round(ms / 1000)) });
-  const total = minutes(ms);
-  const h = Math.floor(total / 60);
-  return h > 0 ? m.t('duration.hours', { h, m: total % 60 }) : m.t('duration.minutes', { n: total });
+  return m.duration(ms);
 }
 
 /** Vietnamese, for callers without a language. */
