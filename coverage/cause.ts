@@ -1,4 +1,4 @@
-import { DEVICE_MAINTENANCE, DEVICE_STOPPED, type Evaluation } from './evaluate.js';
+import { COVERED, DEVICE_MAINTENANCE, DEVICE_STOPPED, type Evaluation } from './evaluate.js';
 import type { CoverageModel } from './model.js';
 import type { FleetState } from './state.js';
 
@@ -35,6 +35,20 @@ export function deviceCauses(m: CoverageModel, s: FleetState, ev: Evaluation, d:
   // Silent: mains lost before it went quiet says power; a Will alone says power or link; else the link.
   if ((s.onBatterySince[d] ?? 0) !== 0) return ['power_cut'];
   return [(s.deathAt[d] ?? 0) >= heard ? 'power_or_link' : 'link_silence'];
+}
+
+/**
+ * The `cause` field of a hamlet's state-change point: its down clusters' causes, comma-separated, when
+ * it is not covered (empty when covered, or when nothing serves it).
+ */
+export function hamletCauseField(m: CoverageModel, s: FleetState, ev: Evaluation, h: number): string {
+  return ev.hamletStatus[h] === COVERED ? '' : hamletCauses(m, s, ev, h).join(',');
+}
+
+/** Cause codes read back from a stored `cause` field, known ones only, in `CAUSES` order. */
+export function parseCauses(fields: readonly string[]): Cause[] {
+  const found = new Set(fields.flatMap((f) => f.split(',')));
+  return CAUSES.filter((c) => found.has(c));
 }
 
 /** The distinct causes of the clusters serving hamlet `h` that are down, in `CAUSES` order. */

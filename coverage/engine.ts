@@ -2,6 +2,7 @@ import { DEFAULT_LANG, type Lang } from '../i18n/index.js';
 import type { Channel, Inventory, MessageOf } from '../protocol/index.js';
 import type { Logger } from '../runtime/index.js';
 import { AlertBook, type Alert, type AlertKind, type AlertRule } from './alert.js';
+import { hamletCauseField } from './cause.js';
 import { deviceLabel, downReason, evidenceOf, evidenceOfAll } from './describe.js';
 import {
   AT_RISK,
@@ -645,7 +646,8 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
         prevHamlet[h] = s;
         prevRegular[h] = r;
         changedCommunes.add(model.hamletCommune[h] ?? 0);
-        if (!full) lines.push(hamletLine(model, ev, h, hamletSince[h] ?? t, t));
+        if (!full)
+          lines.push(hamletLine(model, ev, h, hamletSince[h] ?? t, t, hamletCauseField(model, state, ev, h)));
       }
     }
     for (let c = 0; c < nc; c++) {
@@ -667,7 +669,8 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     if (full) {
       // Once a day (and at start): the state each day begins in, for the map and the daily summaries.
       for (let d = 0; d < nd; d++) lines.push(deviceLine(model, ev, d, t));
-      for (let h = 0; h < nh; h++) lines.push(hamletLine(model, ev, h, hamletSince[h] ?? t, t));
+      for (let h = 0; h < nh; h++)
+        lines.push(hamletLine(model, ev, h, hamletSince[h] ?? t, t, hamletCauseField(model, state, ev, h)));
       for (let c = 0; c < nc; c++) lines.push(communeLine(model, ev, c, communeSince[c] ?? t, t));
       for (let p = 0; p < model.provinces.length; p++) lines.push(provinceLine(model, ev, p, t));
     } else if (changedCommunes.size > 0) {

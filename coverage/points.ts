@@ -24,7 +24,15 @@ import type { CoverageModel } from './model.js';
  * Line protocol of the coverage measurements (docs/protocol.md §10), written to the retention policy
  * `long`. Places are tags (bounded by the inventory); statuses, counts and names are fields.
  */
-export function hamletLine(m: CoverageModel, ev: Evaluation, h: number, since: number, at: number): string {
+/** `cause`: the likely cause of a gap, as codes (cause.ts `hamletCauseField`); empty when covered. */
+export function hamletLine(
+  m: CoverageModel,
+  ev: Evaluation,
+  h: number,
+  since: number,
+  at: number,
+  cause = '',
+): string {
   const c = m.hamletCommune[h] ?? 0;
   const commune = m.communes[c];
   let clusters = 0;
@@ -44,7 +52,7 @@ export function hamletLine(m: CoverageModel, ev: Evaluation, h: number, since: n
     `regularity_judged=${ev.hamletRegular[h] !== NOT_JUDGED},` +
     `broadcast_days=${ev.hamletBroadcastDays[h] ?? 0}i,clusters=${clusters}i,clusters_up=${up}i,` +
     `clusters_unmonitored=${unmonitored}i,` +
-    `since=${Math.round(since)}i,name="${escapeFieldString(m.hamletNames[h] ?? '')}" ${msToNs(at)}`
+    `since=${Math.round(since)}i,name="${escapeFieldString(m.hamletNames[h] ?? '')}",cause="${cause}" ${msToNs(at)}`
   );
 }
 

@@ -6,6 +6,7 @@ import {
   type InventoryLink,
   type UnitType,
 } from '../protocol/index.js';
+import { parseCauses, type Cause } from './cause.js';
 import { SUMMARY_BUCKETS } from './history/buckets.js';
 import { emptySeconds, outagesOf, type BucketSeconds, type DayVerdict } from './history/day.js';
 import { changesBySeries, LOOKBACK_MS } from './history/rebuild.js';
@@ -29,6 +30,8 @@ export interface Outage {
   ongoing: boolean;
   /** The status the outage began with: uncovered, unserved, at_risk. */
   status: string;
+  /** The likely causes the engine recorded with the hamlet's state changes during it (cause.ts). */
+  causes: Cause[];
 }
 
 /** A period's verdict: from its days, or why it could not be judged. */
@@ -61,6 +64,11 @@ export interface CommunePeriod {
   broadcastDays: number;
   verdict: PeriodVerdict;
   outages: Outage[];
+  /**
+   * Hamlets silent for a maintenance window (status `maintenance`): listed beside the outages with the
+   * cause "maintenance", not counted as outages (a window is planned, and excused from the verdict).
+   */
+  maintenance: Outage[];
   /** Hamlets, and those meeting the criterion, on the period's last day with data; null without one. */
   hamlets: number | null;
   hamletsMet: number | null;
@@ -201,6 +209,7 @@ export async function periodReport(
         broadcastDays: 0,
         verdict: 'no_data',
         outages: [],
+        maintenance: [],
         hamlets: null,
         hamletsMet: null,
         station: null,
@@ -372,7 +381,7 @@ async function addOutages(
 ): Promise<void> {
   if (to <= from) return;
   const series: Series[] = await ql.query(
-    `SELECT "status", "name" FROM "${retentionPolicy}"."coverage_hamlet" WHERE time >= ${from - LOOKBACK_MS}ms AND time < ${to}ms GROUP BY "province", "commune", "hamlet"`,
+    `SELECT "status", "name", "cause" FROM "${retentionPolicy}"."coverage_hamlet" WHERE time >= ${from - LOOKBACK_MS}ms AND time < ${to}ms GROUP BY "province", "commune", "hamlet"`,
   );
   const names = new Map<string, string>();
   for (const p of inventory?.provinces ?? [])
@@ -385,9 +394,37 @@ async function addOutages(
     const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
     const name = names.get(k) ?? String(s.values.at(-1)?.[2] ?? s.tags?.hamlet ?? '');
     for (const o of outagesOf('hamlet', list, from, to)) {
-      c.outages.push({ hamlet: s.tags?.hamlet ?? '', name, ...o, ongoing: o.to === to });
+      const causes = causesDuring(s, o);
+      c.outages.push({ hamlet: s.tags?.hamlet ?? '', name, ...o, ongoing: o.to === to, causes });
+    }
+    for (const o of outagesOf('hamlet', list, from, to, (b) => b === 'maintenance')) {
+      c.maintenance.push({
+        hamlet: s.tags?.hamlet ?? '',
+        name,
+        ...o,
+        ongoing: o.to === to,
+        causes: ['maintenance'],
+      });
     }
   }
-  for (const p of [...new Set(series.map((s) => get(s.tags?.province ?? '', s.tags?.commune ?? '')))])
+  for (const p of [...new Set(series.map((s) => get(s.tags?.province ?? '', s.tags?.commune ?? '')))]) {
     p.outages.sort((a, b) => a.from - b.from);
+    p.maintenance.sort((a, b) => a.from - b.from);
+  }
+}
+
+/**
+ * The causes recorded during an outage: on the point that began it (or the last one before the period,
+ * when it began earlier) and on every point written while it lasted (a cluster failing later adds its).
+ */
+function causesDuring(s: Series, o: { from: number; to: number }): Cause[] {
+  const at = s.columns.indexOf('time');
+  const cause = s.columns.indexOf('cause');
+  let first = 0;
+  for (let i = 0; i < s.values.length && Number(s.values[i]?.[at]) <= o.from; i++) first = i;
+  const fields: string[] = [];
+  for (let i = first; i < s.values.length && Number(s.values[i]?.[at]) < o.to; i++) {
+    fields.push(String(s.values[i]?.[cause] ?? ''));
+  }
+  return parseCauses(fields);
 }
