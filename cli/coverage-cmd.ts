@@ -8,7 +8,7 @@ import {
   type CommuneStatus,
   type HamletCoverageRow,
 } from '../coverage/index.js';
-import { messages, type Messages } from '../i18n/index.js';
+import { messages, type MessageKey, type Messages } from '../i18n/index.js';
 import { loadInventory, type Inventory } from '../protocol/index.js';
 import { registerCoverageRun } from './coverage-run-register.js';
 import { currentMessages } from './lang.js';
@@ -152,6 +152,20 @@ function stationText(station: string, m: Messages): string {
     : station;
 }
 
+/** A column of a `loa coverage` table: its catalogue key (`coverage.col.*`) and its CSV name. */
+type ColumnKey<K = MessageKey> = K extends `coverage.col.${infer C}` ? C : never;
+type Column = readonly [ColumnKey, string];
+
+/** The header row: the CSV's stable column names (spreadsheets, scripts), or the reader's words. */
+function headerOf(columns: readonly Column[], csv: boolean, m: Messages): string[] {
+  return columns.map(([key, column]) => (csv ? column : m.t(`coverage.col.${key}`)));
+}
+
+/** `since`: UTC for machines (CSV), the province's local time for people. */
+function sinceCell(ms: number, csv: boolean, m: Messages, zone: string): string {
+  return csv ? utc(ms) : ms > 0 ? m.time(ms, zone) : '';
+}
+
 /** Column names of the CSV: stable, for spreadsheets and scripts; the table's are the reader's. */
 const COMMUNE_COLUMNS = [
   ['province', 'province'],
@@ -172,7 +186,7 @@ export function formatCommunes(
 ): string {
   if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
   const csv = format === 'csv';
-  const header = COMMUNE_COLUMNS.map(([key, column]) => (csv ? column : m.t(`coverage.col.${key}`)));
+  const header = headerOf(COMMUNE_COLUMNS, csv, m);
   const cells = rows.map((r) => [
     r.province,
     r.commune,
@@ -181,7 +195,7 @@ export function formatCommunes(
     csv ? r.station : stationText(r.station, m),
     `${r.regular}/${r.hamlets}`,
     csv ? (r.assessed ? r.status : 'not_assessed') : communeStatusText(r, m),
-    csv ? utc(r.since) : r.since > 0 ? m.time(r.since, zone) : '',
+    sinceCell(r.since, csv, m, zone),
   ]);
   if (csv) return toCsv(header, cells);
   const assessed = rows.filter((r) => r.assessed);
@@ -221,7 +235,7 @@ export function formatHamlets(
 ): string {
   if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
   const csv = format === 'csv';
-  const header = HAMLET_COLUMNS.map(([key, column]) => (csv ? column : m.t(`coverage.col.${key}`)));
+  const header = headerOf(HAMLET_COLUMNS, csv, m);
   const cells = rows.map((r) => [
     r.hamlet,
     r.name,
@@ -241,7 +255,7 @@ export function formatHamlets(
             ? 'yes'
             : 'no'
       : regularText(r, m),
-    csv ? utc(r.since) : r.since > 0 ? m.time(r.since, zone) : '',
+    sinceCell(r.since, csv, m, zone),
   ]);
   return csv ? toCsv(header, cells) : toTable(header, cells);
 }

@@ -35,6 +35,33 @@ const DEVICES = ['vinh-an-station', 'vinh-an-c01', 'vinh-an-c02'];
 
 type Scenario = ReturnType<typeof runningScenario>;
 
+type Fields = Parameters<Scenario['heartbeatFields']['set']>[1];
+
+/** A fault the device reports in its heartbeats for 3 minutes, then mended. */
+function reportedFault(device: string, fault: Fields, mended: Fields) {
+  return (s: Scenario) => {
+    for (const [fields, ms] of [
+      [fault, 3 * 60_000],
+      [mended, 6 * 60_000],
+    ] as const) {
+      s.heartbeatFields.set(device, fields);
+      s.beat(device);
+      s.advance(ms);
+    }
+  };
+}
+
+/** A device stops sending heartbeats (no Will) for 20 minutes, then comes back. */
+function silentFor20Minutes(device: string) {
+  return (s: Scenario) => {
+    s.alive.delete(device);
+    s.advance(20 * 60_000);
+    s.alive.add(device);
+    s.beat(device);
+    s.advance(6 * 60_000);
+  };
+}
+
 /** Each case breaks something, lets the alerts fire, mends it and lets them resolve. */
 const CASES: { name: string; start?: number; run: (s: Scenario) => void }[] = [
   {
@@ -49,16 +76,7 @@ const CASES: { name: string; start?: number; run: (s: Scenario) => void }[] = [
       s.advance(6 * 60_000);
     },
   },
-  {
-    name: 'heartbeat silence, no Will',
-    run: (s) => {
-      s.alive.delete('vinh-an-c01');
-      s.advance(20 * 60_000);
-      s.alive.add('vinh-an-c01');
-      s.beat('vinh-an-c01');
-      s.advance(6 * 60_000);
-    },
-  },
+  { name: 'heartbeat silence, no Will', run: silentFor20Minutes('vinh-an-c01') },
   {
     name: 'mains lost: on battery, then silent (power cut)',
     run: (s) => {
@@ -73,27 +91,10 @@ const CASES: { name: string; start?: number; run: (s: Scenario) => void }[] = [
       s.advance(6 * 60_000);
     },
   },
-  {
-    name: 'amplifier fault',
-    run: (s) => {
-      s.heartbeatFields.set('vinh-an-c02', { amp: 'fault' });
-      s.beat('vinh-an-c02');
-      s.advance(3 * 60_000);
-      s.heartbeatFields.set('vinh-an-c02', { amp: 'on' });
-      s.beat('vinh-an-c02');
-      s.advance(6 * 60_000);
-    },
-  },
+  { name: 'amplifier fault', run: reportedFault('vinh-an-c02', { amp: 'fault' }, { amp: 'on' }) },
   {
     name: 'relay tripped on high mains',
-    run: (s) => {
-      s.heartbeatFields.set('vinh-an-c01', { relay: 'tripped' });
-      s.beat('vinh-an-c01');
-      s.advance(3 * 60_000);
-      s.heartbeatFields.set('vinh-an-c01', { relay: 'ok' });
-      s.beat('vinh-an-c01');
-      s.advance(6 * 60_000);
-    },
+    run: reportedFault('vinh-an-c01', { relay: 'tripped' }, { relay: 'ok' }),
   },
   {
     name: 'a scheduled window missed, then the next one kept',
@@ -143,16 +144,7 @@ const CASES: { name: string; start?: number; run: (s: Scenario) => void }[] = [
       s.advance(5000);
     },
   },
-  {
-    name: 'IP cluster down beside an FM one: unverified',
-    run: (s) => {
-      s.alive.delete('vinh-an-c02');
-      s.advance(20 * 60_000);
-      s.alive.add('vinh-an-c02');
-      s.beat('vinh-an-c02');
-      s.advance(6 * 60_000);
-    },
-  },
+  { name: 'IP cluster down beside an FM one: unverified', run: silentFor20Minutes('vinh-an-c02') },
 ];
 
 function render(alerts: readonly Alert[]): string {
