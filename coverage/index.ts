@@ -9,6 +9,7 @@ export {
   type CoverageEngineOptions,
 } from './engine.js';
 export { ALERT_KINDS, type Alert, type AlertKind, type AlertRule } from './alert.js';
+export { CAUSES, type Cause } from './cause.js';
 export { buildModel, utcOffsetMs, type CoverageModel } from './model.js';
 export {
   evaluate,
