@@ -1,3 +1,4 @@
+import type { Alert } from './alert.js';
 import { CAUSES, deviceCauses, type Cause } from './cause.js';
 import type { Evaluation } from './evaluate.js';
 import type { AlertTexts } from './messages.js';
@@ -8,6 +9,25 @@ import type { FleetState } from './state.js';
 export function deviceLabel(m: CoverageModel, d: number, say: AlertTexts): string {
   const device = m.devices[d];
   return say.device(device?.device ?? '', device?.kind ?? 'cluster', device?.name);
+}
+
+/**
+ * What an alert is about, by name as model `m` knows it (the device's label, `hamlet, commune`, or the
+ * commune): for a place removed from the inventory, the model of the engine that knew it.
+ */
+export function placeLabel(m: CoverageModel, w: Alert['where'], say: AlertTexts): string {
+  if (w.device !== undefined) {
+    const d = m.deviceIndex.get(w.device);
+    return d === undefined ? w.device : deviceLabel(m, d, say);
+  }
+  const c = m.communes.findIndex((x) => x.id === w.commune && x.province === w.province);
+  const commune = m.communes[c];
+  if (commune === undefined) return w.hamlet ?? w.commune;
+  if (w.hamlet === undefined) return commune.name;
+  for (let h = m.communeHamletStart[c] ?? 0; h < (m.communeHamletStart[c + 1] ?? 0); h++) {
+    if (m.hamletIds[h] === w.hamlet) return `${m.hamletNames[h] ?? w.hamlet}, ${commune.name}`;
+  }
+  return w.hamlet;
 }
 
 /** What the evidence says of device `d`: its causes (empty when up), and when it was last heard. */

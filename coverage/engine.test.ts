@@ -188,7 +188,7 @@ describe('coverage engine', () => {
       ['device_offline', 'resolved', 'vinh-an-c02'],
     ]);
     expect(s.sink.alerts.at(-1)?.message).toBe(
-      'vinh-an-c02 đã bị xoá khỏi danh mục; cảnh báo kéo dài 17 phút (từ 15/06/2026 07:08).',
+      'Cụm loa vinh-an-c02 đã bị xoá khỏi danh mục; cảnh báo kéo dài 17 phút (từ 15/06/2026 07:08).',
     );
     s.alive.add('vinh-an-c03');
     s.beat('vinh-an-c03');

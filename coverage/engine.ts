@@ -3,7 +3,7 @@ import type { Channel, Inventory, MessageOf } from '../protocol/index.js';
 import type { Logger } from '../runtime/index.js';
 import { AlertBook, type Alert, type AlertKind, type AlertRule } from './alert.js';
 import { hamletCauseField } from './cause.js';
-import { deviceLabel, downReason, evidenceOf, evidenceOfAll } from './describe.js';
+import { deviceLabel, downReason, evidenceOf, evidenceOfAll, placeLabel } from './describe.js';
 import {
   AT_RISK,
   COMMUNE_AT_RISK,
@@ -786,7 +786,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     for (const alert of from.firing) {
       book.restore(alert);
       if (!inModel(alert.where)) {
-        const what = alert.where.device ?? alert.where.hamlet ?? alert.where.commune;
+        const what = placeLabel(options.previous?.model ?? model, alert.where, say);
         const at = now();
         const offset = model.provinces.find((p) => p.id === alert.where.province)?.utcOffsetMs ?? 0;
         gone.push(book.resolve(alert.id, at, (a) => say.removed(what, a.since, at, offset)));
