@@ -235,13 +235,20 @@ export async function periodReport(
   }
 
   if (elapsedEnd > from) {
-    // The fewest fields a period needs, summed here: InfluxDB 1.x reads these 8 raw fields of a
-    // province-year faster than it sums them (measured: docs/performance.md).
-    const fields = [...SUMMARY_BUCKETS.map((b) => `hamlet_${b}_s`), 'verdict', 'broadcast'];
+    // The fewest fields a period needs, summed here: InfluxDB 1.x reads these 10 raw fields of a
+    // province-year faster than it sums them, and faster than a second query for the hamlets of the
+    // last day with data (measured: docs/performance.md).
+    const fields = [
+      ...SUMMARY_BUCKETS.map((b) => `hamlet_${b}_s`),
+      'verdict',
+      'broadcast',
+      'hamlets',
+      'hamlets_met',
+    ];
     const table = `"${retentionPolicy}"."${COMMUNE_DAY}"`;
     const where = `time >= ${from}ms AND time < ${elapsedEnd}ms`;
     const by = 'GROUP BY "province", "commune"';
-    const [days, names, hamlets] = await Promise.all([
+    const [days, names] = await Promise.all([
       ql.query(`SELECT ${fields.map((f) => `"${f}"`).join(', ')} FROM ${table} WHERE ${where} ${by}`),
       // Without an inventory, names and unit types as the summaries carry them.
       inventory === undefined
@@ -249,24 +256,21 @@ export async function periodReport(
             `SELECT last("name") AS "name", last("unit") AS "unit", last("applies") AS "applies" FROM ${table} WHERE ${where} ${by}`,
           )
         : Promise.resolve([]),
-      ql.query(
-        // The last day with data: a day the engine did not run says nothing about the hamlets.
-        `SELECT last("hamlets") AS "hamlets", last("hamlets_met") AS "met" FROM ${table} WHERE ${where} AND "verdict" != 'no_data' ${by}`,
-      ),
     ]);
-    for (const s of hamlets) {
-      const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
-      const row = s.values[0] ?? [];
-      c.hamlets = Number(row[s.columns.indexOf('hamlets')] ?? 0);
-      c.hamletsMet = Number(row[s.columns.indexOf('met')] ?? 0);
-    }
     for (const s of days) {
       const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
       const at = (name: string) => s.columns.indexOf(name);
       const buckets = SUMMARY_BUCKETS.map((b) => [b, at(`hamlet_${b}_s`)] as const);
       const verdict = at('verdict');
       const broadcast = at('broadcast');
+      const [hamlets, hamletsMet] = [at('hamlets'), at('hamlets_met')];
       for (const row of s.values) {
+        // The hamlets of the last day with data (rows come in time order): a day the engine did not
+        // run says nothing about them.
+        if (row[verdict] !== 'no_data') {
+          c.hamlets = Number(row[hamlets] ?? 0);
+          c.hamletsMet = Number(row[hamletsMet] ?? 0);
+        }
         for (const [b, i] of buckets) c.hamletSeconds[b] += Number(row[i] ?? 0);
         switch (row[verdict] as DayVerdict) {
           case 'met':
