@@ -1,10 +1,30 @@
 import type { Command } from 'commander';
-import type { BulletinDelivery, CommuneCoverageRow, HamletCoverageRow } from '../coverage/index.js';
-import { loadInventory } from '../protocol/index.js';
+import {
+  COMMUNE_STATUS,
+  HAMLET_STATUS,
+  STATION_STATUS,
+  type BulletinDelivery,
+  type CommuneCoverageRow,
+  type CommuneStatus,
+  type HamletCoverageRow,
+} from '../coverage/index.js';
+import { messages, type MessageKey, type Messages } from '../i18n/index.js';
+import { loadInventory, type Inventory } from '../protocol/index.js';
 import { registerCoverageRun } from './coverage-run-register.js';
+import { currentMessages } from './lang.js';
 import { formatMaintenance } from './maintenance-cmd.js';
 import { readRecord } from './record.js';
 import { defaultDataDir } from './schema.js';
+
+/** Vietnam's zone (all of it): the local time of a table when the run recorded no inventory. */
+const DEFAULT_ZONE = 'Asia/Ho_Chi_Minh';
+
+/** The province's zone, from the inventory the running `loa up` recorded (else Vietnam's). */
+async function zoneOf(inventory: string | undefined): Promise<string> {
+  if (inventory === undefined) return DEFAULT_ZONE;
+  const loaded: Inventory | undefined = await loadInventory(inventory).catch(() => undefined);
+  return loaded?.provinces[0]?.timezone ?? DEFAULT_ZONE;
+}
 
 /** `loa coverage`: the criterion live, as the running engine last wrote it to InfluxDB (docs/design.md#commands). */
 export function registerCoverage(program: Command): void {
@@ -22,15 +42,17 @@ export function registerCoverage(program: Command): void {
       const ql = createInfluxQl({ url: record.influx, database: record.database, ...record.influxAuth });
       try {
         const format = o.json ? 'json' : o.csv ? 'csv' : 'table';
+        const m = currentMessages();
+        const zone = format === 'table' ? await zoneOf(record.inventory) : DEFAULT_ZONE;
         if (o.commune !== undefined) {
           const hamlets = await readHamletCoverage(ql, o.commune);
           if (hamlets.length === 0) throw new Error(`no recent coverage for commune "${o.commune}"`);
-          process.stdout.write(formatHamlets(hamlets, format));
+          process.stdout.write(formatHamlets(hamlets, format, m, zone));
         } else {
           const communes = await readCommuneCoverage(ql);
           if (communes.length === 0)
             throw new Error('no coverage written in the last day: is `loa up` running?');
-          process.stdout.write(formatCommunes(communes, format));
+          process.stdout.write(formatCommunes(communes, format, m, zone));
           if (format === 'table') {
             // The maintenance windows in force: what holds alerts back right now.
             const { readMaintenance, windowEnd } = await import('../coverage/index.js');
@@ -66,7 +88,9 @@ export function registerCoverage(program: Command): void {
         const deliveries = await readBulletin(ql, inventory, id);
         if (deliveries.length === 0) throw new Error(`no cluster logged bulletin "${id}"`);
         process.stdout.write(
-          o.json ? `${JSON.stringify(deliveries, null, 2)}\n` : formatBulletin(id, deliveries),
+          o.json
+            ? `${JSON.stringify(deliveries, null, 2)}\n`
+            : formatBulletin(id, deliveries, currentMessages(), inventory.provinces[0]?.timezone),
         );
       } finally {
         ql.close();
@@ -76,15 +100,31 @@ export function registerCoverage(program: Command): void {
   registerCoverageRun(coverage);
 }
 
-export function formatBulletin(id: string, deliveries: readonly BulletinDelivery[]): string {
-  const lines = [`Bulletin ${id}`];
+export function formatBulletin(
+  id: string,
+  deliveries: readonly BulletinDelivery[],
+  m: Messages = messages('vi'),
+  zone = DEFAULT_ZONE,
+): string {
+  const lines = [m.t('coverage.bulletin.title', { id })];
+  const [played, missing, unknown] = (['played', 'missing', 'unknown'] as const).map((k) =>
+    m.t(`coverage.bulletin.${k}`),
+  );
+  const width = Math.max(played?.length ?? 0, missing?.length ?? 0, unknown?.length ?? 0);
+  const label = (text = '') => `  ${text.padEnd(width)}  `;
   for (const d of deliveries) {
     lines.push(
       '',
-      `${d.name} (${d.province}/${d.commune}): played by ${d.played.length}, not by ${d.missing.length}`,
-      ...d.played.map((p) => `  played      ${p.device}  ${p.status}  ${time(p.start)}`),
-      ...d.missing.map((m) => `  NOT PLAYED  ${m}`),
-      ...d.unmonitored.map((m) => `  unknown     ${m} (cannot report)`),
+      m.t('coverage.bulletin.commune', {
+        name: d.name,
+        province: d.province,
+        commune: d.commune,
+        played: d.played.length,
+        missing: d.missing.length,
+      }),
+      ...d.played.map((p) => `${label(played)}${p.device}  ${p.status}  ${m.time(p.start, zone)}`),
+      ...d.missing.map((x) => `${label(missing)}${x}`),
+      ...d.unmonitored.map((x) => `${label(unknown)}${x} ${m.t('coverage.bulletin.cannotReport')}`),
     );
   }
   return `${lines.join('\n')}\n`;
@@ -92,82 +132,121 @@ export function formatBulletin(id: string, deliveries: readonly BulletinDelivery
 
 type Format = 'json' | 'csv' | 'table';
 
-const time = (ms: number) => (ms > 0 ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + 'Z' : '');
+/** For machines (CSV): UTC, as ISO; for people, the province's local time (`m.time`). */
+const utc = (ms: number) => (ms > 0 ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + 'Z' : '');
 
-/** A commune's live status in words (Vietnamese): the verdict of a period is the report's. */
-export function communeStatusText(r: CommuneCoverageRow): string {
-  const words: Record<string, string> = {
-    meets: 'đạt',
-    at_risk: 'có nguy cơ không đạt',
-    not_met: 'không đạt (quá thời gian cho phép)',
-    unverified: 'chưa xác minh được',
-  };
-  const text = r.assessed ? (words[r.status] ?? r.status) : 'không áp dụng';
-  return r.maintenance ? `${text} (đang bảo trì)` : text;
+/** A commune's live status in words: the verdict of a period is the report's. */
+export function communeStatusText(r: CommuneCoverageRow, m: Messages = messages('vi')): string {
+  const known = (COMMUNE_STATUS as readonly string[]).includes(r.status);
+  const text = !r.assessed
+    ? m.t('coverage.commune.notAssessed')
+    : known
+      ? m.t(`coverage.commune.${r.status as CommuneStatus}`)
+      : r.status;
+  return r.maintenance ? m.t('coverage.commune.maintenance', { status: text }) : text;
 }
 
-export function formatCommunes(rows: readonly CommuneCoverageRow[], format: Format): string {
+function stationText(station: string, m: Messages): string {
+  return (STATION_STATUS as readonly string[]).includes(station)
+    ? m.t(`coverage.station.${station as (typeof STATION_STATUS)[number]}`)
+    : station;
+}
+
+/** A column of a `loa coverage` table: its catalogue key (`coverage.col.*`) and its CSV name. */
+type ColumnKey<K = MessageKey> = K extends `coverage.col.${infer C}` ? C : never;
+type Column = readonly [ColumnKey, string];
+
+/** The header row: the CSV's stable column names (spreadsheets, scripts), or the reader's words. */
+function headerOf(columns: readonly Column[], csv: boolean, m: Messages): string[] {
+  return columns.map(([key, column]) => (csv ? column : m.t(`coverage.col.${key}`)));
+}
+
+/** `since`: UTC for machines (CSV), the province's local time for people. */
+function sinceCell(ms: number, csv: boolean, m: Messages, zone: string): string {
+  return csv ? utc(ms) : ms > 0 ? m.time(ms, zone) : '';
+}
+
+/** Column names of the CSV: stable, for spreadsheets and scripts; the table's are the reader's. */
+const COMMUNE_COLUMNS = [
+  ['province', 'province'],
+  ['commune', 'commune'],
+  ['name', 'name'],
+  ['hamletsCovered', 'hamlets covered'],
+  ['station', 'station'],
+  ['regular', 'operating regularly'],
+  ['criterion', 'criterion'],
+  ['since', 'since'],
+] as const;
+
+export function formatCommunes(
+  rows: readonly CommuneCoverageRow[],
+  format: Format,
+  m: Messages = messages('vi'),
+  zone = DEFAULT_ZONE,
+): string {
   if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
-  const header = [
-    'province',
-    'commune',
-    'name',
-    'hamlets covered',
-    'station',
-    'operating regularly',
-    'criterion',
-    'since',
-  ];
+  const csv = format === 'csv';
+  const header = headerOf(COMMUNE_COLUMNS, csv, m);
   const cells = rows.map((r) => [
     r.province,
     r.commune,
     r.name,
     `${r.covered}/${r.hamlets}`,
-    r.station,
+    csv ? r.station : stationText(r.station, m),
     `${r.regular}/${r.hamlets}`,
-    format === 'csv' ? (r.assessed ? r.status : 'not_assessed') : communeStatusText(r),
-    time(r.since),
+    csv ? (r.assessed ? r.status : 'not_assessed') : communeStatusText(r, m),
+    sinceCell(r.since, csv, m, zone),
   ]);
-  if (format === 'csv') return toCsv(header, cells);
+  if (csv) return toCsv(header, cells);
   const assessed = rows.filter((r) => r.assessed);
-  const meets = assessed.filter((r) => r.status === 'meets').length;
-  const atRisk = assessed.filter((r) => r.status === 'at_risk' || r.status === 'not_met').length;
-  const covered = rows.reduce((n, r) => n + r.covered, 0);
-  const hamlets = rows.reduce((n, r) => n + r.hamlets, 0);
-  return (
-    `${toTable(header, cells)}\n${meets}/${assessed.length} xã đạt tiêu chí lúc này, ${atRisk} có nguy cơ; ` +
-    `${covered}/${hamlets} ấp có loa hoạt động.\n`
-  );
+  const summary = m.t('coverage.summary', {
+    meets: assessed.filter((r) => r.status === 'meets').length,
+    assessed: assessed.length,
+    atRisk: assessed.filter((r) => r.status === 'at_risk' || r.status === 'not_met').length,
+    covered: rows.reduce((n, r) => n + r.covered, 0),
+    hamlets: rows.reduce((n, r) => n + r.hamlets, 0),
+  });
+  return `${toTable(header, cells)}\n${summary}\n`;
 }
 
 /** Whether a hamlet operates regularly, in words: judged or not yet, and FM/wired ones cannot tell. */
-export function regularText(r: HamletCoverageRow): string {
-  if (r.clusters - r.clustersUnmonitored === 0) return 'không kiểm tra được (FM/có dây)';
-  if (!r.regularityJudged) return 'chưa đánh giá';
-  return r.regular ? 'có' : 'không';
+export function regularText(r: HamletCoverageRow, m: Messages = messages('vi')): string {
+  if (r.clusters - r.clustersUnmonitored === 0) return m.t('coverage.regular.unverifiable');
+  if (!r.regularityJudged) return m.t('coverage.regular.notJudged');
+  return m.t(r.regular ? 'coverage.regular.yes' : 'coverage.regular.no');
 }
 
-export function formatHamlets(rows: readonly HamletCoverageRow[], format: Format): string {
+const HAMLET_COLUMNS = [
+  ['hamlet', 'hamlet'],
+  ['name', 'name'],
+  ['status', 'status'],
+  ['clustersUp', 'clusters up'],
+  ['fmWired', 'fm/wired clusters'],
+  ['broadcastDays', 'broadcast days (8)'],
+  ['regular', 'operating regularly'],
+  ['since', 'since'],
+] as const;
+
+export function formatHamlets(
+  rows: readonly HamletCoverageRow[],
+  format: Format,
+  m: Messages = messages('vi'),
+  zone = DEFAULT_ZONE,
+): string {
   if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
-  const header = [
-    'hamlet',
-    'name',
-    'status',
-    'clusters up',
-    'fm/wired clusters',
-    'broadcast days (8)',
-    'operating regularly',
-    'since',
-  ];
+  const csv = format === 'csv';
+  const header = headerOf(HAMLET_COLUMNS, csv, m);
   const cells = rows.map((r) => [
     r.hamlet,
     r.name,
-    r.status,
+    csv || !(HAMLET_STATUS as readonly string[]).includes(r.status)
+      ? r.status
+      : m.t(`coverage.hamlet.${r.status as (typeof HAMLET_STATUS)[number]}`),
     // Only clusters that can report can be up: FM and wired ones are counted apart.
     `${r.clustersUp}/${r.clusters - r.clustersUnmonitored}`,
     String(r.clustersUnmonitored),
     String(r.broadcastDays),
-    format === 'csv'
+    csv
       ? r.clusters === r.clustersUnmonitored
         ? 'unverifiable'
         : !r.regularityJudged
@@ -175,10 +254,10 @@ export function formatHamlets(rows: readonly HamletCoverageRow[], format: Format
           : r.regular
             ? 'yes'
             : 'no'
-      : regularText(r),
-    time(r.since),
+      : regularText(r, m),
+    sinceCell(r.since, csv, m, zone),
   ]);
-  return format === 'csv' ? toCsv(header, cells) : toTable(header, cells);
+  return csv ? toCsv(header, cells) : toTable(header, cells);
 }
 
 function toCsv(header: readonly string[], cells: readonly string[][]): string {

@@ -15,6 +15,7 @@ import {
 import { createInfluxQl, createV1Writer, LONG_RETENTION_POLICY } from '../influx/index.js';
 import type { Inventory } from '../protocol/index.js';
 import type { Logger } from '../runtime/index.js';
+import { currentLang } from './lang.js';
 import type { UpConfig } from './schema.js';
 
 /** How often the engine reads the maintenance windows `loa maintenance` writes to InfluxDB. */
@@ -75,6 +76,7 @@ export function createLocalCoverage(
         url: config.coverage.webhook,
         logger: log,
         digestAbove: config.coverage.webhookDigestAbove,
+        lang: currentLang(),
       }),
     );
   }
@@ -82,6 +84,7 @@ export function createLocalCoverage(
     createCoverageEngine({
       inventory: inv,
       logger: log,
+      lang: currentLang(),
       sinks,
       store,
       evaluateEveryMs: config.coverage.evaluateEveryS * 1000,

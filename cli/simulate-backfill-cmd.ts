@@ -5,10 +5,12 @@ import {
   LONG_RETENTION_POLICY,
   quoteIdent,
 } from '../influx/index.js';
+import { messages, type Messages } from '../i18n/index.js';
 import { loadInventory } from '../protocol/index.js';
 import { createLogger } from '../runtime/index.js';
 import { backfill, backfillSummaries, type BackfillResult } from '../simulator/index.js';
 import { ConfigError } from './config.js';
+import { currentMessages } from './lang.js';
 import { readRecord } from './record.js';
 import { DEFAULT_DATABASE, type SimulateBackfillConfig } from './schema.js';
 import { isLoopback } from './storage.js';
@@ -59,9 +61,11 @@ export async function runSimulateBackfill(config: SimulateBackfillConfig): Promi
   const tty = process.stderr.isTTY;
   let written = 0;
   const started = performance.now();
+  const m = currentMessages();
+  const zone = inventory.provinces[0]?.timezone ?? 'Asia/Ho_Chi_Minh';
   const timer = setInterval(
     () => {
-      const line = `${written.toLocaleString('en-US')} points, ${rate(written, started)} points/s`;
+      const line = m.t('backfill.progress', { points: written, rate: rate(written, started) });
       process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
     },
     tty ? 1000 : 10_000,
@@ -74,7 +78,12 @@ export async function runSimulateBackfill(config: SimulateBackfillConfig): Promi
       await ensureDatabase(ql, { database, rawRetentionDays: config.influx.retentionDays });
     }
     process.stdout.write(
-      `backfilling ${config.backfill.days} days of ${inventory.deviceCount} devices → ${url} (database ${quoteIdent(database)})\n`,
+      `${m.t('backfill.start', {
+        days: config.backfill.days,
+        devices: m.t('count.devices', { n: inventory.deviceCount }),
+        url,
+        database: quoteIdent(database),
+      })}\n`,
     );
     const result = await backfill({
       inventory,
@@ -91,7 +100,7 @@ export async function runSimulateBackfill(config: SimulateBackfillConfig): Promi
       },
     });
     if (tty) process.stderr.write('\r\x1b[2K');
-    process.stdout.write(formatBackfill(result));
+    process.stdout.write(formatBackfill(result, m, zone));
     if (config.backfill.summaryDays > 0) {
       const s = await backfillSummaries({
         inventory,
@@ -109,7 +118,7 @@ export async function runSimulateBackfill(config: SimulateBackfillConfig): Promi
         outageChance: config.backfill.outageChance,
       });
       process.stdout.write(
-        `wrote ${s.points.toLocaleString('en-US')} daily summary points for ${s.days} days in ${s.seconds.toFixed(1)} s (coverage_hamlet_day, coverage_commune_day)\n`,
+        `${m.t('backfill.summaries', { points: s.points, days: s.days, seconds: m.number(s.seconds, 1) })}\n`,
       );
     }
     if (result.rejected > 0)
@@ -120,23 +129,33 @@ export async function runSimulateBackfill(config: SimulateBackfillConfig): Promi
   }
 }
 
-export function formatBackfill(r: BackfillResult): string {
-  const n = (v: number) => v.toLocaleString('en-US');
+/** What was written, in the reader's language and the province's local time (measurement names as stored). */
+export function formatBackfill(
+  r: BackfillResult,
+  m: Messages = messages('vi'),
+  zone = 'Asia/Ho_Chi_Minh',
+): string {
   const measurements = Object.entries(r.measurements)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([m, c]) => `${m} ${n(c)}`)
+    .map(([name, c]) => `${name} ${m.number(c)}`)
     .join(', ');
   const lines = [
-    `wrote ${n(r.points)} points in ${r.seconds.toFixed(1)} s (${n(Math.round(r.points / Math.max(r.seconds, 1e-3)))} points/s): ${measurements}`,
-    `  from ${new Date(r.from).toISOString()} to ${new Date(r.until).toISOString()}`,
-    `  ${r.outages.length} outage(s) across ${Object.keys(r.devices).length} monitored devices`,
+    m.t('backfill.wrote', {
+      points: r.points,
+      seconds: m.number(r.seconds, 1),
+      rate: Math.round(r.points / Math.max(r.seconds, 1e-3)),
+      measurements,
+    }),
+    m.t('backfill.range', { from: m.time(r.from, zone), to: m.time(r.until, zone) }),
+    m.t('backfill.outages', {
+      outages: r.outages.length,
+      devices: m.t('count.devices', { n: Object.keys(r.devices).length }),
+    }),
   ];
-  if (r.liveFrom !== undefined) {
-    lines.push(`  stopped at ${new Date(r.liveFrom).toISOString()}, where live data begins (left as it is)`);
-  }
+  if (r.liveFrom !== undefined) lines.push(m.t('backfill.live', { at: m.time(r.liveFrom, zone) }));
   return `${lines.join('\n')}\n`;
 }
 
-function rate(points: number, started: number): string {
-  return Math.round(points / Math.max((performance.now() - started) / 1000, 1e-3)).toLocaleString('en-US');
+function rate(points: number, started: number): number {
+  return Math.round(points / Math.max((performance.now() - started) / 1000, 1e-3));
 }

@@ -1,6 +1,8 @@
+import { messages, type Messages } from '../i18n/index.js';
 import { loadInventory } from '../protocol/index.js';
 import { LoadConfigError, runLoad, type LoadResult } from '../simulator/index.js';
 import { ConfigError } from './config.js';
+import { currentMessages } from './lang.js';
 import type { SimulateLoadConfig } from './schema.js';
 import { defaultSecretsFile, readSecretsFile } from './simulate-cmd.js';
 
@@ -16,9 +18,15 @@ export async function runSimulateLoad(config: SimulateLoadConfig): Promise<void>
     ? undefined
     : await readSecretsFile(config.secrets ?? defaultSecretsFile(config.inventory));
   const l = config.load;
+  const m = currentMessages();
   process.stdout.write(
-    `load: ${l.devices} devices over ${l.connections ?? l.devices} connections → ${config.broker.url}, ` +
-      `${l.rate === undefined ? 'as fast as acknowledged' : `${l.rate} msg/s`} for ${l.durationS} s\n`,
+    `${m.t('load.start', {
+      devices: m.t('count.devices', { n: l.devices }),
+      connections: l.connections ?? l.devices,
+      broker: config.broker.url,
+      rate: l.rate === undefined ? m.t('load.asFast') : m.t('simulate.rate', { rate: l.rate }),
+      seconds: l.durationS,
+    })}\n`,
   );
   let result: LoadResult;
   try {
@@ -36,15 +44,18 @@ export async function runSimulateLoad(config: SimulateLoadConfig): Promise<void>
     if (error instanceof LoadConfigError) throw new ConfigError(error.message);
     throw error;
   }
-  process.stdout.write(formatLoad(result));
+  process.stdout.write(formatLoad(result, m));
   if (result.failed > 0) process.exitCode = 1;
 }
 
-export function formatLoad(r: LoadResult): string {
-  const n = (v: number) => Math.round(v).toLocaleString('en-US');
-  return (
-    `sent ${n(r.sent)}, acknowledged ${n(r.acked)}, failed ${n(r.failed)} in ${r.seconds.toFixed(1)} s ` +
-    `(${n(r.acked / Math.max(r.seconds, 1e-3))} msg/s acknowledged)\n` +
-    `expected in InfluxDB: ${n(r.acked)} heartbeat points from ${n(r.devices)} devices\n`
-  );
+export function formatLoad(r: LoadResult, m: Messages = messages('vi')): string {
+  const done = m.t('load.done', {
+    sent: r.sent,
+    acked: r.acked,
+    failed: r.failed,
+    seconds: m.number(r.seconds, 1),
+    rate: Math.round(r.acked / Math.max(r.seconds, 1e-3)),
+  });
+  const expected = m.t('load.expected', { acked: r.acked, devices: m.t('count.devices', { n: r.devices }) });
+  return `${done}\n${expected}\n`;
 }

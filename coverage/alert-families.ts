@@ -1,5 +1,5 @@
 import type { Alert, AlertBook } from './alert.js';
-import { deviceLabel, downReason } from './describe.js';
+import { deviceLabel, downReason, evidenceOf, evidenceOfAll } from './describe.js';
 import {
   AT_RISK,
   COMMUNE_AT_RISK,
@@ -12,7 +12,7 @@ import {
   UNVERIFIED_HAMLET,
   type Evaluation,
 } from './evaluate.js';
-import * as say from './messages.js';
+import type { AlertTexts } from './messages.js';
 import type { CoverageModel } from './model.js';
 import {
   alertDevice,
@@ -32,6 +32,8 @@ export interface AlertInputs {
   state: FleetState;
   ev: Evaluation;
   book: AlertBook;
+  /** The alert texts in the configured language. */
+  say: AlertTexts;
   hamletSince: Float64Array;
   communeSince: Float64Array;
 }
@@ -83,7 +85,7 @@ export function createConditionAlerts(inputs: AlertInputs): (t: number) => (Aler
  * commissioned shows as its hamlet's gap instead of one page per device on the first day.
  */
 function deviceAlerts(
-  { model, state, ev, book, offlineIds, batteryIds }: FamilyInputs,
+  { model, state, ev, book, say, offlineIds, batteryIds }: FamilyInputs,
   t: number,
   out: (Alert | undefined)[],
 ): void {
@@ -112,18 +114,20 @@ function deviceAlerts(
           () => ({
             severity: 'warning',
             where: { ...whereOf(model, c), device: device.device },
-            message: say.deviceOfflineText({
-              kind: device.kind,
-              why: downReason(model, state, ev, d, offset),
-              place: placeName(model, c),
-              serves: hamletNamesOf(model, d) || say.deviceServesStudio,
+            message: say.deviceOffline({
+              device: deviceLabel(model, d, say),
+              place: placeName(model, say, c),
+              serves: hamletNamesOf(model, d) || say.servesStudio,
+              ...evidenceOf(model, state, ev, d, offset, say),
             }),
             devices: [device.device],
           }),
           held,
         ),
       );
-    } else if ((state.onBatterySince[d] ?? 0) !== 0) {
+    }
+    // A device that dies on battery is still without mains: its on_battery must not read "back".
+    if ((state.onBatterySince[d] ?? 0) !== 0) {
       const since = state.onBatterySince[d] ?? t;
       out.push(
         book.hold(
@@ -134,7 +138,11 @@ function deviceAlerts(
           () => ({
             severity: 'warning',
             where: { ...whereOf(model, c), device: device.device },
-            message: say.onBatteryText(deviceLabel(model, d), placeName(model, c), say.viTime(since, offset)),
+            message: say.onBattery(
+              deviceLabel(model, d, say),
+              placeName(model, say, c),
+              say.time(since, offset),
+            ),
             devices: [device.device],
           }),
           held,
@@ -144,15 +152,29 @@ function deviceAlerts(
   }
   out.push(
     ...book.endPass('device_offline', t, (a) =>
-      say.deviceBackText(alertDevice(model, a), alertPlace(model, a)),
+      say.deviceBack(
+        alertDevice(model, say, a),
+        alertPlace(model, say, a),
+        a.since,
+        t,
+        offsetOf(model, communeOf(model, a)),
+      ),
     ),
-    ...book.endPass('on_battery', t, (a) => say.onMainsText(alertDevice(model, a), alertPlace(model, a))),
+    ...book.endPass('on_battery', t, (a) =>
+      say.onMains(
+        alertDevice(model, say, a),
+        alertPlace(model, say, a),
+        a.since,
+        t,
+        offsetOf(model, communeOf(model, a)),
+      ),
+    ),
   );
 }
 
 /** hamlet_uncovered (no up cluster) and hamlet_unverified (IP clusters down, FM/wired ones unknown). */
 function hamletAlerts(
-  { model, state, ev, book, hamletSince, hamletMonitored, uncoveredIds, unverifiedIds }: FamilyInputs,
+  { model, state, ev, book, say, hamletSince, hamletMonitored, uncoveredIds, unverifiedIds }: FamilyInputs,
   t: number,
   out: (Alert | undefined)[],
 ): void {
@@ -175,21 +197,27 @@ function hamletAlerts(
         () => {
           const offset = offsetOf(model, c);
           const devices = servingDevices(model, h);
-          const why = (list: number[]) => list.map((d) => downReason(model, state, ev, d, offset)).join('; ');
-          const place = placeName(model, c, h);
-          const at = say.viTime(since, offset);
+          const why = (list: number[]) =>
+            list.map((d) => downReason(model, state, ev, d, offset, say)).join('; ');
+          const place = placeName(model, say, c, h);
+          const at = say.time(since, offset);
+          const evidence = evidenceOfAll(model, state, ev, devices, offset, say);
           const monitored = devices.filter((d) => model.deviceMonitored[d] === 1);
           const unmonitored = devices.filter((d) => model.deviceMonitored[d] === 0);
           return {
             severity: uncovered ? 'critical' : 'warning',
             where: { ...whereOf(model, c), hamlet },
             message: uncovered
-              ? say.hamletUncoveredText(place, at, why(devices))
-              : say.hamletUnverifiedText(
-                  place,
-                  at,
-                  why(monitored),
-                  unmonitored.map((d) => deviceLabel(model, d)).join(', '),
+              ? say.hamletUncovered(place, at, why(devices), evidence.causes, evidence.heard)
+              : say.hamletUnverified(
+                  {
+                    place,
+                    since: at,
+                    down: why(monitored),
+                    unmonitored: unmonitored.map((d) => deviceLabel(model, d, say)).join(', '),
+                  },
+                  evidence.causes,
+                  evidence.heard,
                 ),
             devices: devices.map((d) => model.devices[d]?.device ?? ''),
           };
@@ -201,10 +229,7 @@ function hamletAlerts(
   for (const kind of ['hamlet_uncovered', 'hamlet_unverified'] as const) {
     out.push(
       ...book.endPass(kind, t, (a) =>
-        say.hamletBackText(
-          alertHamletPlace(model, a),
-          say.viTime(a.since, offsetOf(model, communeOf(model, a))),
-        ),
+        say.hamletBack(alertHamletPlace(model, say, a), a.since, t, offsetOf(model, communeOf(model, a))),
       ),
     );
   }
@@ -216,7 +241,7 @@ function hamletAlerts(
  * Only for communes the criterion applies to.
  */
 function communeAlerts(
-  { model, ev, book, communeSince }: FamilyInputs,
+  { model, ev, book, say, communeSince }: FamilyInputs,
   t: number,
   out: (Alert | undefined)[],
 ): void {
@@ -234,11 +259,11 @@ function communeAlerts(
         () => ({
           severity: 'critical',
           where: whereOf(model, c),
-          message: say.communeAtRiskText({
-            place: placeName(model, c),
-            criterion: criterionText(model, c),
-            since: say.viTime(since, offsetOf(model, c)),
-            gaps: communeGaps(model, ev, c),
+          message: say.communeAtRisk({
+            place: placeName(model, say, c),
+            criterion: criterionText(model, say, c),
+            since: say.time(since, offsetOf(model, c)),
+            gaps: communeGaps(model, say, ev, c),
             beyondGrace: status === NOT_MET,
           }),
         }),
@@ -249,35 +274,39 @@ function communeAlerts(
   out.push(
     ...book.endPass('commune_criterion_lost', t, (a) => {
       const c = communeOf(model, a);
-      return say.communeSafeText(alertPlace(model, a), criterionText(model, c));
+      return say.communeSafe(
+        alertPlace(model, say, a),
+        criterionText(model, say, c),
+        a.since,
+        t,
+        offsetOf(model, c),
+      );
     }),
   );
 }
 
-function criterionText(model: CoverageModel, c: number): string {
+function criterionText(model: CoverageModel, say: AlertTexts, c: number): string {
   const criterion = criterionOf(model, c);
-  return criterion === undefined ? '' : say.criterionText(criterion);
+  return criterion === undefined ? '' : say.criterion(criterion);
 }
 
 /** What stands between a commune and its criterion, in words. */
-function communeGaps(model: CoverageModel, ev: Evaluation, c: number): string {
+function communeGaps(model: CoverageModel, say: AlertTexts, ev: Evaluation, c: number): string {
   const gaps: string[] = [];
   if (ev.communeStation[c] === STATION_DOWN && criterionOf(model, c)?.stationRequired !== false)
-    gaps.push(say.gapText.stationDown);
+    gaps.push(say.gap.stationDown());
   const irregular: string[] = [];
   for (let h = model.communeHamletStart[c] ?? 0; h < (model.communeHamletStart[c + 1] ?? 0); h++) {
     const s = ev.hamletStatus[h];
     const name = model.hamletNames[h] ?? '';
-    if (s === AT_RISK) gaps.push(say.gapText.hamletAtRisk(name));
-    else if (s === UNCOVERED) gaps.push(say.gapText.hamletUncovered(name));
-    else if (s === UNSERVED) gaps.push(say.gapText.hamletUnserved(name));
+    if (s === AT_RISK) gaps.push(say.gap.hamletAtRisk(name));
+    else if (s === UNCOVERED) gaps.push(say.gap.hamletUncovered(name));
+    else if (s === UNSERVED) gaps.push(say.gap.hamletUnserved(name));
     else if (s === COVERED && ev.hamletRegular[h] === 0) irregular.push(name);
   }
   const criterion = criterionOf(model, c);
   if (irregular.length > 0 && criterion !== undefined)
-    gaps.push(
-      say.gapText.irregular(criterion.regularDays, criterion.regularWindowDays, irregular.join(', ')),
-    );
+    gaps.push(say.gap.irregular(criterion.regularDays, criterion.regularWindowDays, irregular.join(', ')));
   return gaps.join('; ');
 }
 

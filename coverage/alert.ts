@@ -14,6 +14,12 @@ export interface Alert {
   ts: number;
   /** The devices concerned (serving the hamlet, missing the bulletin, …). */
   devices?: string[];
+  /**
+   * For people, in the configured language, set as the alert goes out: the first line of a chat
+   * message (`CẢNH BÁO · Ấp mất loa · Ấp An Hòa, Xã Vĩnh An (An Giang)`), and the commune by name.
+   */
+  title?: string;
+  place?: string;
 }
 
 export const ALERT_KINDS = [
@@ -130,12 +136,12 @@ export class AlertBook {
     return fired;
   }
 
-  /** Resolves an event-like alert at once, if it is firing. */
-  resolve(id: string, now: number, message: string): Alert | undefined {
+  /** Resolves an event-like alert at once, if it is firing; `resolved` words it from the firing one. */
+  resolve(id: string, now: number, resolved: (alert: Alert) => string): Alert | undefined {
     const entry = this.entries.get(id);
     if (!entry?.firing || !entry.alert) return undefined;
     this.entries.delete(id);
-    return { ...entry.alert, state: 'resolved', ts: now, message };
+    return { ...entry.alert, state: 'resolved', ts: now, message: resolved(entry.alert) };
   }
 
   isFiring(id: string): boolean {

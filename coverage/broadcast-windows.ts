@@ -1,6 +1,7 @@
 import type { Alert, AlertBook } from './alert.js';
 import type { Evaluation } from './evaluate.js';
-import * as say from './messages.js';
+import { deviceLabel } from './describe.js';
+import type { AlertTexts } from './messages.js';
 import { DAY_MS, localDay, type CoverageModel } from './model.js';
 import { communeKey, offsetOf, placeName, whereOf } from './places.js';
 import type { FleetState } from './state.js';
@@ -24,6 +25,7 @@ export class BroadcastWindows {
     private readonly state: FleetState,
     private readonly ev: Evaluation,
     private readonly book: AlertBook,
+    private readonly say: AlertTexts,
     private readonly graceMs: number,
   ) {
     this.judged = new Int32Array(model.communes.length * state.windowSlots).fill(-1);
@@ -55,7 +57,7 @@ export class BroadcastWindows {
   }
 
   private judge(c: number, k: number, day: number, closes: number, t: number): Alert | undefined {
-    const { model, state, ev, book, graceMs } = this;
+    const { model, state, ev, book, say, graceMs } = this;
     const commune = model.communes[c];
     const w = commune?.schedule[k];
     if (commune === undefined || w === undefined) return undefined;
@@ -66,7 +68,10 @@ export class BroadcastWindows {
       if (state.windowDay[d * state.windowSlots + k] !== day) missed.push(model.devices[d]?.device ?? '');
     }
     const id = `broadcast_missed/${commune.province}/${commune.id}`;
-    if (missed.length === 0) return book.resolve(id, t, say.broadcastKeptText(placeName(model, c), w.text));
+    if (missed.length === 0)
+      return book.resolve(id, t, (a) =>
+        say.broadcastKept(placeName(model, say, c), w.text, a.since, t, offset),
+      );
     if (ev.communeMaintenance[c] === 1) return undefined;
     return book.fire({
       id,
@@ -76,11 +81,11 @@ export class BroadcastWindows {
       since: closes - graceMs,
       ts: t,
       devices: missed,
-      message: say.broadcastMissedText({
-        place: placeName(model, c),
+      message: say.broadcastMissed({
+        place: placeName(model, say, c),
         window: w.text,
-        day: say.viTime(closes - graceMs - 60_000, offset).slice(6),
-        devices: missed.join(', '),
+        day: say.date(closes - graceMs - 60_000, offset),
+        devices: missed.map((id) => deviceLabel(model, model.deviceIndex.get(id) ?? 0, say)).join(', '),
         count: missed.length,
       }),
     });

@@ -1,3 +1,4 @@
+import { hamletCauseField } from './cause.js';
 import {
   AT_RISK,
   COMMUNE_AT_RISK,
@@ -11,6 +12,7 @@ import { snapshotClock } from './history/snapshots.js';
 import type { CoverageModel } from './model.js';
 import { communeKey, hamletKey } from './places.js';
 import { communeLine, deviceLine, hamletLine, provinceLine } from './points.js';
+import type { FleetState } from './state.js';
 
 /** What a place was at the last evaluation and since when, by id: what a reload passes on. */
 export interface PlacesThen {
@@ -41,6 +43,7 @@ export class ChangeLines {
 
   constructor(
     private readonly model: CoverageModel,
+    private readonly state: FleetState,
     private readonly ev: Evaluation,
     writeEveryMs: number,
     fullWriteEveryMs: number | undefined,
@@ -67,6 +70,12 @@ export class ChangeLines {
     if (!full && this.snapshots.provinces(t))
       model.provinces.forEach((_, p) => lines.push(provinceLine(model, ev, p, t)));
     return lines;
+  }
+
+  /** A hamlet's line, with the likely cause of a gap from the evidence (cause.ts). */
+  private hamletLineOf(h: number, t: number): string {
+    const { model, state, ev } = this;
+    return hamletLine(model, ev, h, this.hamletSince[h] ?? t, t, hamletCauseField(model, state, ev, h));
   }
 
   /** Status changes since the last pass, with the time each status began; lines for what changed. */
@@ -97,7 +106,7 @@ export class ChangeLines {
         prevHamlet[h] = s;
         prevRegular[h] = r;
         changedCommunes.add(model.hamletCommune[h] ?? 0);
-        if (!full) lines.push(hamletLine(model, ev, h, hamletSince[h] ?? t, t));
+        if (!full) lines.push(this.hamletLineOf(h, t));
       }
     }
     for (let c = 0; c < nc; c++) {
@@ -119,7 +128,7 @@ export class ChangeLines {
     if (full) {
       // Once a day (and at start): the state each day begins in, for the map and the daily summaries.
       for (let d = 0; d < nd; d++) lines.push(deviceLine(model, ev, d, t));
-      for (let h = 0; h < nh; h++) lines.push(hamletLine(model, ev, h, hamletSince[h] ?? t, t));
+      for (let h = 0; h < nh; h++) lines.push(this.hamletLineOf(h, t));
       for (let c = 0; c < nc; c++) lines.push(communeLine(model, ev, c, communeSince[c] ?? t, t));
       for (let p = 0; p < model.provinces.length; p++) lines.push(provinceLine(model, ev, p, t));
     } else if (changedCommunes.size > 0) {

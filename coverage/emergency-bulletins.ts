@@ -1,7 +1,7 @@
 import type { Alert, AlertBook } from './alert.js';
 import { downReason } from './describe.js';
 import type { Evaluation } from './evaluate.js';
-import * as say from './messages.js';
+import type { AlertTexts } from './messages.js';
 import { DAY_MS, type CoverageModel } from './model.js';
 import { communeIndex, offsetOf, placeName, whereOf } from './places.js';
 import type { FleetState } from './state.js';
@@ -45,6 +45,7 @@ export class EmergencyBulletins {
     private readonly state: FleetState,
     private readonly ev: Evaluation,
     private readonly book: AlertBook,
+    private readonly say: AlertTexts,
     private readonly windowMs: number,
   ) {}
 
@@ -69,7 +70,7 @@ export class EmergencyBulletins {
 
   /** Judges each bulletin once its window has passed; the alerts that fire or resolve. */
   pass(t: number): (Alert | undefined)[] {
-    const { model, state, ev, book } = this;
+    const { model, state, ev, book, say } = this;
     const out: (Alert | undefined)[] = [];
     for (const [key, b] of this.bulletins) {
       if (t - b.firstAt > KEPT_MS) {
@@ -100,17 +101,21 @@ export class EmergencyBulletins {
             since: b.firstAt,
             ts: t,
             devices: missing.map((d) => model.devices[d]?.device ?? ''),
-            message: say.emergencyUndeliveredText({
+            message: say.emergencyUndelivered({
               bulletin: b.bulletin,
-              place: placeName(model, b.commune),
+              place: placeName(model, say, b.commune),
               played: b.devices.size,
-              since: say.viTime(b.firstAt, offset),
-              missing: missing.map((d) => downReason(model, state, ev, d, offset)).join('; '),
+              since: say.time(b.firstAt, offset),
+              missing: missing.map((d) => downReason(model, state, ev, d, offset, say)).join('; '),
             }),
           }),
         );
       } else if (missing.length === 0 && b.checked) {
-        out.push(book.resolve(id, t, say.emergencyDeliveredText(b.bulletin, placeName(model, b.commune))));
+        out.push(
+          book.resolve(id, t, (a) =>
+            say.emergencyDelivered(b.bulletin, placeName(model, say, b.commune), a.since, t, offset),
+          ),
+        );
       }
       b.checked = true;
     }

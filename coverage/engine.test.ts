@@ -47,14 +47,14 @@ describe('coverage engine', () => {
     expect(s.fired('hamlet_uncovered')).toHaveLength(1);
     expect(hamlet?.where).toMatchObject({ commune: 'vinh-an', hamlet: 'an-hoa' });
     expect(hamlet?.message).toContain('Ấp An Hòa, Xã Vĩnh An (An Giang): không còn cụm loa nào hoạt động');
-    expect(hamlet?.message).toContain('vinh-an-c01 (4g, mất hoạt động từ');
-    expect(hamlet?.message).toContain('từ 07:13 15/06/2026'); // local time
+    expect(hamlet?.message).toContain('Cụm loa vinh-an-c01: 4G, mất kết nối từ');
+    expect(hamlet?.message).toContain('từ 15/06/2026 07:13'); // local time
     expect(hamlet?.since).toBeGreaterThan(died);
     expect(hamlet?.since).toBeLessThanOrEqual(died + 3 * 60_000);
     expect(s.fired('commune_criterion_lost')).toHaveLength(1);
     // A live outage puts the commune at risk; it does not take the criterion away.
     expect(s.fired('commune_criterion_lost')[0]?.message).toMatch(
-      /^Xã Vĩnh An \(An Giang\) có nguy cơ không đạt tiêu chí 8\.3 "Xã có đài truyền thanh và hệ thống loa đến các thôn\/ấp" từ 07:13 15\/06\/2026: Ấp An Hòa mất phủ loa\.$/,
+      /^Xã Vĩnh An \(An Giang\) có nguy cơ không đạt tiêu chí 8\.3 "Xã có đài truyền thanh và hệ thống loa đến các thôn\/ấp" từ 15\/06\/2026 07:13: Ấp An Hòa mất phủ loa\. Cần kiểm tra: /,
     );
     s.advance(60 * 60_000);
     expect(s.fired('hamlet_uncovered')).toHaveLength(1);
@@ -187,7 +187,9 @@ describe('coverage engine', () => {
     expect(s.sink.alerts.slice(announced).map((a) => [a.kind, a.state, a.where.device])).toEqual([
       ['device_offline', 'resolved', 'vinh-an-c02'],
     ]);
-    expect(s.sink.alerts.at(-1)?.message).toBe('vinh-an-c02 đã bị xoá khỏi danh mục.');
+    expect(s.sink.alerts.at(-1)?.message).toBe(
+      'Cụm loa vinh-an-c02 đã bị xoá khỏi danh mục; cảnh báo kéo dài 17 phút (từ 15/06/2026 07:08).',
+    );
     s.alive.add('vinh-an-c03');
     s.beat('vinh-an-c03');
     s.advance(3 * 60_000);

@@ -1,3 +1,4 @@
+import { DEFAULT_LANG, type Lang } from '../i18n/index.js';
 import type { Channel, Inventory, MessageOf } from '../protocol/index.js';
 import type { Logger } from '../runtime/index.js';
 import { COVERAGE_DEFAULTS } from './defaults.js';
@@ -9,6 +10,8 @@ import { EMERGENCY_WINDOW_MS, EmergencyBulletins } from './emergency-bulletins.j
 import { Evaluation, evaluate, MEETS, NOT_MET, UNVERIFIED, type LiveHolds } from './evaluate.js';
 import { applyMaintenance, type MaintenanceWindow } from './maintenance.js';
 import { buildModel, type CoverageModel } from './model.js';
+import { alertTexts } from './messages.js';
+import { alertPlace, alertDevice, alertHamletPlace } from './places.js';
 import { alertLine } from './points.js';
 import { TickScheduler } from './scheduler.js';
 import type { AlertSink } from './sinks.js';
@@ -31,6 +34,8 @@ export const DEFAULT_ALERT_RULES: Readonly<Record<AlertKind, AlertRule>> = {
 export interface CoverageEngineOptions {
   inventory: Inventory;
   logger: Logger;
+  /** The language of alert texts (Vietnamese by default): `--lang`, `LOA_LANG` or the config's `lang`. */
+  lang?: Lang;
   now?: () => number;
   sinks?: readonly AlertSink[];
   /** Receives coverage lines: every place at start and local midnight, then changes (history/snapshots.ts). */
@@ -79,6 +84,7 @@ export type CoverageEngine = ReturnType<typeof createCoverageEngine>;
 export function createCoverageEngine(options: CoverageEngineOptions) {
   const now = options.now ?? Date.now;
   const logger = options.logger;
+  const say = alertTexts(options.lang ?? DEFAULT_LANG);
   const model: CoverageModel = buildModel(options.inventory, now());
   const state = new FleetState(model);
   const ev = new Evaluation(model);
@@ -94,12 +100,13 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     stoppedPageAfterMs: options.stoppedPageAfterMs ?? COVERAGE_DEFAULTS.stoppedPageAfterMs,
   };
   let maintenance: readonly MaintenanceWindow[] = [];
-  const changes = new ChangeLines(model, ev, options.writeEveryMs ?? 60_000, options.fullWriteEveryMs);
+  const changes = new ChangeLines(model, state, ev, options.writeEveryMs ?? 60_000, options.fullWriteEveryMs);
   const conditionAlerts = createConditionAlerts({
     model,
     state,
     ev,
     book,
+    say,
     hamletSince: changes.hamletSince,
     communeSince: changes.communeSince,
   });
@@ -108,6 +115,7 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     state,
     ev,
     book,
+    say,
     options.broadcastGraceMs ?? BROADCAST_GRACE_MS,
   );
   const bulletins = new EmergencyBulletins(
@@ -115,9 +123,10 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
     state,
     ev,
     book,
+    say,
     options.emergencyWindowMs ?? EMERGENCY_WINDOW_MS,
   );
-  const parts: EngineParts = { model, state, book, holds, changes, windows, bulletins };
+  const parts: EngineParts = { model, say, state, book, holds, changes, windows, bulletins };
   let startedAt = now();
   windows.startedAt = startedAt;
   // History begins now unless storage holds older data (restore lowers it).
@@ -126,12 +135,25 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
   let evaluations = 0;
 
   function emit(alerts: readonly (Alert | undefined)[]): void {
-    for (const alert of alerts) {
-      if (alert === undefined) continue;
+    for (const found of alerts) {
+      if (found === undefined) continue;
+      const alert = presented(found);
       logger.info({ alert: alert.id, state: alert.state }, alert.message);
       options.store?.write([alertLine(alert, alertSeq++)]);
       for (const sink of sinks) sink.deliver(alert);
     }
+  }
+
+  /** The alert with its human title and place, in the configured language, as it goes out. */
+  function presented(alert: Alert): Alert {
+    const place = alertPlace(model, say, alert);
+    const subject =
+      alert.where.device !== undefined
+        ? `${alertDevice(model, say, alert)}, ${place}`
+        : alert.where.hamlet !== undefined
+          ? alertHamletPlace(model, say, alert)
+          : place;
+    return { ...alert, title: say.title(alert, subject), place };
   }
 
   // One evaluation and what follows it, step by step.

@@ -10,6 +10,7 @@ export {
 } from './engine.js';
 export { ALERT_KINDS, type Alert, type AlertKind, type AlertRule } from './alert.js';
 export { EMERGENCY_WINDOW_MS } from './emergency-bulletins.js';
+export { CAUSES, type Cause } from './cause.js';
 export { buildModel, utcOffsetMs, type CoverageModel } from './model.js';
 export {
   evaluate,

@@ -106,7 +106,7 @@ describe('honest FM and wired', () => {
     const [alert] = s.fired('hamlet_unverified');
     expect(alert?.severity).toBe('warning');
     expect(alert?.message).toMatch(
-      /^Ấp An Thạnh, Xã Vĩnh An \(An Giang\): các cụm loa IP đều ngừng hoạt động từ 07:0\d 15\/06\/2026 \(vinh-an-c02 \(4g, mất hoạt động từ .*\)\); cụm loa FM\/có dây \(vinh-an-fm03\) không kiểm tra được từ xa/,
+      /^Ấp An Thạnh, Xã Vĩnh An \(An Giang\): các cụm loa IP đều ngừng hoạt động từ 15\/06\/2026 07:0\d \(Cụm loa vinh-an-c02: 4G, mất kết nối từ .*\); cụm loa FM\/hữu tuyến \(Cụm loa vinh-an-fm03\) không kiểm tra được từ xa/,
     );
     expect(s.wrote('coverage_hamlet,commune=vinh-an,hamlet=an-thanh', 'status="unverified"')).toBe(true);
   });

@@ -1,167 +1,180 @@
-import type { Criterion } from '../protocol/index.js';
+import { messages, type Lang, type Messages } from '../i18n/index.js';
+import type { Criterion, InventoryLink } from '../protocol/index.js';
+import type { Alert, AlertKind } from './alert.js';
+import type { Cause } from './cause.js';
 
 /**
- * What alerts say to people, Vietnamese first, with place names and the province's local time. One
- * small function per message, taking plain values, so that a catalogue per language can replace them
- * one by one. Ids, kinds and JSON fields stay language-free.
+ * What alerts say to people, in the configured language (the catalogues `i18n/vi.ts`, `i18n/en.ts`),
+ * with place names and the province's local time. Each text says what, where, since when, the likely
+ * cause from the evidence and what to check; each resolution how long it lasted. Ids, kinds and JSON
+ * fields stay language-free.
  */
+export type AlertTexts = ReturnType<typeof build>;
 
-/** Local time as people in Vietnam write it: `05:12 15/06/2026`; "chưa bao giờ" for never. */
-export function viTime(ms: number, utcOffsetMs: number): string {
-  if (ms <= 0) return 'chưa bao giờ';
-  const iso = new Date(ms + utcOffsetMs).toISOString();
-  return `${iso.slice(11, 16)} ${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
-}
+/** One device in a list of why a place is silent. */
+export type DeviceWhy =
+  | { state: 'up' | 'unmonitored' | 'never'; label: string; link: InventoryLink }
+  | { state: 'down'; label: string; link: InventoryLink; since: string; causes: readonly Cause[] };
 
-/** `Xã Vĩnh An (An Giang)`; with a hamlet `Ấp An Hòa, Xã Vĩnh An (An Giang)`. */
-export function placeText(commune: string, province: string, hamlet?: string): string {
-  return `${hamlet === undefined ? '' : `${hamlet}, `}${commune} (${province})`;
-}
+const texts = new Map<Lang, AlertTexts>();
 
-/** `tiêu chí 8.3 "Xã có đài truyền thanh …"`, or without a number when the edition has none. */
-export function criterionText(c: Criterion): string {
-  return `tiêu chí ${c.number === '' ? '' : `${c.number} `}"${c.name.vi}"`;
-}
-
-export const kindText = (kind: 'station' | 'cluster'): string => (kind === 'station' ? 'Đài' : 'Cụm loa');
-
-export interface DeviceWhy {
-  /** Name or id of the device. */
-  label: string;
-  link: string;
-  /** `up`, `unmonitored`, `never`, `down`, `stopped`, `maintenance`. */
-  state: 'up' | 'unmonitored' | 'never' | 'down' | 'stopped' | 'maintenance';
-  since?: string;
-  causes?: readonly string[];
-}
-
-/** One device in a list of why a place is silent: `vinh-an-c01 (4g, mất kết nối từ …: …)`. */
-export function deviceWhyText(w: DeviceWhy): string {
-  switch (w.state) {
-    case 'up':
-      return `${w.label} (${w.link}, đang hoạt động)`;
-    case 'unmonitored':
-      return `${w.label} (${w.link}, không tự báo được: không kiểm tra được)`;
-    case 'never':
-      return `${w.label} (${w.link}, chưa từng gửi dữ liệu)`;
-    case 'stopped':
-      return `${w.label} (${w.link}, được tắt chủ động từ ${w.since ?? ''})`;
-    case 'maintenance':
-      return `${w.label} (${w.link}, đang bảo trì từ ${w.since ?? ''})`;
-    case 'down':
-      return `${w.label} (${w.link}, mất hoạt động từ ${w.since ?? ''}: ${(w.causes ?? []).join(', ')})`;
-    default:
-      return w.state satisfies never;
+export function alertTexts(lang: Lang): AlertTexts {
+  let out = texts.get(lang);
+  if (out === undefined) {
+    out = build(messages(lang));
+    texts.set(lang, out);
   }
+  return out;
 }
 
-export const causeText = {
-  amp: 'ampli hỏng',
-  relay: 'rơ-le bảo vệ đã ngắt',
-  disconnected: 'mất kết nối',
-  silentSince: (time: string) => `không nhận được dữ liệu từ ${time}`,
-};
+function build(m: Messages) {
+  /** Local time in a zone `utcOffsetMs` from UTC, as the report writes it; "never" for 0. */
+  const time = (ms: number, utcOffsetMs: number) =>
+    ms <= 0 ? m.t('alert.never') : m.time(ms + utcOffsetMs, 'UTC');
+  const causeText = (c: Cause, heard: string) => m.t(`alert.cause.${c}`, { heard });
+  /** "Likely cause: …. Check: …." for the causes found (none: nothing is said). */
+  const advice = (causes: readonly Cause[], heard: string, checks: readonly string[] = []): string => {
+    const all = [...causes.map((c) => m.t(`alert.check.${c}`)), ...checks];
+    return [
+      causes.length > 0
+        ? m.t('alert.likely', { causes: causes.map((c) => causeText(c, heard)).join('; ') })
+        : '',
+      all.length > 0 ? m.t('alert.check', { checks: all.join('; ') }) : '',
+    ]
+      .filter((s) => s !== '')
+      .join(' ');
+  };
+  const sentence = (...parts: string[]) => parts.filter((p) => p !== '').join(' ');
+  const lasted = (since: number, at: number, utcOffsetMs: number) => ({
+    lasted: m.duration(Math.max(0, at - since)),
+    since: time(since, utcOffsetMs),
+  });
 
-export function deviceOfflineText(o: {
-  kind: 'station' | 'cluster';
-  why: string;
-  place: string;
-  serves: string;
-}): string {
-  return `${kindText(o.kind)} ${o.why} tại ${o.place}; phục vụ: ${o.serves}.`;
-}
+  return {
+    lang: m.lang,
+    time,
+    date: (ms: number, utcOffsetMs: number) => m.date(ms + utcOffsetMs, 'UTC'),
+    /** `CẢNH BÁO · Ấp mất loa · Ấp An Hòa, Xã Vĩnh An (An Giang)`: the first line of a chat message. */
+    title: (alert: Pick<Alert, 'kind' | 'state'>, place: string) =>
+      m.t(`alert.title.${alert.state}`, { what: m.t(`alert.kind.${alert.kind}`), place }),
+    kind: (kind: AlertKind) => m.t(`alert.kind.${kind}`),
+    /** `Xã Vĩnh An (An Giang)`; with a hamlet `Ấp An Hòa, Xã Vĩnh An (An Giang)`. */
+    place: (commune: string, province: string, hamlet?: string) =>
+      hamlet === undefined
+        ? m.t('alert.place', { commune, province })
+        : m.t('alert.place.hamlet', { hamlet, commune, province }),
+    goneFromInventory: (commune: string, province: string) => m.t('alert.place.gone', { commune, province }),
+    /** `tiêu chí 8.3 "Xã có đài truyền thanh …"`, or without a number when the edition has none. */
+    criterion: (c: Criterion) =>
+      m.t('alert.criterion', { number: c.number === '' ? '' : `${c.number} `, name: c.name[m.lang] }),
+    /** A device as people know it: its inventory name and its id (on the box's label), else kind and id. */
+    device: (id: string, kind: 'station' | 'cluster', name?: string) =>
+      m.t(name === undefined ? 'alert.device.unnamed' : 'alert.device.named', {
+        name: name ?? '',
+        id,
+        kind: m.t(`alert.device.${kind}`),
+      }),
+    servesStudio: m.t('alert.servesStudio'),
+    link: (link: InventoryLink) => m.t(`report.link.${link}`),
 
-export const deviceServesStudio = 'phòng phát thanh của xã';
+    deviceWhy(w: DeviceWhy): string {
+      const link = m.t(`report.link.${w.link}`);
+      if (w.state !== 'down') return m.t(`alert.why.${w.state}`, { device: w.label, link });
+      // The causes are said once for the whole alert (`advice`), not per device.
+      const what = m.t(`alert.what.${w.causes[0] ?? 'link_silence'}`);
+      return m.t('alert.why.down', { device: w.label, link, what, since: w.since });
+    },
 
-export function deviceBackText(label: string, place: string): string {
-  return `${label} tại ${place} đã hoạt động trở lại.`;
-}
+    deviceOffline(o: {
+      device: string;
+      place: string;
+      since: string;
+      serves: string;
+      causes: readonly Cause[];
+      heard: string;
+    }): string {
+      return sentence(
+        m.t('alert.deviceOffline', {
+          device: o.device,
+          place: o.place,
+          what: m.t(`alert.what.${o.causes[0] ?? 'link_silence'}`),
+          since: o.since,
+          serves: o.serves,
+        }),
+        advice(o.causes, o.heard),
+      );
+    },
+    deviceBack: (device: string, place: string, since: number, at: number, utcOffsetMs: number) =>
+      m.t('alert.deviceBack', { device, place, ...lasted(since, at, utcOffsetMs) }),
+    onBattery: (device: string, place: string, since: string) =>
+      sentence(
+        m.t('alert.onBattery', { device, place, since }),
+        advice([], '', [m.t('alert.check.battery')]),
+      ),
+    onMains: (device: string, place: string, since: number, at: number, utcOffsetMs: number) =>
+      m.t('alert.onMains', { device, place, ...lasted(since, at, utcOffsetMs) }),
 
-export function onBatteryText(label: string, place: string, since: string): string {
-  return `${label} tại ${place} mất điện lưới từ ${since}, đang chạy bằng nguồn dự phòng.`;
-}
+    hamletUncovered: (
+      place: string,
+      since: string,
+      devices: string,
+      causes: readonly Cause[],
+      heard: string,
+    ) => sentence(m.t('alert.hamletUncovered', { place, since, devices }), advice(causes, heard)),
+    /** IP clusters down, FM/wired ones present: they may still play, nobody can tell. */
+    hamletUnverified: (
+      o: { place: string; since: string; down: string; unmonitored: string },
+      causes: readonly Cause[],
+      heard: string,
+    ) => sentence(m.t('alert.hamletUnverified', o), advice(causes, heard, [m.t('alert.check.unverified')])),
+    hamletBack: (place: string, since: number, at: number, utcOffsetMs: number) =>
+      m.t('alert.hamletBack', { place, ...lasted(since, at, utcOffsetMs) }),
 
-export function onMainsText(label: string, place: string): string {
-  return `${label} tại ${place} đã có điện lưới trở lại.`;
-}
+    communeAtRisk: (o: {
+      place: string;
+      criterion: string;
+      since: string;
+      gaps: string;
+      beyondGrace: boolean;
+    }) =>
+      sentence(
+        m.t(o.beyondGrace ? 'alert.communeAtRisk.late' : 'alert.communeAtRisk', {
+          place: o.place,
+          criterion: o.criterion,
+          since: o.since,
+          gaps: o.gaps,
+        }),
+        m.t('alert.check', { checks: m.t('alert.check.commune') }),
+      ),
+    communeSafe: (place: string, criterion: string, since: number, at: number, utcOffsetMs: number) =>
+      m.t('alert.communeSafe', { place, criterion, ...lasted(since, at, utcOffsetMs) }),
+    gap: {
+      stationDown: () => m.t('alert.gap.stationDown'),
+      hamletAtRisk: (name: string) => m.t('alert.gap.hamletAtRisk', { name }),
+      hamletUncovered: (name: string) => m.t('alert.gap.hamletUncovered', { name }),
+      hamletUnserved: (name: string) => m.t('alert.gap.hamletUnserved', { name }),
+      irregular: (days: number, window: number, names: string) =>
+        m.t('alert.gap.irregular', { days, window: window + 1, names }),
+    },
 
-export function hamletUncoveredText(place: string, since: string, devices: string): string {
-  return `${place}: không còn cụm loa nào hoạt động từ ${since}. Cụm loa phục vụ: ${devices}.`;
-}
-
-/** IP clusters down, FM/wired ones present: they may still play, nobody can tell. */
-export function hamletUnverifiedText(
-  place: string,
-  since: string,
-  down: string,
-  unmonitored: string,
-): string {
-  return (
-    `${place}: các cụm loa IP đều ngừng hoạt động từ ${since} (${down}); ` +
-    `cụm loa FM/có dây (${unmonitored}) không kiểm tra được từ xa: cần xác minh tại chỗ.`
-  );
-}
-
-export function hamletBackText(place: string, outSince: string): string {
-  return `${place}: đã có cụm loa hoạt động trở lại (gián đoạn từ ${outSince}).`;
-}
-
-export function communeAtRiskText(o: {
-  place: string;
-  criterion: string;
-  since: string;
-  gaps: string;
-  beyondGrace: boolean;
-}): string {
-  const grace = o.beyondGrace ? ' (đã quá thời gian cho phép)' : '';
-  return `${o.place} có nguy cơ không đạt ${o.criterion} từ ${o.since}${grace}: ${o.gaps}.`;
-}
-
-export function communeSafeText(place: string, criterion: string): string {
-  return `${place}: hết nguy cơ không đạt ${criterion}.`;
-}
-
-export const gapText = {
-  stationDown: 'đài truyền thanh xã mất hoạt động',
-  hamletAtRisk: (name: string) => `${name} mất phủ loa`,
-  hamletUncovered: (name: string) => `${name} mất phủ loa quá thời gian cho phép`,
-  hamletUnserved: (name: string) => `${name} chưa có cụm loa nào trong danh mục`,
-  irregular: (days: number, window: number, names: string) =>
-    `phát thanh dưới ${days} ngày trong ${window + 1} ngày gần nhất: ${names}`,
-};
-
-export function broadcastMissedText(o: {
-  place: string;
-  window: string;
-  day: string;
-  devices: string;
-  count: number;
-}): string {
-  return `${o.place}: khung giờ phát ${o.window} ngày ${o.day} đã qua mà ${o.count} cụm loa đang hoạt động không ghi nhận buổi phát nào: ${o.devices}.`;
-}
-
-export function broadcastKeptText(place: string, window: string): string {
-  return `${place}: mọi cụm loa đang hoạt động đã ghi nhận khung giờ ${window}.`;
-}
-
-export function emergencyUndeliveredText(o: {
-  bulletin: string;
-  place: string;
-  played: number;
-  since: string;
-  missing: string;
-}): string {
-  return `Bản tin khẩn ${o.bulletin} tại ${o.place}: ${o.played} cụm loa đã phát từ ${o.since}, chưa phát: ${o.missing}.`;
-}
-
-export function emergencyDeliveredText(bulletin: string, place: string): string {
-  return `Bản tin khẩn ${bulletin} tại ${place}: mọi cụm loa đã phát.`;
-}
-
-export function removedText(what: string): string {
-  return `${what} đã bị xoá khỏi danh mục.`;
-}
-
-export function goneFromInventoryText(commune: string, province: string): string {
-  return `${commune} (${province}, không còn trong danh mục)`;
+    broadcastMissed: (o: { place: string; window: string; day: string; devices: string; count: number }) =>
+      sentence(m.t('alert.broadcastMissed', o), m.t('alert.check', { checks: m.t('alert.check.broadcast') })),
+    broadcastKept: (place: string, window: string, since: number, at: number, utcOffsetMs: number) =>
+      m.t('alert.broadcastKept', { place, window, ...lasted(since, at, utcOffsetMs) }),
+    emergencyUndelivered: (o: {
+      bulletin: string;
+      place: string;
+      played: number;
+      since: string;
+      missing: string;
+    }) =>
+      sentence(
+        m.t('alert.emergencyUndelivered', o),
+        m.t('alert.check', { checks: m.t('alert.check.emergency') }),
+      ),
+    emergencyDelivered: (bulletin: string, place: string, since: number, at: number, utcOffsetMs: number) =>
+      m.t('alert.emergencyDelivered', { bulletin, place, ...lasted(since, at, utcOffsetMs) }),
+    removed: (what: string, since: number, at: number, utcOffsetMs: number) =>
+      m.t('alert.removed', { what, ...lasted(since, at, utcOffsetMs) }),
+  };
 }

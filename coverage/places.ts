@@ -1,6 +1,6 @@
 import type { Alert } from './alert.js';
 import { deviceLabel } from './describe.js';
-import * as say from './messages.js';
+import type { AlertTexts } from './messages.js';
 import type { CoverageModel } from './model.js';
 
 // Places by number (the model's) and by id (an alert's `where`): the names alerts show and the look-ups
@@ -39,10 +39,10 @@ export function criterionOf(model: CoverageModel, c: number) {
 }
 
 /** A commune (or a hamlet of it) by name, with its province. */
-export function placeName(model: CoverageModel, c: number, hamlet?: number): string {
+export function placeName(model: CoverageModel, say: AlertTexts, c: number, hamlet?: number): string {
   const commune = model.communes[c];
   const province = model.provinces[commune?.provinceIndex ?? 0];
-  return say.placeText(
+  return say.place(
     commune?.name ?? '',
     province?.name ?? '',
     hamlet === undefined ? undefined : (model.hamletNames[hamlet] ?? ''),
@@ -73,19 +73,21 @@ export function inModel(model: CoverageModel, w: Alert['where']): boolean {
 }
 
 /** The commune of an alert by name; after an inventory change it may be gone from the model. */
-export function alertPlace(model: CoverageModel, alert: Alert): string {
+export function alertPlace(model: CoverageModel, say: AlertTexts, alert: Alert): string {
   const p = placeIndex(model, { province: alert.where.province, commune: alert.where.commune });
-  return p ? placeName(model, p.c) : say.goneFromInventoryText(alert.where.commune, alert.where.province);
+  return p ? placeName(model, say, p.c) : say.goneFromInventory(alert.where.commune, alert.where.province);
 }
 
 /** The hamlet of an alert by name, with its commune. */
-export function alertHamletPlace(model: CoverageModel, alert: Alert): string {
+export function alertHamletPlace(model: CoverageModel, say: AlertTexts, alert: Alert): string {
   const p = placeIndex(model, alert.where);
-  return p ? placeName(model, p.c, p.h) : `${alert.where.hamlet ?? ''}, ${alertPlace(model, alert)}`;
+  return p
+    ? placeName(model, say, p.c, p.h)
+    : `${alert.where.hamlet ?? ''}, ${alertPlace(model, say, alert)}`;
 }
 
 /** The device of an alert by the name people know it by (its id once gone from the inventory). */
-export function alertDevice(model: CoverageModel, alert: Alert): string {
+export function alertDevice(model: CoverageModel, say: AlertTexts, alert: Alert): string {
   const d = model.deviceIndex.get(alert.where.device ?? '');
-  return d === undefined ? (alert.where.device ?? '') : deviceLabel(model, d);
+  return d === undefined ? (alert.where.device ?? '') : deviceLabel(model, d, say);
 }

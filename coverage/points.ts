@@ -31,7 +31,15 @@ import type { CoverageModel } from './model.js';
  * Points of the coverage measurements (protocol/storage.ts), written to the retention policy `long`.
  * Places are tags (bounded by the inventory); statuses, counts and names are fields.
  */
-export function hamletLine(m: CoverageModel, ev: Evaluation, h: number, since: number, at: number): string {
+/** `cause`: the likely cause of a gap, as codes (cause.ts `hamletCauseField`); empty when covered. */
+export function hamletLine(
+  m: CoverageModel,
+  ev: Evaluation,
+  h: number,
+  since: number,
+  at: number,
+  cause = '',
+): string {
   const c = m.hamletCommune[h] ?? 0;
   const commune = m.communes[c];
   let clusters = 0;
@@ -58,6 +66,7 @@ export function hamletLine(m: CoverageModel, ev: Evaluation, h: number, since: n
       clusters_unmonitored: unmonitored,
       since: Math.round(since),
       name: m.hamletNames[h] ?? '',
+      cause,
     },
     msToNs(at),
   );
@@ -178,7 +187,7 @@ export function alertLine(alert: Alert, seq: number): string {
       since: Math.round(alert.since),
       hamlet: w.hamlet ?? '',
       device: w.device ?? alert.devices?.join(',') ?? '',
-      title: alertTitle(alert),
+      title: alert.title ?? alertTitle(alert),
     },
     msToNs(alert.ts, seq % 1_000_000),
   );

@@ -5,7 +5,9 @@ import {
   clustersText,
   durationIn,
   linkName,
+  outageCause,
   outageKind,
+  outageRows,
   outageMs,
   reportTitle,
   statementLines,
@@ -120,7 +122,7 @@ export function reportHtml(r: PeriodReport, m: Messages, map?: ReportMap): strin
     ].join('')}</tr>`;
   });
   const outages = r.communes.flatMap((c) =>
-    c.outages.map(
+    outageRows(c).map(
       (o) =>
         `<tr>${[
           td(c.name),
@@ -129,6 +131,7 @@ export function reportHtml(r: PeriodReport, m: Messages, map?: ReportMap): strin
           td(m.time(o.from, r.timezone)),
           td(o.ongoing ? m.t('report.ongoing') : m.time(o.to, r.timezone)),
           td(durationIn(o.to - o.from, m), true),
+          td(outageCause(o, m)),
         ].join('')}</tr>`,
     ),
   );
@@ -154,7 +157,7 @@ ${
   withOutages && outages.length > 0
     ? `<h2>${esc(m.t('report.outages.title'))}</h2>
 <table>
-${th(['commune', 'hamlet', 'kind', 'from', 'to', 'duration'])}
+${th(['commune', 'hamlet', 'kind', 'from', 'to', 'duration', 'cause'])}
 ${outages.join('\n')}
 </table>`
     : ''

@@ -1,6 +1,6 @@
 import { messages, type Messages } from '../i18n/index.js';
 import type { InventoryLink } from '../protocol/index.js';
-import type { CommunePeriod, PeriodReport } from './report.js';
+import type { CommunePeriod, Outage, PeriodReport } from './report.js';
 import { statementOf } from './statement.js';
 
 /**
@@ -11,12 +11,9 @@ import { statementOf } from './statement.js';
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
+/** An outage shorter than a minute is listed too: in seconds, not as "0 phút". */
 export function durationIn(ms: number, m: Messages): string {
-  // An outage shorter than a minute is listed too: in seconds, not as "0 phút".
-  if (ms > 0 && ms < 59_500) return m.t('duration.seconds', { n: Math.max(1, Math.round(ms / 1000)) });
-  const total = minutes(ms);
-  const h = Math.floor(total / 60);
-  return h > 0 ? m.t('duration.hours', { h, m: total % 60 }) : m.t('duration.minutes', { n: total });
+  return m.duration(ms);
 }
 
 /** Vietnamese, for callers without a language. */
@@ -40,6 +37,10 @@ export function reportTitle(r: PeriodReport, m: Messages): string {
   const number = r.criterion.number === '' ? '' : ` ${r.criterion.number}`;
   return m.t('report.title', { number, name: r.criterion.name[m.lang], period: periodName(r, m) });
 }
+
+/** The rows of the outage table: outages and maintenance spans, in time order. */
+export const outageRows = (c: CommunePeriod): Outage[] =>
+  [...c.outages, ...c.maintenance].sort((a, b) => a.from - b.from);
 
 /** A commune's outages over the period, summed. */
 export const outageMs = (c: CommunePeriod) => c.outages.reduce((n, o) => n + o.to - o.from, 0);
@@ -147,8 +148,14 @@ export function verdictText(c: CommunePeriod, m: Messages): string {
   return c.applies ? v : m.t('report.notApplicable', { verdict: v });
 }
 
+/** The likely causes of an outage in words; "unknown" when none was recorded, "—" when nothing serves the hamlet. */
+export function outageCause(o: Outage, m: Messages): string {
+  if (o.causes.length > 0) return o.causes.map((c) => m.t(`report.cause.${c}`)).join(', ');
+  return o.status === 'unserved' ? '—' : m.t('report.cause.unknown');
+}
+
 export function outageKind(status: string, m: Messages): string {
-  return status === 'uncovered' || status === 'unserved' || status === 'at_risk'
+  return status === 'uncovered' || status === 'unserved' || status === 'at_risk' || status === 'maintenance'
     ? m.t(`report.outage.${status}`)
     : status;
 }
@@ -228,11 +235,13 @@ export function reportMarkdown(r: PeriodReport, m: Messages = messages('vi')): s
       `## ${m.t('report.outages.title')}`,
       '',
       row(
-        (['commune', 'hamlet', 'kind', 'from', 'to', 'duration'] as const).map((k) => m.t(`report.col.${k}`)),
+        (['commune', 'hamlet', 'kind', 'from', 'to', 'duration', 'cause'] as const).map((k) =>
+          m.t(`report.col.${k}`),
+        ),
       ),
-      '|---|---|---|---|---|---|',
+      '|---|---|---|---|---|---|---|',
       ...r.communes.flatMap((c) =>
-        c.outages.map((o) =>
+        outageRows(c).map((o) =>
           row([
             c.name,
             o.name,
@@ -240,6 +249,7 @@ export function reportMarkdown(r: PeriodReport, m: Messages = messages('vi')): s
             m.time(o.from, r.timezone),
             o.ongoing ? m.t('report.ongoing') : m.time(o.to, r.timezone),
             durationIn(o.to - o.from, m),
+            outageCause(o, m),
           ]),
         ),
       ),
@@ -300,7 +310,8 @@ export function reportCsv(r: PeriodReport): string {
       c.verdict,
       c.outages
         .map(
-          (o) => `${o.hamlet} ${new Date(o.from).toISOString()}/${new Date(o.to).toISOString()} ${o.status}`,
+          (o) =>
+            `${o.hamlet} ${new Date(o.from).toISOString()}/${new Date(o.to).toISOString()} ${o.status}${o.causes.length > 0 ? ` ${o.causes.join('+')}` : ''}`,
         )
         .join('; '),
       c.hamlets === null ? '' : String(c.hamlets),

@@ -50,6 +50,7 @@ describe('the XLSX report', () => {
       'Từ',
       'Đến',
       'Thời lượng (phút)',
+      'Nguyên nhân có thể',
     ]);
     const first = sheet?.getRow(2);
     expect(first?.getCell(2).value).toBe('Ấp An Hòa');
@@ -58,6 +59,7 @@ describe('the XLSX report', () => {
     expect(first?.getCell(4).value).toEqual(new Date(Date.UTC(2026, 5, 9, 2, 0)));
     expect(first?.getCell(4).numFmt).toBe('dd/mm/yyyy hh:mm');
     expect(first?.getCell(6).value).toBe(190);
+    expect(first?.getCell(7).value).toBe('mất điện');
   });
 
   it('in English with --lang en', async () => {

@@ -3,7 +3,9 @@ import { localClock, type Messages } from '../i18n/index.js';
 import type { PeriodReport } from './report.js';
 import {
   clustersText,
+  outageCause,
   outageKind,
+  outageRows,
   outageMs,
   reportTitle,
   statementLines,
@@ -96,11 +98,12 @@ export async function reportXlsx(r: PeriodReport, m: Messages): Promise<Buffer> 
       ['from', 18],
       ['to', 18],
       ['outageMinutes', 16],
+      ['cause', 28],
     ] as const
   ).map(([key, width]) => ({ header: m.t(`report.col.${key}`), width }));
   outages.getRow(1).font = { bold: true };
   for (const c of r.communes) {
-    for (const o of c.outages) {
+    for (const o of outageRows(c)) {
       const row = outages.addRow([
         c.name,
         o.name,
@@ -108,6 +111,7 @@ export async function reportXlsx(r: PeriodReport, m: Messages): Promise<Buffer> 
         localDate(o.from, r.timezone),
         o.ongoing ? m.t('report.ongoing') : localDate(o.to, r.timezone),
         Math.round((o.to - o.from) / 600) / 100,
+        outageCause(o, m),
       ]);
       row.getCell(4).numFmt = DATE_FORMAT;
       row.getCell(5).numFmt = DATE_FORMAT;

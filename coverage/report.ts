@@ -9,6 +9,7 @@ import {
   type InventoryLink,
   type UnitType,
 } from '../protocol/index.js';
+import { parseCauses, type Cause } from './cause.js';
 import { SUMMARY_BUCKETS } from './history/buckets.js';
 import { emptySeconds, outagesOf, type BucketSeconds, type DayVerdict } from './history/day.js';
 import { changesBySeries, LOOKBACK_MS } from './history/rebuild.js';
@@ -31,6 +32,8 @@ export interface Outage {
   ongoing: boolean;
   /** The status the outage began with: uncovered, unserved, at_risk. */
   status: string;
+  /** The likely causes the engine recorded with the hamlet's state changes during it (cause.ts). */
+  causes: Cause[];
 }
 
 /** A period's verdict: from its days, or why it could not be judged. */
@@ -63,6 +66,11 @@ export interface CommunePeriod {
   broadcastDays: number;
   verdict: PeriodVerdict;
   outages: Outage[];
+  /**
+   * Hamlets silent for a maintenance window (status `maintenance`): listed beside the outages with the
+   * cause "maintenance", not counted as outages (a window is planned, and excused from the verdict).
+   */
+  maintenance: Outage[];
   /** Hamlets, and those meeting the criterion, on the period's last day with data; null without one. */
   hamlets: number | null;
   hamletsMet: number | null;
@@ -203,6 +211,7 @@ export async function periodReport(
         broadcastDays: 0,
         verdict: 'no_data',
         outages: [],
+        maintenance: [],
         hamlets: null,
         hamletsMet: null,
         station: null,
@@ -228,14 +237,21 @@ export async function periodReport(
   }
 
   if (elapsedEnd > from) {
-    // The fewest fields a period needs, summed here: InfluxDB 1.x reads these 8 raw fields of a
-    // province-year faster than it sums them (measured: docs/performance.md).
+    // The fewest fields a period needs, summed here: InfluxDB 1.x reads these 10 raw fields of a
+    // province-year faster than it sums them, and faster than a second query for the hamlets of the
+    // last day with data (measured: docs/performance.md).
     const { field: f, tag: t } = COVERAGE_COMMUNE_DAY;
-    const fields = [...SUMMARY_BUCKETS.map((b) => f[`hamlet_${b}_s`]), f.verdict, f.broadcast];
+    const fields = [
+      ...SUMMARY_BUCKETS.map((b) => f[`hamlet_${b}_s`]),
+      f.verdict,
+      f.broadcast,
+      f.hamlets,
+      f.hamlets_met,
+    ];
     const table = `"${retentionPolicy}"."${COVERAGE_COMMUNE_DAY.name}"`;
     const where = `time >= ${from}ms AND time < ${elapsedEnd}ms`;
     const by = `GROUP BY "${t.province}", "${t.commune}"`;
-    const [days, names, hamlets] = await Promise.all([
+    const [days, names] = await Promise.all([
       ql.query(`SELECT ${fields.map((k) => `"${k}"`).join(', ')} FROM ${table} WHERE ${where} ${by}`),
       // Without an inventory, names and unit types as the summaries carry them.
       inventory === undefined
@@ -243,24 +259,21 @@ export async function periodReport(
             `SELECT last("${f.name}") AS "name", last("${f.unit}") AS "unit", last("${f.applies}") AS "applies" FROM ${table} WHERE ${where} ${by}`,
           )
         : Promise.resolve([]),
-      ql.query(
-        // The last day with data: a day the engine did not run says nothing about the hamlets.
-        `SELECT last("${f.hamlets}") AS "hamlets", last("${f.hamlets_met}") AS "met" FROM ${table} WHERE ${where} AND "${f.verdict}" != 'no_data' ${by}`,
-      ),
     ]);
-    for (const s of hamlets) {
-      const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
-      const row = s.values[0] ?? [];
-      c.hamlets = Number(row[s.columns.indexOf('hamlets')] ?? 0);
-      c.hamletsMet = Number(row[s.columns.indexOf('met')] ?? 0);
-    }
     for (const s of days) {
       const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
       const at = (name: string) => s.columns.indexOf(name);
       const buckets = SUMMARY_BUCKETS.map((b) => [b, at(f[`hamlet_${b}_s`])] as const);
       const verdict = at(f.verdict);
       const broadcast = at(f.broadcast);
+      const [hamlets, hamletsMet] = [at(f.hamlets), at(f.hamlets_met)];
       for (const row of s.values) {
+        // The hamlets of the last day with data (rows come in time order): a day the engine did not
+        // run says nothing about them.
+        if (row[verdict] !== 'no_data') {
+          c.hamlets = Number(row[hamlets] ?? 0);
+          c.hamletsMet = Number(row[hamletsMet] ?? 0);
+        }
         for (const [b, i] of buckets) c.hamletSeconds[b] += Number(row[i] ?? 0);
         switch (row[verdict] as DayVerdict) {
           case 'met':
@@ -377,7 +390,7 @@ async function addOutages(
   if (to <= from) return;
   const { field: f, tag: t } = COVERAGE_HAMLET;
   const series: Series[] = await ql.query(
-    `SELECT "${f.status}", "${f.name}" FROM "${retentionPolicy}"."${COVERAGE_HAMLET.name}" WHERE time >= ${from - LOOKBACK_MS}ms AND time < ${to}ms GROUP BY "${t.province}", "${t.commune}", "${t.hamlet}"`,
+    `SELECT "${f.status}", "${f.name}", "${f.cause}" FROM "${retentionPolicy}"."${COVERAGE_HAMLET.name}" WHERE time >= ${from - LOOKBACK_MS}ms AND time < ${to}ms GROUP BY "${t.province}", "${t.commune}", "${t.hamlet}"`,
   );
   const names = new Map<string, string>();
   for (const p of inventory?.provinces ?? [])
@@ -390,9 +403,37 @@ async function addOutages(
     const c = get(s.tags?.province ?? '', s.tags?.commune ?? '');
     const name = names.get(k) ?? String(s.values.at(-1)?.[2] ?? s.tags?.hamlet ?? '');
     for (const o of outagesOf('hamlet', list, from, to)) {
-      c.outages.push({ hamlet: s.tags?.hamlet ?? '', name, ...o, ongoing: o.to === to });
+      const causes = causesDuring(s, o);
+      c.outages.push({ hamlet: s.tags?.hamlet ?? '', name, ...o, ongoing: o.to === to, causes });
+    }
+    for (const o of outagesOf('hamlet', list, from, to, (b) => b === 'maintenance')) {
+      c.maintenance.push({
+        hamlet: s.tags?.hamlet ?? '',
+        name,
+        ...o,
+        ongoing: o.to === to,
+        causes: ['maintenance'],
+      });
     }
   }
-  for (const p of [...new Set(series.map((s) => get(s.tags?.province ?? '', s.tags?.commune ?? '')))])
+  for (const p of [...new Set(series.map((s) => get(s.tags?.province ?? '', s.tags?.commune ?? '')))]) {
     p.outages.sort((a, b) => a.from - b.from);
+    p.maintenance.sort((a, b) => a.from - b.from);
+  }
+}
+
+/**
+ * The causes recorded during an outage: on the point that began it (or the last one before the period,
+ * when it began earlier) and on every point written while it lasted (a cluster failing later adds its).
+ */
+function causesDuring(s: Series, o: { from: number; to: number }): Cause[] {
+  const at = s.columns.indexOf('time');
+  const cause = s.columns.indexOf('cause');
+  let first = 0;
+  for (let i = 0; i < s.values.length && Number(s.values[i]?.[at]) <= o.from; i++) first = i;
+  const fields: string[] = [];
+  for (let i = first; i < s.values.length && Number(s.values[i]?.[at]) < o.to; i++) {
+    fields.push(String(s.values[i]?.[cause] ?? ''));
+  }
+  return parseCauses(fields);
 }

@@ -18,6 +18,9 @@ const alert: Alert = {
   since: 1_750_000_000_000,
   ts: 1_750_000_600_000,
   devices: ['vinh-an-c01'],
+  // What the engine adds as the alert goes out, in the configured language.
+  title: 'ALERT · Hamlet without loudspeakers · Ấp An Hòa, Xã Vĩnh An (An Giang)',
+  place: 'Xã Vĩnh An (An Giang)',
 };
 
 const closers: (() => Promise<void>)[] = [];
@@ -59,7 +62,8 @@ it('POSTs a chat-ready JSON body, retrying with backoff until the webhook takes 
   await sink.flush();
   expect(bodies).toHaveLength(3);
   const body = JSON.parse(bodies[2] ?? '{}') as Record<string, unknown>;
-  expect(body.text).toBe(`FIRING hamlet_uncovered an-hoa: ${alert.message}`);
+  // Two lines for people: the title, then what, where, since when, the cause and what to check.
+  expect(body.text).toBe(`${alert.title ?? ''}\n${alert.message}`);
   expect(body).toMatchObject({ id: alert.id, state: 'firing', where: alert.where, since: alert.since });
 });
 
@@ -107,13 +111,14 @@ it('sends a burst of alerts as one digest, and alerts after it one by one again'
     bodies.push(JSON.parse(body) as Record<string, unknown>);
     res.end();
   });
-  const sink = createWebhookAlertSink({ url, logger: silentLogger(), digestAbove: 3 });
+  const sink = createWebhookAlertSink({ url, logger: silentLogger(), digestAbove: 3, lang: 'en' });
   closers.push(() => sink.close());
   // One evaluation after a power cut: 70 hamlets of two communes silent, one device back.
   const burst: Alert[] = Array.from({ length: 70 }, (_, i) => ({
     ...alert,
     id: `hamlet_uncovered/an-giang/${i < 50 ? 'vinh-an' : 'tan-chau'}/ap-${i}`,
     where: { province: 'an-giang', commune: i < 50 ? 'vinh-an' : 'tan-chau', hamlet: `ap-${i}` },
+    place: i < 50 ? 'Xã Vĩnh An (An Giang)' : 'Phường Tân Châu (An Giang)',
   }));
   burst.push({
     ...alert,
@@ -132,8 +137,11 @@ it('sends a burst of alerts as one digest, and alerts after it one by one again'
     communes: { 'an-giang/vinh-an': 51, 'an-giang/tan-chau': 20 },
   });
   expect(digest.alerts).toHaveLength(50);
-  expect(String(digest.text)).toContain('71 alerts at once: 70 FIRING (70 hamlet_uncovered); 1 RESOLVED');
-  expect(String(digest.text)).toContain('Most in: an-giang/vinh-an 51, an-giang/tan-chau 20');
+  // For people: in the sink's language, communes by name; the counts above stay by id for machines.
+  expect(String(digest.text)).toContain(
+    '71 alerts at once: 70 firing (70 Hamlet without loudspeakers); 1 resolved (1 Device down)',
+  );
+  expect(String(digest.text)).toContain('Most in: Xã Vĩnh An (An Giang) 51, Phường Tân Châu (An Giang) 20');
   expect(String(digest.text)).toContain('… and 61 more');
 
   sink.deliver({ ...alert, state: 'resolved' });

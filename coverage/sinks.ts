@@ -1,3 +1,4 @@
+import { DEFAULT_LANG, type Lang } from '../i18n/index.js';
 import type { PointWriter } from '../influx/index.js';
 import { backoffDelay, sleep, type Logger } from '../runtime/index.js';
 import type { Alert } from './alert.js';
@@ -59,6 +60,8 @@ export interface WebhookOptions {
   maxQueue?: number;
   /** More alerts than this waiting at once go out as one digest (digest.ts); 0 never digests. */
   digestAbove?: number;
+  /** The language of the digest (the alerts' own texts come worded by the engine). */
+  lang?: Lang;
 }
 
 /**
@@ -75,6 +78,7 @@ export function createWebhookAlertSink(options: WebhookOptions): AlertSink {
   const backoff = { baseMs: options.baseMs ?? 500, capMs: options.capMs ?? 60_000 };
   const maxQueue = options.maxQueue ?? 10_000;
   const digestAbove = options.digestAbove ?? COVERAGE_DEFAULTS.webhookDigestAbove;
+  const lang = options.lang ?? DEFAULT_LANG;
   const queue: Alert[] = [];
   const abort = new AbortController();
   let running: Promise<void> | undefined;
@@ -82,8 +86,9 @@ export function createWebhookAlertSink(options: WebhookOptions): AlertSink {
   /** Read through a function: close() flips it while a request is awaiting. */
   const isClosed = () => closed;
 
+  /** Two lines for people (title, then what, where, since, cause, what to check), then the JSON. */
   function alertBody(alert: Alert): string {
-    const text = `${alertTitle(alert)}: ${alert.message}`;
+    const text = `${alert.title ?? alertTitle(alert)}\n${alert.message}`;
     return JSON.stringify({ text, content: text.slice(0, 2000), ...alert });
   }
 
@@ -121,7 +126,7 @@ export function createWebhookAlertSink(options: WebhookOptions): AlertSink {
     while (queue.length > 0 && !closed) {
       if (digestAbove > 0 && queue.length > digestAbove) {
         const burst = queue.splice(0, queue.length);
-        await post(JSON.stringify(alertDigest(burst)), `digest of ${burst.length} alerts`);
+        await post(JSON.stringify(alertDigest(burst, lang)), `digest of ${burst.length} alerts`);
         continue;
       }
       const alert = queue[0];

@@ -4,7 +4,8 @@ import type { ChangeLines, PlacesThen } from './changes.js';
 import type { EmergencyBulletins, BulletinThen } from './emergency-bulletins.js';
 import type { LiveHolds } from './evaluate.js';
 import type { MaintenanceWindow } from './maintenance.js';
-import * as say from './messages.js';
+import { placeLabel } from './describe.js';
+import type { AlertTexts } from './messages.js';
 import type { CoverageModel } from './model.js';
 import { inModel } from './places.js';
 import type { FleetState } from './state.js';
@@ -14,6 +15,8 @@ import type { FleetState } from './state.js';
  * the new inventory numbers places anew.
  */
 export interface HandOver {
+  /** The predecessor's inventory: names of the places the new one no longer has. */
+  model: CoverageModel;
   state: FleetState;
   startedAt: number;
   maintenance: readonly MaintenanceWindow[];
@@ -26,6 +29,7 @@ export interface HandOver {
 /** The parts of an engine that a reload carries over. */
 export interface EngineParts {
   model: CoverageModel;
+  say: AlertTexts;
   state: FleetState;
   book: AlertBook;
   holds: LiveHolds;
@@ -36,6 +40,7 @@ export interface EngineParts {
 
 export function handOver(parts: EngineParts, maintenance: readonly MaintenanceWindow[]): HandOver {
   return {
+    model: parts.model,
     state: parts.state,
     startedAt: parts.holds.startedAt,
     maintenance,
@@ -60,8 +65,9 @@ export function takeOver(parts: EngineParts, from: HandOver, at: number): (Alert
   for (const alert of from.firing) {
     parts.book.restore(alert);
     if (!inModel(parts.model, alert.where)) {
-      const what = alert.where.device ?? alert.where.hamlet ?? alert.where.commune;
-      gone.push(parts.book.resolve(alert.id, at, say.removedText(what)));
+      const what = placeLabel(from.model, alert.where, parts.say);
+      const offset = parts.model.provinces.find((p) => p.id === alert.where.province)?.utcOffsetMs ?? 0;
+      gone.push(parts.book.resolve(alert.id, at, (a) => parts.say.removed(what, a.since, at, offset)));
     }
   }
   parts.bulletins.adopt(from.bulletins);

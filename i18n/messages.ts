@@ -18,6 +18,8 @@ export interface Messages {
   /** Local date and time (minutes) in `timeZone`, the province's inventory `timezone`. */
   time(epochMs: number, timeZone: string): string;
   date(epochMs: number, timeZone: string): string;
+  /** A span of time as people say it: `2 giờ 5 phút`, `40 giây` (never "0 phút"). */
+  duration(ms: number): string;
 }
 
 const cache = new Map<Lang, Messages>();
@@ -35,7 +37,7 @@ function create(lang: Lang): Messages {
   const catalogue = CATALOGUES[lang];
   const plural = new Intl.PluralRules(lang);
   const show = (v: string | number) => (typeof v === 'number' ? formatNumber(v, lang) : v);
-  return {
+  const m: Messages = {
     lang,
     t(key, params = {}) {
       const message = catalogue[key];
@@ -56,7 +58,15 @@ function create(lang: Lang): Messages {
     percent: (value, decimals) => formatPercent(value, lang, decimals),
     time: (epochMs, timeZone) => formatLocalTime(epochMs, timeZone, lang),
     date: (epochMs, timeZone) => formatLocalDate(epochMs, timeZone, lang),
+    duration(ms) {
+      // Shorter than a minute is said in seconds, not as "0 phút".
+      if (ms > 0 && ms < 59_500) return m.t('duration.seconds', { n: Math.max(1, Math.round(ms / 1000)) });
+      const total = Math.round(ms / 60_000);
+      const h = Math.floor(total / 60);
+      return h > 0 ? m.t('duration.hours', { h, m: total % 60 }) : m.t('duration.minutes', { n: total });
+    },
   };
+  return m;
 }
 
 export { placeholders };

@@ -183,6 +183,7 @@ export const COVERAGE_HAMLET = measurement(
     clusters_unmonitored: 'int',
     since: 'int',
     name: 'string',
+    cause: 'string',
   },
 );
 

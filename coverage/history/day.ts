@@ -127,20 +127,24 @@ export function communeVerdict(
   return 'not_met';
 }
 
-/** Outages of one place within [from, to): runs of silent statuses, from the state changes. */
+/**
+ * Outages of one place within [from, to): runs of silent statuses, from the state changes; with `counts`,
+ * runs of other buckets (the report's maintenance spans).
+ */
 export function outagesOf(
   level: PlaceLevel,
   changes: readonly StatusChange[],
   from: number,
   to: number,
+  counts: (bucket: SummaryBucket) => boolean = isOutage,
 ): { from: number; to: number; status: string }[] {
   const out: { from: number; to: number; status: string }[] = [];
   for (let i = 0; i < changes.length; i++) {
     const change = changes[i];
-    if (change === undefined || !isOutage(bucketOf(level, change.status))) continue;
+    if (change === undefined || !counts(bucketOf(level, change.status))) continue;
     // Consecutive silent statuses (uncovered, then unserved) are one outage.
     let j = i + 1;
-    while (j < changes.length && isOutage(bucketOf(level, changes[j]?.status ?? ''))) j++;
+    while (j < changes.length && counts(bucketOf(level, changes[j]?.status ?? ''))) j++;
     const a = Math.max(from, change.at);
     const b = Math.min(to, changes[j]?.at ?? to);
     if (b > a) out.push({ from: a, to: b, status: change.status });
