@@ -1,5 +1,6 @@
 // A private influxd of its own (not the run's shared one): these tests stop, kill and restart it.
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -193,6 +194,29 @@ describe('createInfluxdServer', () => {
         }),
       );
     }
+  });
+
+  it('kills an influxd left by a dead owner that does not stop on SIGTERM, after a short grace', async () => {
+    // A stand-in for a busy leftover: named influxd, deaf to SIGTERM.
+    const leftover = spawn('bash', ['-c', 'trap "" TERM; exec -a influxd-leftover sleep 120'], {
+      stdio: 'ignore',
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      leftover.once('exit', (_code, signal) => {
+        resolve(signal);
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 200)); // until bash has become "influxd-leftover"
+    const dataDir = path.join(tmp, 'leftover');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(path.join(dataDir, 'influxd.pid'), `${leftover.pid}\n`);
+    const s = server('leftover');
+    await s.start();
+    expect(await exited).toBe('SIGKILL');
+    expect(
+      logged.some(([level, , msg]) => level === 'warn' && String(msg).includes('did not stop on SIGTERM')),
+    ).toBe(true);
+    await s.stop();
   });
 
   it('says how to install influxd when it cannot be found', async () => {
