@@ -18,6 +18,7 @@ import { INFLUX_CREDENTIALS_FILE, writeRecord } from './record.js';
 import type { UpConfig } from './schema.js';
 import { defaultSecretsFile, generateSimulatedProvince, readSecretsFile } from './simulate-cmd.js';
 import { createLocalStack } from './stack.js';
+import { deferredObserver, deferredWriter } from './deferred.js';
 import { createStatusLine } from './status-line.js';
 import { startBanner } from './up-banner.js';
 import { createWriter, ingestTuning, prepareDatabase } from './storage.js';
@@ -54,36 +55,41 @@ export async function runUp(config: UpConfig): Promise<void> {
     // The PEM files are read before anything starts: a missing one stops `loa up` with its setting.
     const brokerListeners = await brokerListenerOptions(config);
 
-    const influx = await startInflux(config, logger, steps);
-    const influxUrl = influx.url;
-    // With a private influxd, everything logs in as its generated admin (issue #14, point 10).
-    config = { ...config, influx: { ...config.influx, ...influx.credentials?.admin } };
-    await prepareDatabase(config.influx, influxUrl);
-    if (influx.credentials !== undefined) {
-      const { admin, reader } = influx.credentials;
-      await ensureReader(influxUrl, admin, reader, config.influx.database);
-    }
-
-    // The coverage engine observes every accepted message, including those the ingest replays.
-    const coverage = createLocalCoverage(config, influxUrl, inventory, logger);
+    // influxd is started, not waited for: the broker accepts the fleet while it opens its shards (after a
+    // crash, seconds of replaying its own log), the write-ahead log holding each message meanwhile.
+    const influxStarting = startInflux(config, logger, steps);
+    const storage = influxStarting.then(async (influx) => {
+      // With a private influxd, everything logs in as its generated admin (issue #14, point 10).
+      const influxConfig = { ...config.influx, ...influx.credentials?.admin };
+      await prepareDatabase(influxConfig, influx.url);
+      if (influx.credentials !== undefined) {
+        const { admin, reader } = influx.credentials;
+        await ensureReader(influx.url, admin, reader, config.influx.database);
+      }
+      return { ...influx, influxConfig };
+    });
+    storage.catch(() => undefined); // awaited below; a failure while the broker starts must not go unseen there
+    // Until the coverage engine has restored its state from InfluxDB, what it should see waits in order.
+    const observer = deferredObserver();
     const stack = createLocalStack({
       // Verified credentials outlive a restart: the fleet comes back without one scrypt each (issue #14).
       broker: { verifiedCredentials: join(dataDir, 'verified-credentials'), ...brokerListeners },
       inventory,
-      writer: createWriter(config.influx, influxUrl),
+      writer: deferredWriter(storage.then((s) => createWriter(s.influxConfig, s.url))),
       walDir: join(dataDir, 'wal'),
       logger,
       mqtt: config.mqtt,
-      ingest: {
-        ...ingestTuning(config.ingest, config.influx),
-        onMessage: (device, channel, message, receivedAt) => {
-          coverage.engine.observe(device.device, channel, message, receivedAt);
-        },
-      },
+      ingest: { ...ingestTuning(config.ingest, config.influx), onMessage: observer.observe },
     });
     const { brokerUrl, tlsUrl, wsUrl } = await stack.start();
     steps.push(() => stack.stop());
     const { broker, ingest } = stack;
+    const influx = await storage;
+    const influxUrl = influx.url;
+    config = { ...config, influx: influx.influxConfig };
+
+    // The coverage engine observes every accepted message, including those the ingest replays.
+    const coverage = createLocalCoverage(config, influxUrl, inventory, logger);
     if (config.inventory !== undefined) {
       // Issue #3, point 5: a changed folder or SIGHUP puts the new inventory in force in the broker
       // and the ingest; a broken one is refused and the old one stays.
@@ -112,6 +118,9 @@ export async function runUp(config: UpConfig): Promise<void> {
     coverage.bindBroker(broker);
     await coverage.loadMaintenance();
     await coverage.engine.start();
+    observer.handOver((device, channel, message, receivedAt) => {
+      coverage.engine.observe(device.device, channel, message, receivedAt);
+    });
     coverage.startHistory();
     steps.push(() => coverage.close());
 
@@ -219,9 +228,12 @@ async function startInflux(
   credentials?: Awaited<ReturnType<typeof loadOrCreateInfluxdCredentials>>;
   health?: () => InfluxdHealth;
 }> {
+  // Its stop step is taken now, before the broker's: a stop ends the broker and the ingest first.
+  const made: { server?: InfluxdServer } = {};
+  steps.push(() => made.server?.stop() ?? Promise.resolve());
   if (config.influx.url !== undefined) return { url: config.influx.url };
   const credentials = await loadOrCreateInfluxdCredentials(join(config.data, INFLUX_CREDENTIALS_FILE));
-  const server: InfluxdServer = createInfluxdServer({
+  const server = (made.server = createInfluxdServer({
     dataDir: join(config.data, 'influxdb'),
     port: config.influx.port ?? DEFAULT_INFLUX_PORT,
     // A port the user asked for is honoured or refused, never silently moved.
@@ -231,8 +243,7 @@ async function startInflux(
     host: '127.0.0.1',
     ...(config.influx.binary !== undefined && { binary: config.influx.binary }),
     logger: logger.child({ part: 'influxd' }),
-  });
-  steps.push(() => server.stop());
+  }));
   const { url } = await server.start();
   return { url, credentials, health: () => server.health() };
 }

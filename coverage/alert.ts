@@ -150,14 +150,16 @@ export class AlertBook {
 
   /**
    * Holds `alert` as firing without announcing it: one just fired, or found firing in storage after a
-   * restart (or taken over from the engine of an older inventory).
+   * restart (or taken over from the engine of an older inventory). `clearSince`: when its condition was
+   * already gone before the restart (a device back since then), so that the restart does not start its
+   * resolve delay again.
    */
-  restore(alert: Alert): void {
+  restore(alert: Alert, clearSince = 0): void {
     this.entries.set(alert.id, {
       kind: alert.kind,
       since: alert.since,
       firing: true,
-      clearSince: 0,
+      clearSince,
       pass: this.passNumber,
       alert,
     });

@@ -227,8 +227,8 @@ export function createCoverageEngine(options: CoverageEngineOptions) {
       if (state.historyStart === 0 || at < state.historyStart) state.historyStart = at;
     },
     /** Alerts that were firing before a restart: kept firing without being announced again. */
-    restoreAlert(alert: Alert): void {
-      book.restore(alert);
+    restoreAlert(alert: Alert, clearSince?: number): void {
+      book.restore(alert, clearSince);
     },
     /** The maintenance windows in force (all of them, as stored; ended and past ones change nothing). */
     setMaintenance,

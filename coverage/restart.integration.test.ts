@@ -242,3 +242,45 @@ it('restarted after an upgrade: devices back in time page nothing, the one that 
   await second.engine.stop();
   current = undefined;
 });
+
+it('restarted while a device is back but its page not yet resolved: resolved 5 min after it came back, not after the restart', async () => {
+  // vinh-an-c02 is still paged offline from the test above.
+  const first = await newEngine();
+  current = first.engine;
+  await first.engine.start();
+  const offline = (e: CoverageEngine) =>
+    e.firing().filter((a) => a.kind === 'device_offline' && a.where.device === 'vinh-an-c02');
+  expect(offline(first.engine)).toHaveLength(1);
+  advance(60_000);
+  alive.add('vinh-an-c02');
+  publish('vinh-an-c02', 'state', { ts: t, online: true, session: 7, reason: 'boot' });
+  const backAt = t;
+  advance(3 * 60_000);
+  expect(offline(first.engine)).toHaveLength(1); // its 5 min without a fault are not over
+
+  // The platform stops for 30 s (a SIGKILL and a restart) and its devices reconnect.
+  await ingest.idle();
+  await first.engine.stop();
+  await store.flush();
+  current = undefined;
+  const reconnecting = [...alive];
+  alive.clear();
+  advance(30_000);
+  await ingest.idle();
+  const second = await newEngine();
+  await second.engine.start();
+  current = second.engine;
+  advance(30_000);
+  for (const d of reconnecting) {
+    publish(d, 'state', { ts: t, online: true, session: 8, reason: 'boot' });
+    alive.add(d);
+  }
+  advance(backAt + 5 * 60_000 + 15_000 - t);
+  expect(
+    second.sink.alerts
+      .filter((a) => a.kind === 'device_offline')
+      .map((a) => [a.state, a.where.device, a.since]),
+  ).toEqual([['resolved', 'vinh-an-c02', offline(first.engine)[0]?.since]]);
+  await second.engine.stop();
+  current = undefined;
+});

@@ -136,8 +136,43 @@ export function restoreFromInflux(ql: InfluxQl, options: RestoreOptions = {}) {
         if (alert) latest.set(alert.id, alert);
       }
     }
-    for (const alert of latest.values()) if (alert.state === 'firing') engine.restoreAlert(alert);
+    const back = await backSince(ql, [...latest.values()], now);
+    for (const alert of latest.values()) {
+      if (alert.state === 'firing') engine.restoreAlert(alert, back.get(alert.id));
+    }
   };
+}
+
+/**
+ * For each firing `device_offline` alert, when its device came back for good before the restart (it
+ * connected after the outage began and has not dropped since), from its `state` messages: its resolve
+ * delay then counts from there. A restart in the minutes after a link came back used to start that
+ * delay again, so outages ending a few minutes before each restart were resolved late or not at all.
+ */
+async function backSince(ql: InfluxQl, alerts: readonly Alert[], now: number): Promise<Map<string, number>> {
+  const offline = alerts.filter(
+    (a) => a.state === 'firing' && a.kind === 'device_offline' && a.where.device !== undefined,
+  );
+  const back = new Map<string, number>();
+  if (offline.length === 0) return back;
+  const from = Math.min(...offline.map((a) => a.since));
+  const devices = offline.map((a) => `device = ${quoteString(a.where.device ?? '')}`).join(' OR ');
+  const presence = new Map<string, Series>();
+  for (const s of await ql.query(
+    `SELECT online FROM presence WHERE time >= ${Math.round(from)}ms AND time <= ${Math.round(now)}ms AND (${devices}) GROUP BY device ORDER BY time ASC`,
+  )) {
+    presence.set(s.tags?.device ?? '', s);
+  }
+  for (const alert of offline) {
+    let since: number | undefined;
+    for (const [time, online] of presence.get(alert.where.device ?? '')?.values ?? []) {
+      if (num(time) < alert.since) continue;
+      if (online === true) since ??= num(time);
+      else since = undefined;
+    }
+    if (since !== undefined) back.set(alert.id, since);
+  }
+  return back;
 }
 
 type Row = Record<string, InfluxValue>;

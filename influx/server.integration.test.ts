@@ -1,5 +1,6 @@
 // A private influxd of its own (not the run's shared one): these tests stop, kill and restart it.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,6 +83,37 @@ describe('createInfluxdServer', () => {
     await s.stop(); // Stopping a stopped server is a no-op.
   });
 
+  it('keeps its own log short: what a start after a crash must replay is snapshotted within seconds', async () => {
+    // influxd replays its whole WAL into memory before it answers: ~1 s per 4 MB on a loaded 2-core
+    // machine. By default it snapshots only at 25 MB per shard or after 10 min without writes.
+    const s = server('snapshot');
+    const { url } = await s.start();
+    const q = createInfluxQl({ url, database: 'loa' });
+    await q.createDatabase('loa');
+    q.close();
+    const w = createV1Writer({ url, database: 'loa', timeoutMs: 30_000, gzip: false });
+    const walBytes = () => folderBytes(path.join(tmp, 'snapshot', 'wal'));
+    const t0 = 1_700_000_000_000;
+    // 300,000 points in one shard: ~8 MB of WAL, ~24 MB of cache (influxd's default snapshot is at 25 MB).
+    for (let b = 0; b < 300; b++) {
+      await w.write(
+        Array.from(
+          { length: 1000 },
+          (_, i) =>
+            `soak,device=d${i % 500} seq=${b * 1000 + i}i,note="${'x'.repeat(60)}" ${t0 + b * 1000 + i}000000`,
+        ),
+      );
+    }
+    let bytes = Infinity;
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+      bytes = await walBytes();
+      if (bytes < 4_000_000) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(bytes).toBeLessThan(4_000_000);
+    await s.stop();
+  }, 90_000);
+
   it('writes its config into the data folder with every listener on our host', async () => {
     const s = server('config');
     const { url } = await s.start();
@@ -158,6 +190,29 @@ describe('createInfluxdServer', () => {
     }
   });
 
+  it('kills an influxd left by a dead owner that does not stop on SIGTERM, after a short grace', async () => {
+    // A stand-in for a busy leftover: named influxd, deaf to SIGTERM.
+    const leftover = spawn('bash', ['-c', 'trap "" TERM; exec -a influxd-leftover sleep 120'], {
+      stdio: 'ignore',
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      leftover.once('exit', (_code, signal) => {
+        resolve(signal);
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 200)); // until bash has become "influxd-leftover"
+    const dataDir = path.join(tmp, 'leftover');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(path.join(dataDir, 'influxd.pid'), `${leftover.pid}\n`);
+    const s = server('leftover');
+    await s.start();
+    expect(await exited).toBe('SIGKILL');
+    expect(
+      logged.some(([level, , msg]) => level === 'warn' && String(msg).includes('did not stop on SIGTERM')),
+    ).toBe(true);
+    await s.stop();
+  });
+
   it('says how to install influxd when it cannot be found', async () => {
     const s = server('missing', { binary: 'no-such-influxd-binary' });
     const err = await s.start().catch((e: unknown) => e);
@@ -168,3 +223,12 @@ describe('createInfluxdServer', () => {
     await expect(byPath.start()).rejects.toBeInstanceOf(InfluxdNotFoundError);
   });
 });
+
+/** Bytes of every file under `dir`. */
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}

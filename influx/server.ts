@@ -457,10 +457,18 @@ async function stopLeftover(pidFile: string, log: Logger): Promise<void> {
   if (!Number.isInteger(pid) || pid <= 1 || !(await isInfluxd(pid))) return;
   log.warn({ pid }, 'stopping an influxd left running on this data folder');
   process.kill(pid, 'SIGTERM');
-  for (let waited = 0; waited < 10_000 && (await isInfluxd(pid)); waited += 100) await sleep(100);
-  if (await isInfluxd(pid)) process.kill(pid, 'SIGKILL');
-  for (let waited = 0; waited < 5_000 && (await isInfluxd(pid)); waited += 100) await sleep(100);
+  for (let waited = 0; waited < LEFTOVER_GRACE_MS && (await isInfluxd(pid)); waited += 50) await sleep(50);
+  if (await isInfluxd(pid)) {
+    // Its owner is dead and every write it acknowledged is in its fsynced WAL: a SIGKILL is the crash it
+    // is built to survive, and `loa up` is not kept waiting on a busy server's clean shutdown.
+    log.warn({ pid, graceMs: LEFTOVER_GRACE_MS }, 'the leftover influxd did not stop on SIGTERM: SIGKILL');
+    process.kill(pid, 'SIGKILL');
+  }
+  for (let waited = 0; waited < 5_000 && (await isInfluxd(pid)); waited += 50) await sleep(50);
 }
+
+/** How long an influxd left by a dead `loa up` gets to stop on SIGTERM before it is killed. */
+const LEFTOVER_GRACE_MS = 1000;
 
 async function isInfluxd(pid: number): Promise<boolean> {
   try {

@@ -264,3 +264,46 @@ describe('ports', () => {
     expect(up.output()).toContain(`InfluxDB port ${port} on 127.0.0.1 is in use by another program`);
   }, 60_000);
 });
+
+describe('after a crash', () => {
+  it('accepts and acknowledges devices while its influxd is still starting, and stores what they sent', async () => {
+    const data = join(dir, 'slow-data');
+    dataDirs.push(data);
+    const mqttPort = await freePort();
+    // An influxd that takes seconds to answer, as one replaying a big log after a crash does; the file
+    // says when it was really started.
+    const startedFile = join(dir, 'influxd-started');
+    const slowInfluxd = join(dir, 'slow-influxd');
+    await writeFile(slowInfluxd, `#!/bin/sh\nsleep 8\ndate +%s%3N > ${startedFile}\nexec influxd "$@"\n`, {
+      mode: 0o755,
+    });
+    const up = spawnLoa(upArgs(data, ['--mqtt-port', String(mqttPort), '--influxd', slowInfluxd]));
+    children.push(up);
+    const client = await eventually(
+      () => connectDevice(`mqtt://127.0.0.1:${mqttPort}`, 'vinh-an-c01'),
+      30_000,
+      100,
+    );
+    try {
+      await publishHeartbeats(client, 'vinh-an-c01', { count: 20, baseTs: Date.now() - 60_000 });
+      const ackedAt = Date.now();
+      const influxdStartedAt = await readFile(startedFile, 'utf8').then(Number, () => Infinity);
+      expect(influxdStartedAt).toBeGreaterThan(ackedAt);
+
+      await up.waitFor(/metrics +http:/, 60_000);
+      const { admin: user } = await credentials(data);
+      const { influx, database } = await record(data);
+      const ql = createInfluxQl({ url: influx, database, ...user });
+      try {
+        await eventually(async () => {
+          expect(await heartbeatCounts(ql)).toEqual({ 'vinh-an-c01': [20, 20] });
+        }, 30_000);
+      } finally {
+        ql.close();
+      }
+    } finally {
+      await client.endAsync();
+      await up.kill('SIGTERM');
+    }
+  }, 120_000);
+});
