@@ -117,12 +117,7 @@ export function watchSessions(options: SessionsOptions): ReadonlySet<Client> {
 }
 
 /** A new session of the same client id is taking over a live one here (MQTT 3.1.1 §3.1.4). */
-export function noteTakeover(
-  aedes: Aedes,
-  reasons: DisconnectReasons,
-  logger: Logger,
-  newer: Client,
-): void {
+export function noteTakeover(aedes: Aedes, reasons: DisconnectReasons, logger: Logger, newer: Client): void {
   // Marked before aedes closes the older session, as it does when the newer one registers.
   const older = liveClient(aedes, newer.id);
   if (!older || older === newer) return;
