@@ -85,7 +85,7 @@ export async function runAgentFromFlags(
   options: { jsonLogs?: boolean } = {},
 ): Promise<void> {
   if (o.config === undefined) throw new ConfigError("required option '--config <file>' not specified");
-  // Loaded when it runs, as every command's implementation (cli/main.ts).
+  // Loaded when it runs, as every command's implementation (cli/program.ts).
   const { resolveAgentConfig, runAgent } = await import('./agent-cmd.js');
   const resolved = await resolveAgentConfig({
     file: o.config,

@@ -7,7 +7,7 @@ import { num } from './number-option.js';
  * A command of `loa` declared once: its help, and for each option the configuration key it sets. The
  * commander options, the flags handed to resolveCommandConfig and the defaults shown in help all come
  * from this, and every default from the command's schema (cli/schema.ts) or the folder's defaults.ts.
- * Only commander and zod here: main.ts loads this for every command.
+ * Only commander and zod here: `loa` loads this for every command (cli/program.ts).
  */
 export interface OptionSpec {
   /** As commander takes it: `--mqtt-port <port>`, or `--simulate` for a switch. */

@@ -65,7 +65,7 @@ describe('help', () => {
       expect(output).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
   });
-  // Every command's --help, and what it says: test/cli-help.integration.test.ts.
+  // Every command's --help, and what it says: cli/help.test.ts.
 });
 
 it('`loa secret hash` prints a hash that verifies the secret on stdin', async () => {
