@@ -340,8 +340,8 @@ const KIND_CODE: Readonly<Record<FieldKind, { refuse: string; write: string }>> 
  * A formatter's two halves as straight-line code (`new Function`, as protocol/fast-check.ts does): per
  * tag and per field one inline property read, one check and one concatenation. The loops above do the
  * same work with keyed reads that turn megamorphic past a few keys; on the ingest's heartbeat they cost
- * about half as much again as the hand-written template the schema replaced, and the generated code
- * about as much as that template. Keys are the schema's own constants (JSON-quoted into the source),
+ * about half as much again as the hand-written template the schema replaced, the generated code about
+ * a fifth more (docs/performance.md#what-made-the-difference). Keys are the schema's own constants (JSON-quoted into the source),
  * never input. Undefined when code generation is refused: the loops then do the work.
  */
 function compileCode<S extends LineSchema>(
