@@ -257,7 +257,7 @@ export function lineFormatter<const S extends LineSchema>(measurement: string, s
   const tagCount = tagKeys.length;
   const fieldCount = fields.length;
 
-  function series(tags: TagValues<S>): string {
+  function loopSeries(tags: TagValues<S>): string {
     const t = tags as Readonly<Record<string, string | undefined>>;
     let line = name;
     for (let i = 0; i < tagCount; i++) {
@@ -308,7 +308,9 @@ export function lineFormatter<const S extends LineSchema>(measurement: string, s
     return timeNs === undefined || timeNs === '' ? line : `${line} ${timeNs}`;
   }
 
-  const point = compilePoint<S>(measurement, fields) ?? loopPoint;
+  const compiled = compileCode<S>(measurement, name, tagKeys, tagPrefixes, fields);
+  const series = compiled?.series ?? loopSeries;
+  const point = compiled?.point ?? loopPoint;
 
   const format = (tags: TagValues<S>, fields_: FieldValues<S>, timeNs?: string) =>
     point(series(tags), fields_, timeNs);
@@ -323,30 +325,48 @@ function wrongType(measurement: string, field: CompiledField, v: unknown): LineP
 
 /** How each kind checks and writes a value `v` of the generated code (`c` holds the helpers). */
 const KIND_CODE: Readonly<Record<FieldKind, { refuse: string; write: string }>> = {
-  float: { refuse: "typeof v !== 'number'", write: 'c.float(v, K)' },
-  int: { refuse: "typeof v !== 'number' && typeof v !== 'bigint'", write: 'c.int(v, K)' },
+  // Numbers are written inline when they need no check beyond this one (a finite float, a safe
+  // integer); the helpers then only refuse, or write a bigint.
+  float: { refuse: "typeof v !== 'number'", write: "(v - v === 0 ? '' + v : c.float(v, K))" },
+  int: {
+    refuse: "typeof v !== 'number' && typeof v !== 'bigint'",
+    write: "(Number.isSafeInteger(v) ? v + 'i' : c.int(v, K))",
+  },
   bool: { refuse: "typeof v !== 'boolean'", write: "(v ? 'true' : 'false')" },
   string: { refuse: "typeof v !== 'string'", write: "'\"' + c.string(v) + '\"'" },
 };
 
 /**
- * The fields-and-time half of a formatter as straight-line code (`new Function`, as
- * protocol/fast-check.ts does): one inline property read, one type check and one concatenation per
- * field. The loop over a field table does the same work with keyed reads that turn megamorphic past a
- * few keys; measured on the ingest's heartbeat, it cost about half as much again as the hand-written
- * template this replaced, and the generated code costs about the same. Keys are the schema's own
- * constants (JSON-quoted into the source), never input. Undefined when code generation is refused:
- * the loop then does the work.
+ * A formatter's two halves as straight-line code (`new Function`, as protocol/fast-check.ts does): per
+ * tag and per field one inline property read, one check and one concatenation. The loops above do the
+ * same work with keyed reads that turn megamorphic past a few keys; on the ingest's heartbeat they cost
+ * about half as much again as the hand-written template the schema replaced, the generated code about
+ * a fifth more (docs/performance.md#what-made-the-difference). Keys are the schema's own constants (JSON-quoted into the source),
+ * never input. Undefined when code generation is refused: the loops then do the work.
  */
-function compilePoint<S extends LineSchema>(
+function compileCode<S extends LineSchema>(
   measurement: string,
+  name: string,
+  tagKeys: readonly string[],
+  tagPrefixes: readonly string[],
   fields: readonly CompiledField[],
-): LineFormatter<S>['point'] | undefined {
+): Pick<LineFormatter<S>, 'series' | 'point'> | undefined {
   const q = (text: string) => JSON.stringify(text);
-  const body = ['let first = true;', 'let v;'];
+  const series = [`let line = ${q(name)};`, 'let v;', 'let e;'];
+  tagKeys.forEach((key, i) => {
+    series.push(
+      `v = t[${q(key)}];`,
+      "if (v !== undefined && v !== '') {",
+      '  e = c.tag(v);',
+      `  if (e !== '') line += ${q(tagPrefixes[i] ?? '')} + e;`,
+      '}',
+    );
+  });
+  series.push('return line;');
+  const point = ['let first = true;', 'let v;'];
   for (const field of fields) {
     const code = KIND_CODE[field.kind];
-    body.push(
+    point.push(
       `v = f[${q(field.key)}];`,
       'if (v !== undefined) {',
       `  const K = ${q(field.key)};`,
@@ -356,8 +376,9 @@ function compilePoint<S extends LineSchema>(
       '}',
     );
   }
-  body.push('if (first) throw c.noFields();', "return t === undefined || t === '' ? line : line + ' ' + t;");
+  point.push('if (first) throw c.noFields();', "return t === undefined || t === '' ? line : line + ' ' + t;");
   const helpers = {
+    tag: escapeTagValue,
     float: formatFloat,
     int: formatInt,
     string: escapeFieldString,
@@ -365,14 +386,18 @@ function compilePoint<S extends LineSchema>(
       wrongType(measurement, { key, kind, prefix: '', lead: '' }, v),
     noFields: () => new LineProtocolError(`point "${measurement}" has no fields`),
   };
+  const source = [
+    `return { series: function series(t) {\n${series.join('\n')}\n},`,
+    `point: function point(line, f, t) {\n${point.join('\n')}\n} };`,
+  ].join('\n');
   try {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the schema's own keys, never from input
-    const build = new Function('c', `return function point(line, f, t) {\n${body.join('\n')}\n};`) as (
+    const build = new Function('c', source) as (
       c: typeof helpers,
-    ) => LineFormatter<S>['point'];
+    ) => Pick<LineFormatter<S>, 'series' | 'point'>;
     return build(helpers);
   } catch {
-    // Code generation refused (a runtime that forbids it): the loop does the same work.
+    // Code generation refused (a runtime that forbids it): the loops do the same work.
     return undefined;
   }
 }
