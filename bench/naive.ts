@@ -1,13 +1,12 @@
 // The naive baseline of docs/design.md#targets, run on the same machine in the same benchmark: what a flow such as
 // Node-RED's "mqtt in → function → influxdb out" does — a plain broker, one subscriber, and one HTTP
 // write per message through the `influx` client — under the same fleet and load generator.
-import { Aedes } from 'aedes';
-import { createServer, type AddressInfo } from 'node:net';
 import { InfluxDB } from 'influx';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createInfluxQl } from '../influx/index.js';
 import { HEARTBEAT } from '../protocol/index.js';
 import { createPublishLoop } from '../simulator/index.js';
+import { startBareAedes } from '../test/bare-aedes.js';
 import { latencyProbe, type LatencyResult } from './latency.js';
 import { median } from './stats.js';
 
@@ -38,10 +37,8 @@ export async function naiveBaseline({
   const url = new URL(influxUrl);
   const influx = new InfluxDB({ host: url.hostname, port: Number(url.port), database: 'naive' });
   await influx.createDatabase('naive');
-  const aedes = await Aedes.createBroker();
-  const server = createServer(aedes.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const brokerUrl = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const bare = await startBareAedes();
+  const brokerUrl = bare.url;
   const clients: MqttClient[] = [];
   const probeQl = createInfluxQl({ url: influxUrl, database: 'naive' });
   let writeErrors = 0;
@@ -121,16 +118,7 @@ export async function naiveBaseline({
   } finally {
     probeQl.close();
     await Promise.all(clients.map((c) => c.endAsync()));
-    await new Promise<void>((resolve) => {
-      aedes.close(() => {
-        resolve();
-      });
-    });
-    await new Promise<void>((resolve) =>
-      server.close(() => {
-        resolve();
-      }),
-    );
+    await bare.close();
     await influx.dropDatabase('naive');
   }
 }

@@ -1,42 +1,31 @@
 // Pins what broker/aedes-adapter.ts reads from the installed aedes beyond its typings: a bare aedes (no
 // Loa hooks) on port 0 with real mqtt.js clients. A failure here after an aedes upgrade means the
 // adapter must follow aedes, not that the broker is broken.
-import { createServer, type AddressInfo, type Server } from 'node:net';
-import { Aedes, type Client, type PublishPacket } from 'aedes';
+import type { Aedes, Client, PublishPacket } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { startBareAedes, type BareAedes } from '../test/bare-aedes.js';
 import { eventually } from '../test/wait.js';
 import { closedByClient, liveClient, remoteAddress, willClientId } from './aedes-adapter.js';
 
+let bare: BareAedes;
 let aedes: Aedes;
-let server: Server;
 let url: string;
 const clients: MqttClient[] = [];
 /** Each client's aedes object as it disconnected (this test's aedes only). */
 let ended: Client[];
 
 beforeEach(async () => {
-  aedes = await Aedes.createBroker();
+  bare = await startBareAedes();
+  ({ aedes, url } = bare);
   const mine: Client[] = [];
   ended = mine;
   aedes.on('clientDisconnect', (client) => mine.push(client));
-  server = createServer((socket) => aedes.handle(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-  await new Promise<void>((resolve) => {
-    aedes.close(() => {
-      resolve();
-    });
-  });
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
+  await bare.close();
 });
 
 async function connect(clientId: string, options: mqtt.IClientOptions = {}): Promise<MqttClient> {

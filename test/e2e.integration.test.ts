@@ -2,9 +2,7 @@
 // rules) → the ingest (write-ahead log, pipeline, batches) → the run's private influxd. The second part
 // puts a permissive broker in front (plain aedes without access rules, as an external broker with
 // looser rules would be) so that the refusals only the ingest can make are shown too.
-import { Aedes } from 'aedes';
-
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { startBareAedes, type BareAedes } from './bare-aedes.js';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -219,33 +217,21 @@ describe('through the embedded broker', () => {
 
 describe('through a permissive external broker', () => {
   let ql: Awaited<ReturnType<typeof freshDatabase>>;
-  let aedes: Aedes;
-  let server: Server;
+  let bare: BareAedes;
 
   beforeAll(async () => {
     ql = await freshDatabase(influxUrl, 'e2e_external');
-    aedes = await Aedes.createBroker();
-    server = createServer(aedes.handle);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    bare = await startBareAedes();
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => {
-      aedes.close(() => {
-        resolve();
-      });
-    });
-    await new Promise<void>((resolve) =>
-      server.close(() => {
-        resolve();
-      }),
-    );
+    await bare.close();
     await ql.dropDatabase(ql.database);
     ql.close();
   });
 
   it('rejects bad topics, unknown devices and devices out of place, and stores the rest', async () => {
-    const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { url } = bare;
     const ingest = createIngest({
       inventory,
       writer: createV1Writer({ url: influxUrl, database: ql.database, timeoutMs: 10_000, gzip: false }),
