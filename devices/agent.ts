@@ -422,7 +422,7 @@ class DeviceAgent implements Agent {
     try {
       fields = await this.probe();
     } catch (error) {
-      this.log.warn({ err: error }, 'probe failed; heartbeat skipped');
+      this.log.warn({ error: (error as Error).message }, 'probe failed; heartbeat skipped');
       return;
     } finally {
       this.probing = false;

@@ -108,7 +108,7 @@ export class MqttLink {
         },
         (error: unknown) => {
           // Expected when the link drops meanwhile: the reason, no stack.
-          o.logger.warn({ err: error }, 'birth failed; waiting for the next connection');
+          o.logger.warn({ error: (error as Error).message }, 'birth failed; waiting for the next connection');
         },
       );
     });
@@ -137,7 +137,8 @@ export class MqttLink {
     this.client.on('error', (error: Error & { code?: unknown }) => {
       this.errored = true;
       const code = typeof error.code === 'number' || typeof error.code === 'string' ? error.code : undefined;
-      this.noteRefusal(refusalOf(error), { err: error, ...(code !== undefined && { code }) });
+      // The agent's lines are read by the person at the box: the message, never a stack (docs/agent.md).
+      this.noteRefusal(refusalOf(error), { error: error.message, ...(code !== undefined && { code }) });
     });
     this.attempt();
   }

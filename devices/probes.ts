@@ -100,7 +100,8 @@ export function createConfiguredProbe(config: ProbesConfig, options: ProbeOption
           fields[field] = checked.data;
           if (failing.delete(field)) log.info({ field }, 'probe recovered');
         } catch (error) {
-          if (!failing.has(field)) log.warn({ field, err: error }, 'probe failed; field left out');
+          if (!failing.has(field))
+            log.warn({ field, error: (error as Error).message }, 'probe failed; field left out');
           failing.add(field);
         }
       }),
