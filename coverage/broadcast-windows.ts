@@ -2,8 +2,8 @@ import type { Alert, AlertBook } from './alert.js';
 import type { Evaluation } from './evaluate.js';
 import { deviceLabel } from './describe.js';
 import type { AlertTexts } from './messages.js';
-import { DAY_MS, localDay, type CoverageModel } from './model.js';
-import { communeKey, offsetOf, placeName, whereOf } from './places.js';
+import { communeKey, DAY_MS, localDay, type CoverageModel } from './model.js';
+import { offsetOf, placeName, whereOf } from './places.js';
 import type { FleetState } from './state.js';
 
 /** A broadcast log arrives after the broadcast ends: by default a window is judged this long after it closes. */

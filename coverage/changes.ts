@@ -9,8 +9,8 @@ import {
   type Evaluation,
 } from './evaluate.js';
 import { snapshotClock } from './history/snapshots.js';
-import type { CoverageModel } from './model.js';
-import { communeKey, hamletKey } from './places.js';
+import { communeKey, hamletKey, type CoverageModel } from './model.js';
+
 import { communeLine, deviceLine, hamletLine, provinceLine } from './points.js';
 import type { FleetState } from './state.js';
 

@@ -213,3 +213,14 @@ export const DAY_MS = 86_400_000;
 export function localDay(ms: number, utcOffset: number): number {
   return Math.floor((ms + utcOffset) / DAY_MS);
 }
+
+/** `province/commune`: a commune's id across inventories (a reload renumbers communes). */
+export function communeKey(model: CoverageModel, c: number): string {
+  const commune = model.communes[c];
+  return `${commune?.province ?? ''}/${commune?.id ?? ''}`;
+}
+
+/** `province/commune/hamlet`: a hamlet's id across inventories. */
+export function hamletKey(model: CoverageModel, h: number): string {
+  return `${communeKey(model, model.hamletCommune[h] ?? 0)}/${model.hamletIds[h] ?? ''}`;
+}

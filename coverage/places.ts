@@ -17,17 +17,6 @@ export function whereOf(model: CoverageModel, c: number): { province: string; co
   return { province: commune?.province ?? '', commune: commune?.id ?? '' };
 }
 
-/** `province/commune`: a commune's id across inventories (a reload renumbers communes). */
-export function communeKey(model: CoverageModel, c: number): string {
-  const commune = model.communes[c];
-  return `${commune?.province ?? ''}/${commune?.id ?? ''}`;
-}
-
-/** `province/commune/hamlet`: a hamlet's id across inventories. */
-export function hamletKey(model: CoverageModel, h: number): string {
-  return `${communeKey(model, model.hamletCommune[h] ?? 0)}/${model.hamletIds[h] ?? ''}`;
-}
-
 /** A commune's number from its ids; -1 when the inventory has no such commune. */
 export function communeIndex(model: CoverageModel, w: { province: string; commune: string }): number {
   return model.communes.findIndex((x) => x.id === w.commune && x.province === w.province);

@@ -1,6 +1,5 @@
 import type { Channel, MessageOf } from '../protocol/index.js';
-import { localDay, type CoverageModel } from './model.js';
-import { hamletKey } from './places.js';
+import { hamletKey, localDay, type CoverageModel } from './model.js';
 
 /** Days of broadcast history kept per hamlet by default: today and the seven before it. */
 export const HISTORY_DAYS = 8;
