@@ -9,22 +9,15 @@ import {
   type HamletCoverageRow,
 } from '../coverage/index.js';
 import { messages, type MessageKey, type Messages } from '../i18n/index.js';
-import { loadInventory, type Inventory } from '../protocol/index.js';
+import { loadInventory } from '../protocol/index.js';
 import { registerCoverageRun } from './coverage-run-register.js';
 import { currentMessages } from './lang.js';
-import { formatMaintenance } from './maintenance-cmd.js';
+import { formatMaintenance, inventoryOf } from './maintenance-cmd.js';
 import { readRecord } from './record.js';
 import { defaultDataDir } from './schema.js';
 
 /** Vietnam's zone (all of it): the local time of a table when the run recorded no inventory. */
 const DEFAULT_ZONE = 'Asia/Ho_Chi_Minh';
-
-/** The province's zone, from the inventory the running `loa up` recorded (else Vietnam's). */
-async function zoneOf(inventory: string | undefined): Promise<string> {
-  if (inventory === undefined) return DEFAULT_ZONE;
-  const loaded: Inventory | undefined = await loadInventory(inventory).catch(() => undefined);
-  return loaded?.provinces[0]?.timezone ?? DEFAULT_ZONE;
-}
 
 /** `loa coverage`: the criterion live, as the running engine last wrote it to InfluxDB (docs/design.md#commands). */
 export function registerCoverage(program: Command): void {
@@ -43,7 +36,9 @@ export function registerCoverage(program: Command): void {
       try {
         const format = o.json ? 'json' : o.csv ? 'csv' : 'table';
         const m = currentMessages();
-        const zone = format === 'table' ? await zoneOf(record.inventory) : DEFAULT_ZONE;
+        const inventory = format === 'table' ? await inventoryOf(record.inventory) : undefined;
+        // The province's zone, from the inventory the running `loa up` recorded (else Vietnam's).
+        const zone = inventory?.provinces[0]?.timezone ?? DEFAULT_ZONE;
         if (o.commune !== undefined) {
           const hamlets = await readHamletCoverage(ql, o.commune);
           if (hamlets.length === 0) throw new Error(`no recent coverage for commune "${o.commune}"`);
@@ -58,7 +53,7 @@ export function registerCoverage(program: Command): void {
             const { readMaintenance, windowEnd } = await import('../coverage/index.js');
             const now = Date.now();
             const windows = (await readMaintenance(ql, { now })).filter((w) => windowEnd(w) > now);
-            if (windows.length > 0) process.stdout.write(`\n${formatMaintenance(windows)}`);
+            if (windows.length > 0) process.stdout.write(`\n${formatMaintenance(windows, m, inventory)}`);
           }
         }
       } finally {

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import type { MaintenanceWindow } from '../coverage/index.js';
+import type { Messages } from '../i18n/index.js';
+import { loadInventory, type Inventory } from '../protocol/index.js';
+import { currentMessages } from './lang.js';
 import { readRecord, type RunRecord } from './record.js';
 import { defaultDataDir } from './schema.js';
 
@@ -41,8 +44,13 @@ export function registerMaintenance(program: Command): void {
     .option('--json', 'JSON for machines')
     .action(async (o: { data: string; all?: boolean; json?: boolean }) => {
       const { listMaintenance } = await import('./maintenance-run.js');
-      const windows = await listMaintenance(await readRecord(o.data), o.all === true);
-      process.stdout.write(o.json ? `${JSON.stringify(windows, null, 2)}\n` : formatMaintenance(windows));
+      const record = await readRecord(o.data);
+      const windows = await listMaintenance(record, o.all === true);
+      process.stdout.write(
+        o.json
+          ? `${JSON.stringify(windows, null, 2)}\n`
+          : formatMaintenance(windows, currentMessages(), await inventoryOf(record.inventory)),
+      );
     });
 
   maintenance
@@ -52,7 +60,7 @@ export function registerMaintenance(program: Command): void {
     .action(async (id: string, o: { data: string }) => {
       const { endMaintenance } = await import('./maintenance-run.js');
       const window = await endMaintenance(await readRecord(o.data), id);
-      process.stdout.write(`${window.id} ended\n`);
+      process.stdout.write(`${currentMessages().t('maintenance.endedNow', { id: window.id })}\n`);
     });
 }
 
@@ -68,16 +76,41 @@ export interface AddOptions {
 
 export type { RunRecord };
 
-const utc = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
+/** The inventory `loa up` recorded, for names and the province's time zone (ids and Vietnam's zone without it). */
+export async function inventoryOf(dir: string | undefined): Promise<Inventory | undefined> {
+  return dir === undefined ? undefined : loadInventory(dir).catch(() => undefined);
+}
 
-/** The windows as a table for people. */
-export function formatMaintenance(windows: readonly MaintenanceWindow[]): string {
-  if (windows.length === 0) return 'Không có đợt bảo trì nào (no maintenance window).\n';
-  const lines = windows.map(
-    (w) =>
-      `${w.id}  ${w.scope} ${w.scope === 'commune' ? `${w.province}/${w.commune}` : `${w.commune}/${w.target}`}  ` +
-      `${utc(w.from)} → ${utc(w.endedAt > 0 ? Math.min(w.endedAt, w.until) : w.until)}` +
-      `${w.endedAt > 0 ? ' (đã kết thúc)' : ''}  ${w.reason}`,
-  );
-  return `Bảo trì (maintenance):\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+/** The place of a window by its inventory names (ids when the inventory does not know it). */
+function placeOf(w: MaintenanceWindow, m: Messages, inventory: Inventory | undefined): string {
+  const commune = inventory?.commune(w.province, w.commune);
+  const province = inventory?.province(w.province);
+  const communeName =
+    commune === undefined
+      ? `${w.province}/${w.commune}`
+      : `${commune.name} (${province?.name ?? w.province})`;
+  if (w.scope === 'commune') return communeName;
+  if (w.scope === 'hamlet') {
+    const hamlet = commune?.hamlets.find((h) => h.id === w.target);
+    return `${hamlet?.name ?? w.target}, ${communeName}`;
+  }
+  const device = inventory?.device(w.target);
+  const name = device?.name === undefined ? w.target : `${device.name} (${w.target})`;
+  return m.t('maintenance.device', { device: name, commune: communeName });
+}
+
+/** The windows as a table for people: names, the province's local time, the reader's language. */
+export function formatMaintenance(
+  windows: readonly MaintenanceWindow[],
+  m: Messages,
+  inventory: Inventory | undefined,
+): string {
+  if (windows.length === 0) return `${m.t('maintenance.none')}\n`;
+  const lines = windows.map((w) => {
+    const zone = inventory?.province(w.province)?.timezone ?? 'Asia/Ho_Chi_Minh';
+    const end = w.endedAt > 0 ? Math.min(w.endedAt, w.until) : w.until;
+    const ended = w.endedAt > 0 ? ` ${m.t('maintenance.ended')}` : '';
+    return `${w.id}  ${placeOf(w, m, inventory)}  ${m.time(w.from, zone)} → ${m.time(end, zone)}${ended}  ${w.reason}`;
+  });
+  return `${m.t('maintenance.title')}\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }

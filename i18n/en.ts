@@ -233,6 +233,11 @@ export const en: Record<MessageKey, Message> = {
   'coverage.regular.notJudged': 'not judged yet',
   'coverage.regular.yes': 'yes',
   'coverage.regular.no': 'no',
+  'maintenance.none': 'No maintenance window.',
+  'maintenance.title': 'Maintenance:',
+  'maintenance.ended': '(ended)',
+  'maintenance.endedNow': 'Maintenance window {id} ended: alerts still true go out.',
+  'maintenance.device': 'device {device}, {commune}',
   'coverage.summary':
     '{meets}/{assessed} communes meet the criterion now, {atRisk} at risk; {covered}/{hamlets} hamlets have working loudspeakers.',
   'coverage.bulletin.title': 'Bulletin {id}',

@@ -237,6 +237,11 @@ export const vi = {
   'coverage.regular.notJudged': 'chưa đánh giá',
   'coverage.regular.yes': 'có',
   'coverage.regular.no': 'không',
+  'maintenance.none': 'Không có đợt bảo trì nào.',
+  'maintenance.title': 'Bảo trì:',
+  'maintenance.ended': '(đã kết thúc)',
+  'maintenance.endedNow': 'Đã kết thúc đợt bảo trì {id}: cảnh báo còn đúng sẽ được gửi đi.',
+  'maintenance.device': 'thiết bị {device}, {commune}',
   'coverage.summary':
     '{meets}/{assessed} xã đạt tiêu chí lúc này, {atRisk} có nguy cơ; {covered}/{hamlets} ấp có loa hoạt động.',
   'coverage.bulletin.title': 'Bản tin {id}',

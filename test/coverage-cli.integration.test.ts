@@ -100,7 +100,7 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
     const id = added.output.trim();
     expect(id).toMatch(/^mw-[0-9a-z]+$/);
     expect((await run(['maintenance', 'list', '--data', data])).output).toContain(
-      `${id}  commune an-giang/vinh-an`,
+      `${id}  Xã Vĩnh An (An Giang)`,
     );
     // The engine reads it within seconds: the commune shows under maintenance.
     await eventually(
@@ -116,7 +116,7 @@ it('`loa coverage` and `loa report` show what the engine inside `loa up` compute
     );
     expect((await run(['coverage', '--data', data])).output).toContain('thay đài');
     expect((await run(['maintenance', 'end', id, '--data', data])).code).toBe(0);
-    expect((await run(['maintenance', 'list', '--data', data])).output).toContain('no maintenance window');
+    expect((await run(['maintenance', 'list', '--data', data])).output).toContain('No maintenance window.');
     const again = await run(['maintenance', 'end', id, '--data', data]);
     expect(again.output).toContain(`id: "${id}" has already ended`);
 
