@@ -9,15 +9,12 @@ import {
   type HamletCoverageRow,
 } from '../coverage/index.js';
 import { messages, type MessageKey, type Messages } from '../i18n/index.js';
-import { loadInventory } from '../protocol/index.js';
+import { DEFAULT_TIMEZONE, loadInventory } from '../protocol/index.js';
 import { registerCoverageRun } from './coverage-run-register.js';
 import { currentMessages } from './lang.js';
 import { formatMaintenance, inventoryOf } from './maintenance-cmd.js';
 import { readRecord } from './record.js';
 import { defaultDataDir } from './schema.js';
-
-/** Vietnam's zone (all of it): the local time of a table when the run recorded no inventory. */
-const DEFAULT_ZONE = 'Asia/Ho_Chi_Minh';
 
 /** `loa coverage`: the criterion live, as the running engine last wrote it to InfluxDB (docs/design.md#commands). */
 export function registerCoverage(program: Command): void {
@@ -38,7 +35,7 @@ export function registerCoverage(program: Command): void {
         const m = currentMessages();
         const inventory = format === 'table' ? await inventoryOf(record.inventory) : undefined;
         // The province's zone, from the inventory the running `loa up` recorded (else Vietnam's).
-        const zone = inventory?.provinces[0]?.timezone ?? DEFAULT_ZONE;
+        const zone = inventory?.provinces[0]?.timezone ?? DEFAULT_TIMEZONE;
         if (o.commune !== undefined) {
           const hamlets = await readHamletCoverage(ql, o.commune);
           if (hamlets.length === 0) throw new Error(`no recent coverage for commune "${o.commune}"`);
@@ -99,7 +96,7 @@ export function formatBulletin(
   id: string,
   deliveries: readonly BulletinDelivery[],
   m: Messages = messages('vi'),
-  zone = DEFAULT_ZONE,
+  zone = DEFAULT_TIMEZONE,
 ): string {
   const lines = [m.t('coverage.bulletin.title', { id })];
   const [played, missing, unknown] = (['played', 'missing', 'unknown'] as const).map((k) =>
@@ -177,7 +174,7 @@ export function formatCommunes(
   rows: readonly CommuneCoverageRow[],
   format: Format,
   m: Messages = messages('vi'),
-  zone = DEFAULT_ZONE,
+  zone = DEFAULT_TIMEZONE,
 ): string {
   if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
   const csv = format === 'csv';
@@ -226,7 +223,7 @@ export function formatHamlets(
   rows: readonly HamletCoverageRow[],
   format: Format,
   m: Messages = messages('vi'),
-  zone = DEFAULT_ZONE,
+  zone = DEFAULT_TIMEZONE,
 ): string {
   if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
   const csv = format === 'csv';

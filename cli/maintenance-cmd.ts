@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { MaintenanceWindow } from '../coverage/index.js';
 import type { Messages } from '../i18n/index.js';
-import { loadInventory, type Inventory } from '../protocol/index.js';
+import { DEFAULT_TIMEZONE, loadInventory, type Inventory } from '../protocol/index.js';
 import { currentMessages } from './lang.js';
 import { readRecord, type RunRecord } from './record.js';
 import { defaultDataDir } from './schema.js';
@@ -107,7 +107,7 @@ export function formatMaintenance(
 ): string {
   if (windows.length === 0) return `${m.t('maintenance.none')}\n`;
   const lines = windows.map((w) => {
-    const zone = inventory?.province(w.province)?.timezone ?? 'Asia/Ho_Chi_Minh';
+    const zone = inventory?.province(w.province)?.timezone ?? DEFAULT_TIMEZONE;
     const end = w.endedAt > 0 ? Math.min(w.endedAt, w.until) : w.until;
     const ended = w.endedAt > 0 ? ` ${m.t('maintenance.ended')}` : '';
     return `${w.id}  ${placeOf(w, m, inventory)}  ${m.time(w.from, zone)} → ${m.time(end, zone)}${ended}  ${w.reason}`;

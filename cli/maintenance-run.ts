@@ -9,7 +9,7 @@ import {
   type MaintenanceWindow,
 } from '../coverage/index.js';
 import { createInfluxQl, createV1Writer, LONG_RETENTION_POLICY } from '../influx/index.js';
-import { loadInventory } from '../protocol/index.js';
+import { DEFAULT_TIMEZONE, loadInventory } from '../protocol/index.js';
 import type { AddOptions } from './maintenance-cmd.js';
 import type { RunRecord } from './record.js';
 
@@ -31,7 +31,7 @@ export async function addMaintenance(
     inventory,
     { scope: scope satisfies MaintenanceScope, id: o[scope] ?? '', until: o.until, reason: o.reason },
     now,
-    (province) => utcOffsetMs(inventory.province(province)?.timezone ?? 'Asia/Ho_Chi_Minh', now),
+    (province) => utcOffsetMs(inventory.province(province)?.timezone ?? DEFAULT_TIMEZONE, now),
   );
   await write(record, window);
   return window;

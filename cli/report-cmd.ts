@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { loadInventory, type Inventory } from '../protocol/index.js';
+import { DEFAULT_TIMEZONE, loadInventory, type Inventory } from '../protocol/index.js';
 import { ConfigError } from './config.js';
 import { currentMessages } from './lang.js';
 import { readRecord } from './record.js';
@@ -92,7 +92,7 @@ export function registerReport(program: Command): void {
     .action(async (o: ReportFlags) => {
       const { kind, period, format, now } = reportRequest(o);
       // The province's zone is known once the inventory is read; Vietnam's until then.
-      await checkedPeriod(kind, period, o.timezone ?? 'Asia/Ho_Chi_Minh', now);
+      await checkedPeriod(kind, period, o.timezone ?? DEFAULT_TIMEZONE, now);
       const { periodReport, reportCsv, reportHtml, reportMap, reportMarkdown, reportXlsx } =
         await import('../coverage/index.js');
       const { ql, inventory } = await open(o.data, o.inventory);

@@ -6,7 +6,7 @@ import {
   quoteIdent,
 } from '../influx/index.js';
 import { messages, type Messages } from '../i18n/index.js';
-import { loadInventory } from '../protocol/index.js';
+import { DEFAULT_TIMEZONE, loadInventory } from '../protocol/index.js';
 import { createLogger } from '../runtime/index.js';
 import { backfill, backfillSummaries, type BackfillResult } from '../simulator/index.js';
 import { ConfigError } from './config.js';
@@ -62,7 +62,7 @@ export async function runSimulateBackfill(config: SimulateBackfillConfig): Promi
   let written = 0;
   const started = performance.now();
   const m = currentMessages();
-  const zone = inventory.provinces[0]?.timezone ?? 'Asia/Ho_Chi_Minh';
+  const zone = inventory.provinces[0]?.timezone ?? DEFAULT_TIMEZONE;
   const timer = setInterval(
     () => {
       const line = m.t('backfill.progress', { points: written, rate: rate(written, started) });
@@ -133,7 +133,7 @@ export async function runSimulateBackfill(config: SimulateBackfillConfig): Promi
 export function formatBackfill(
   r: BackfillResult,
   m: Messages = messages('vi'),
-  zone = 'Asia/Ho_Chi_Minh',
+  zone = DEFAULT_TIMEZONE,
 ): string {
   const measurements = Object.entries(r.measurements)
     .sort(([a], [b]) => a.localeCompare(b))

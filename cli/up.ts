@@ -8,7 +8,7 @@ import {
   type InfluxdHealth,
   type InfluxdServer,
 } from '../influx/index.js';
-import { loadInventory, type Inventory } from '../protocol/index.js';
+import { DEFAULT_TIMEZONE, loadInventory, type Inventory } from '../protocol/index.js';
 import { createLogger, createOpsServer, takePidLock, type Health, type Logger } from '../runtime/index.js';
 import { createSimulation } from '../simulator/index.js';
 
@@ -173,7 +173,7 @@ export async function runUp(config: UpConfig): Promise<void> {
     const status = createStatusLine({
       tty: process.stdout.isTTY,
       read: () => ({ ...ingest.stats(), devicesOnline: broker.metrics().connectedClients }),
-      timeZone: inventory.provinces[0]?.timezone ?? 'Asia/Ho_Chi_Minh',
+      timeZone: inventory.provinces[0]?.timezone ?? DEFAULT_TIMEZONE,
     });
     status.start();
     steps.push(() => {

@@ -1,5 +1,6 @@
 import { type InfluxQl, type Series } from '../influx/index.js';
 import {
+  DEFAULT_TIMEZONE,
   COVERAGE_COMMUNE_DAY,
   COVERAGE_DEVICE,
   COVERAGE_HAMLET,
@@ -179,7 +180,7 @@ export async function periodReport(
   { timezone, now = Date.now(), inventory, retentionPolicy = 'long' }: ReportOptions,
 ): Promise<PeriodReport> {
   const province0 = inventory?.provinces[0];
-  const zone = timezone ?? province0?.timezone ?? 'Asia/Ho_Chi_Minh';
+  const zone = timezone ?? province0?.timezone ?? DEFAULT_TIMEZONE;
   const criterion = province0?.criterion ?? DEFAULT_CRITERION;
   const { from, to, offset } = periodRange(kind, period, zone);
   const today = localDay(now, offset) * DAY_MS - offset;

@@ -42,6 +42,9 @@ const scheduleWindow = z.string().transform((text, ctx): ScheduleWindow => {
   return { text, startMin, endMin };
 });
 
+/** A province's time zone when its inventory names none (all of Vietnam is UTC+7). */
+export const DEFAULT_TIMEZONE = 'Asia/Ho_Chi_Minh';
+
 const timezone = z.string().refine(
   (tz) => {
     try {
@@ -143,7 +146,7 @@ const communeSchema = z
 export const inventoryFileSchema = z
   .strictObject({
     province: z.strictObject({ id: slug, name }),
-    timezone: timezone.default('Asia/Ho_Chi_Minh'),
+    timezone: timezone.default(DEFAULT_TIMEZONE),
     criterion: criterionBlockSchema,
     communes: z.array(communeSchema),
   })

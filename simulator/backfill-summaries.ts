@@ -1,6 +1,6 @@
 import { replayDays, summaryLines } from '../coverage/index.js';
 import type { PointWriter } from '../influx/index.js';
-import type { Inventory } from '../protocol/index.js';
+import { DEFAULT_TIMEZONE, type Inventory } from '../protocol/index.js';
 import { deviceOutages, type Outage } from './backfill.js';
 import { localDay } from './local-time.js';
 
@@ -33,7 +33,7 @@ export interface SummaryBackfillResult {
  */
 export async function backfillSummaries(options: SummaryBackfillOptions): Promise<SummaryBackfillResult> {
   const started = performance.now();
-  const zone = options.inventory.provinces[0]?.timezone ?? 'Asia/Ho_Chi_Minh';
+  const zone = options.inventory.provinces[0]?.timezone ?? DEFAULT_TIMEZONE;
   const lastEnd = localDay(options.until, zone).midnight;
   const firstStart = lastEnd - options.days * DAY_MS;
   const days: string[] = [];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Document } from 'yaml';
 import { z } from 'zod';
 import {
+  DEFAULT_TIMEZONE,
   foldToSlug,
   newMachineSecret,
   isSlug,
@@ -216,7 +217,7 @@ export async function generateProvince(input: ProvinceSpec): Promise<GeneratedPr
   return {
     inventory: {
       province: { id: spec.provinceId, name: spec.provinceName },
-      timezone: 'Asia/Ho_Chi_Minh',
+      timezone: DEFAULT_TIMEZONE,
       communes,
     },
     secrets: sortKeys(secrets),
